@@ -1,0 +1,308 @@
+"""The trusted kernel: the only code that can decide PROVED, REFUTED or UNKNOWN.
+
+Everything else in derive proposes: rules propose the next expression, strategies propose a
+residual, the sampler proposes points. The kernel accepts a claim ``lhs == rhs`` as PROVED only
+when both of two independent witnesses agree:
+
+* symbolic: some strategy of the fixed sequence reduced ``lhs - rhs`` to exactly zero (each
+  under a time limit), with every divisor nonzero and every side condition implied by the
+  declared assumptions;
+* numeric: at seeded points drawn from the symbols' declared domains, both sides evaluated in
+  high precision (integrals by quadrature, sums unrolled) agree, at enough conclusive points.
+
+It is REFUTED only with a counterexample that the kernel re-evaluated at higher precision. Any
+other outcome is UNKNOWN, with an enumerated reason. Three inference rules build on proved
+verdicts: ``using=`` (rewrite with proved equalities), ``instantiate`` and ``chain``.
+
+A Verdict cannot be made outside this module: its constructor demands a private token.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+
+from . import _numeric, _strategies
+from ._strategies import Reasoning
+
+_TOKEN = object()
+
+
+class Status(str, enum.Enum):
+    PROVED = "proved"
+    REFUTED = "refuted"
+    UNKNOWN = "unknown"
+
+
+class Reason(str, enum.Enum):
+    SYMBOLIC_AND_NUMERIC = "SYMBOLIC_AND_NUMERIC"  # proved: both witnesses agree
+    INFERENCE = "INFERENCE"  # proved: by instantiate or chain from proved verdicts
+    NOT_EQUAL = "NOT_EQUAL"  # refuted: counterexample re-evaluated
+    WITNESS_CONFLICT = "WITNESS_CONFLICT"  # refuted although a strategy claimed zero: a sympy bug
+    SHAPE_MISMATCH = "SHAPE_MISMATCH"
+    UNDECIDED = "UNDECIDED"  # no strategy reached zero, no counterexample either
+    TIMEOUT = "TIMEOUT"
+    ASSUMPTION_MISSING = "ASSUMPTION_MISSING"  # a divisor or side condition needs an assumption
+    NUMERIC_INCONCLUSIVE = "NUMERIC_INCONCLUSIVE"  # symbolic zero, too few conclusive points
+    UNSUPPORTED_DOMAIN = "UNSUPPORTED_DOMAIN"
+    INVALID_INPUT = "INVALID_INPUT"
+    DEPENDENCY_NOT_PROVED = "DEPENDENCY_NOT_PROVED"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard the kernel looks. The defaults are what ``derive check`` uses."""
+
+    samples: int = 8
+    min_conclusive: int = 4
+    dps: int = 24
+    recheck_dps: int = 40
+    seed: int = 0
+    seconds_per_strategy: float = 20.0
+
+    @property
+    def tolerance(self) -> mpmath.mpf:
+        return mpmath.mpf(10) ** (-(self.dps // 2))
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    assignment: dict[str, str]
+    lhs_value: str
+    rhs_value: str
+
+
+class Verdict:
+    """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module."""
+
+    __slots__ = ("status", "reason", "lhs", "rhs", "strategy", "counterexample", "detail",
+                 "conclusive_points", "seconds")
+
+    def __init__(self, token, *, status, reason, lhs, rhs, strategy=None, counterexample=None,
+                 detail="", conclusive_points=0, seconds=0.0):
+        if token is not _TOKEN:
+            raise TypeError("a Verdict is made only by derive's kernel (check_equal, instantiate, chain)")
+        for name, value in (("status", status), ("reason", reason), ("lhs", lhs), ("rhs", rhs),
+                            ("strategy", strategy), ("counterexample", counterexample),
+                            ("detail", detail), ("conclusive_points", conclusive_points),
+                            ("seconds", seconds)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a Verdict is immutable")
+
+    @property
+    def proved(self) -> bool:
+        return self.status is Status.PROVED
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.status.value}, {self.reason.value}, {self.detail!r})"
+
+
+def _verdict(status, reason, lhs, rhs, started, **fields) -> Verdict:
+    return Verdict(_TOKEN, status=status, reason=reason, lhs=lhs, rhs=rhs,
+                   seconds=time.perf_counter() - started, **fields)
+
+
+def _as_expression(value):
+    if isinstance(value, (sympy.Basic, sympy.MatrixBase)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return sympy.sympify(value)
+    raise TypeError(f"expected a sympy expression, got {type(value).__name__}: {value!r:.60}")
+
+
+def _is_zero(residual) -> bool:
+    if isinstance(residual, sympy.MatrixBase):
+        return all(entry == 0 for entry in residual)
+    return residual is not None and residual == 0
+
+
+def _differ(a, b, tolerance) -> bool:
+    pairs = zip(a, b) if isinstance(a, sympy.MatrixBase) else [(a, b)]
+    for x, y in pairs:
+        x, y = mpmath.mpmathify(complex(x) if not x.is_real else x), mpmath.mpmathify(complex(y) if not y.is_real else y)
+        if abs(x - y) > tolerance * max(1, abs(x), abs(y)):
+            return True
+    return False
+
+
+def _numeric_witness(lhs, rhs, settings: Settings):
+    """(conclusive point count, confirmed counterexample or None, last inconclusive reason)."""
+    points = _numeric.sample_points([lhs, rhs], settings.seed, settings.samples)
+    conclusive, why = 0, ""
+    for point in points:
+        try:
+            a, b = _numeric.evaluate(lhs, point, settings.dps), _numeric.evaluate(rhs, point, settings.dps)
+        except _numeric.Inconclusive as exc:
+            why = str(exc)
+            continue
+        if not _differ(a, b, settings.tolerance):
+            conclusive += 1
+            continue
+        try:  # re-evaluate from scratch at higher precision before calling it a counterexample
+            a, b = (_numeric.evaluate(lhs, point, settings.recheck_dps),
+                    _numeric.evaluate(rhs, point, settings.recheck_dps))
+        except _numeric.Inconclusive as exc:
+            why = str(exc)
+            continue
+        if _differ(a, b, settings.tolerance):
+            shown = (lambda v: str(v.evalf(20)))
+            return conclusive, Counterexample(point.assignment(), shown(a), shown(b)), why
+        conclusive += 1
+    return conclusive, None, why
+
+
+def _theorems(using) -> list[tuple[sympy.Basic, sympy.Basic]] | None:
+    pairs = []
+    for verdict in using:
+        if not isinstance(verdict, Verdict) or not verdict.proved:
+            return None
+        pairs.append((verdict.lhs, verdict.rhs))
+    return pairs
+
+
+def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATION,
+                settings: Settings = Settings()) -> Verdict:
+    """Decide ``lhs == rhs`` for sympy expressions, integrals, sums and explicit matrices.
+
+    ``using``: proved verdicts whose equalities may be substituted (lemmas).
+    ``reasoning``: how far the symbolic witness may go (algebra, + linearity, + evaluation);
+    the numeric witness always evaluates everything.
+    """
+    started = time.perf_counter()
+    try:
+        lhs, rhs = _as_expression(lhs), _as_expression(rhs)
+    except TypeError as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=str(exc))
+    theorems = _theorems(using)
+    if theorems is None:
+        return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
+                        detail="a lemma this claim uses is not proved")
+    lhs_matrix, rhs_matrix = isinstance(lhs, sympy.MatrixBase), isinstance(rhs, sympy.MatrixBase)
+    if lhs_matrix != rhs_matrix or (lhs_matrix and lhs.shape != rhs.shape):
+        shapes = [getattr(e, "shape", "scalar") for e in (lhs, rhs)]
+        return _verdict(Status.REFUTED, Reason.SHAPE_MISMATCH, lhs, rhs, started,
+                        counterexample=Counterexample({}, str(shapes[0]), str(shapes[1])),
+                        detail=f"shapes differ: {shapes[0]} vs {shapes[1]}")
+
+    try:
+        conclusive, counterexample, inconclusive_why = _numeric_witness(lhs, rhs, settings)
+    except _numeric.UnsupportedDomain as exc:
+        return _verdict(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, lhs, rhs, started, detail=str(exc))
+
+    proved_by, notes, timed_out = None, [], []
+    for attempt in _strategies.attempts(lhs, rhs, theorems=theorems, reasoning=reasoning,
+                                        seconds=settings.seconds_per_strategy):
+        notes += attempt.notes
+        if attempt.timed_out:
+            timed_out.append(attempt.strategy)
+        if _is_zero(attempt.residual):
+            proved_by = attempt.strategy
+            break
+    zero_divisors = [d for d in _strategies.divisors(lhs) | _strategies.divisors(rhs)
+                     if d.is_zero is not False]
+
+    common = dict(conclusive_points=conclusive, strategy=proved_by)
+    if counterexample is not None:
+        reason = Reason.WITNESS_CONFLICT if proved_by else Reason.NOT_EQUAL
+        detail = (f"strategy '{proved_by}' reduced the difference to 0 but the sides differ "
+                  "numerically: a sympy bug caught" if proved_by else "the sides differ at a sample point")
+        return _verdict(Status.REFUTED, reason, lhs, rhs, started, counterexample=counterexample,
+                        detail=detail, **common)
+    if zero_divisors:
+        return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
+                        detail=f"divisor {sympy.sstr(zero_divisors[0])} is not known to be nonzero", **common)
+    if proved_by is None:
+        side = [n for n in notes if n.startswith("side condition")]
+        if side:
+            return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
+                            detail=side[0], **common)
+        if timed_out:
+            return _verdict(Status.UNKNOWN, Reason.TIMEOUT, lhs, rhs, started,
+                            detail=f"timed out: {', '.join(timed_out)}", **common)
+        detail = f"no strategy reduced the difference to 0 with {reasoning.name.lower()} reasoning"
+        return _verdict(Status.UNKNOWN, Reason.UNDECIDED, lhs, rhs, started,
+                        detail=f"{detail}; {conclusive} sample points agree", **common)
+    if conclusive < settings.min_conclusive:
+        return _verdict(Status.UNKNOWN, Reason.NUMERIC_INCONCLUSIVE, lhs, rhs, started,
+                        detail=f"only {conclusive} of {settings.samples} sample points were conclusive"
+                               f" ({inconclusive_why})", **common)
+    return _verdict(Status.PROVED, Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
+                    detail=f"'{proved_by}' reduced the difference to 0; {conclusive} sample points agree",
+                    **common)
+
+
+def _element(key, value):
+    """What ``value`` must satisfy and what it gives, for a symbol, function or indexed family."""
+    if isinstance(key, (sympy.FunctionClass, sympy.IndexedBase)):
+        if not isinstance(value, sympy.Lambda):
+            raise TypeError(f"{key} must be replaced by a Lambda, got {sympy.sstr(value)}")
+        target = key(*value.variables) if isinstance(key, sympy.FunctionClass) else key[value.variables]
+        return target, value.expr
+    return key, _as_expression(value)
+
+
+def _respects_assumptions(key, value) -> str | None:
+    """Why ``value`` may not stand for ``key``, or None when every declared fact is implied."""
+    try:
+        target, probe = _element(key, value)
+    except TypeError as exc:
+        return str(exc)
+    for fact in ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real", "integer"):
+        if getattr(target, f"is_{fact}") and getattr(probe, f"is_{fact}") is not True:
+            return f"{sympy.sstr(value)} is not known to be {fact}, as {key} is declared"
+    return None
+
+
+def substitute(expr, mapping: dict):
+    """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by Lambdas)."""
+    families = (sympy.FunctionClass, sympy.IndexedBase)
+    plain = {k: v for k, v in mapping.items() if not isinstance(k, families)}
+    if plain:
+        expr = expr.subs(plain, simultaneous=True)
+    for key, family in mapping.items():
+        if isinstance(key, sympy.FunctionClass):
+            # sympy's subs cannot replace a function class inside an Integral; replace can.
+            expr = expr.replace(key, family)
+        elif isinstance(key, sympy.IndexedBase):
+            expr = expr.replace(lambda n, key=key: isinstance(n, sympy.Indexed) and n.base == key,
+                                lambda n, family=family: family(*n.indices))
+    return expr
+
+
+def instantiate(verdict: Verdict, mapping: dict) -> Verdict:
+    """Specialise a proved equality: free symbols, undefined functions or indexed families
+    (given as Lambdas) replaced by values that satisfy every assumption they were declared with."""
+    started = time.perf_counter()
+    lhs, rhs = substitute(verdict.lhs, mapping), substitute(verdict.rhs, mapping)
+    if not verdict.proved:
+        return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
+                        detail="the instantiated equality is not proved")
+    for key, value in mapping.items():
+        why = _respects_assumptions(key, value)
+        if why:
+            return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, detail=why)
+    return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started,
+                    detail=f"instance of a proved equality ({len(mapping)} substitutions)")
+
+
+def chain(verdicts: list[Verdict]) -> Verdict:
+    """Transitivity: a = b, b = c, ... proves a = z when every link is proved and they meet exactly."""
+    started = time.perf_counter()
+    if not verdicts:
+        raise ValueError("chain needs at least one verdict")
+    lhs, rhs = verdicts[0].lhs, verdicts[-1].rhs
+    for n, verdict in enumerate(verdicts):
+        if not verdict.proved:
+            return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
+                            detail=f"link {n + 1} of {len(verdicts)} is {verdict.status.value}")
+        if n and verdicts[n - 1].rhs != verdict.lhs:
+            return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started,
+                            detail=f"link {n + 1} does not start where link {n} ends")
+    return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started,
+                    detail=f"transitivity over {len(verdicts)} proved links")

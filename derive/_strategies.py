@@ -1,0 +1,312 @@
+"""Symbolic strategies: each proposes a residual for ``lhs - rhs``; only the kernel judges it.
+
+The sequence is fixed and deterministic. Every strategy runs under a time limit. A strategy may
+leave notes (a side condition it could not discharge, a time-out) that the kernel turns into
+the reason of an unproved verdict.
+
+Integrals, sums and expectations are *operators*: they bind variables. Before any algebra,
+operators are put in a canonical form: bound variables get canonical names and factors that do
+not depend on them are pulled out (for linear operators). A claim is checked with a level of
+``Reasoning``: with ALGEBRA each distinct operator is an opaque atom, so an equality that
+needs linearity, a lemma or an evaluation is not proved by "algebra"; LINEARITY may split and
+merge operators; EVALUATION may also evaluate them. Proved lemmas are substituted first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import sympy
+
+from ._numeric import is_operator
+
+
+class StrategyTimeout(BaseException):
+    """Raised inside sympy when a strategy overruns; a BaseException so sympy cannot swallow it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    # SIGALRM is the only way to stop pure-Python sympy work; off the main thread there is none.
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise StrategyTimeout
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def is_linear_operator(node: sympy.Basic) -> bool:
+    return isinstance(node, (sympy.Integral, sympy.Sum)) or getattr(node, "is_linear_operator", False)
+
+
+def bound_variables(node: sympy.Basic) -> tuple[sympy.Symbol, ...]:
+    return tuple(node.variables)
+
+
+def _rebuild(node: sympy.Basic, body: sympy.Expr) -> sympy.Basic:
+    return node.func(body, *node.args[1:])
+
+
+def _expanded(e: sympy.Expr) -> sympy.Expr:
+    return sympy.expand(sympy.expand_log(e, force=False))
+
+
+def canonical(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
+    """Operators with canonical bound-variable names and constant factors pulled out."""
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(lambda e: canonical(e, depth))
+    if not isinstance(expr, sympy.Basic) or expr.is_Atom:
+        return expr
+    if is_operator(expr):
+        renaming = {
+            v: sympy.Dummy(f"b{depth}_{n}", dummy_index=1000 * depth + n, **v.assumptions0)
+            for n, v in enumerate(bound_variables(expr))
+        }
+        node = expr.xreplace(renaming)
+        body = canonical(node.args[0], depth + 1)
+        if is_linear_operator(node):
+            constant, rest = body.as_independent(*renaming.values(), as_Add=False)
+            if constant != 1:
+                return constant * _rebuild(node, rest)
+        return _rebuild(node, body)
+    return expr.func(*(canonical(a, depth) for a in expr.args))
+
+
+def _outermost_operators(expr: sympy.Basic) -> set[sympy.Basic]:
+    found: set[sympy.Basic] = set()
+
+    def walk(node: sympy.Basic) -> None:
+        if is_operator(node):
+            found.add(node)
+            return
+        for arg in node.args:
+            if isinstance(arg, sympy.Basic):
+                walk(arg)
+
+    walk(expr)
+    return found
+
+
+def same_operator(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """Two canonical operators with the same binding and bodies equal by algebra."""
+    if a == b:
+        return True
+    if type(a) is not type(b) or a.args[1:] != b.args[1:]:
+        return False
+    return _algebraic_zero(a.args[0] - b.args[0])
+
+
+def _algebraic_zero(e: sympy.Expr) -> bool:
+    return _expanded(e) == 0 or sympy.simplify(e) == 0
+
+
+def _operator_classes(exprs: list[sympy.Basic]) -> dict[sympy.Basic, sympy.Basic]:
+    """Map each outermost operator to the first one it equals (canonical representatives)."""
+    representatives: list[sympy.Basic] = []
+    chosen: dict[sympy.Basic, sympy.Basic] = {}
+    for expr in exprs:
+        for op in sorted(_outermost_operators(expr), key=sympy.default_sort_key):
+            for rep in representatives:
+                if same_operator(op, rep):
+                    chosen[op] = rep
+                    break
+            else:
+                representatives.append(op)
+                chosen[op] = op
+    return chosen
+
+
+def _split_operator(expr: sympy.Basic) -> tuple[sympy.Expr, sympy.Basic | None]:
+    """(c, Op) when ``expr`` is ``c * Op`` with exactly one operator factor, else (1, None)."""
+    if is_operator(expr):
+        return sympy.S.One, expr
+    ops = [f for f in sympy.Mul.make_args(expr) if is_operator(f)] if isinstance(expr, sympy.Mul) else []
+    if len(ops) == 1:
+        return expr / ops[0], ops[0]
+    return sympy.S.One, None
+
+
+def rewrite_with(expr: sympy.Basic, theorems: list[tuple[sympy.Basic, sympy.Basic]]) -> sympy.Basic:
+    """Replace each occurrence of a proved ``lhs`` by its ``rhs`` (equals for equals).
+
+    A lemma about an operator, ``c * Op(f) = r``, rewrites every operator equal to ``Op(f)`` by
+    algebra on its body, wherever it stands, to ``r / c``.
+    """
+    for lhs, rhs in theorems:
+        lhs, rhs = canonical(lhs), canonical(rhs)
+        constant, atom = _split_operator(lhs)
+        if atom is not None and constant != 0:
+            replacement = rhs / constant
+            expr = expr.replace(
+                lambda n, atom=atom: is_operator(n) and same_operator(n, atom),
+                lambda n, replacement=replacement: replacement,
+            )
+        else:
+            expr = expr.xreplace({lhs: rhs})
+    return expr
+
+
+def merge_linear_operators(expr: sympy.Expr) -> sympy.Expr:
+    """Linearity: c1*Op(f1) + c2*Op(f2) -> Op(c1*f1 + c2*f2) for operators with the same binding."""
+    groups: dict[tuple, list[tuple[sympy.Expr, sympy.Basic]]] = {}
+    rest = []
+    for term in sympy.Add.make_args(canonical(sympy.expand(expr))):
+        ops = [f for f in sympy.Mul.make_args(term) if is_operator(f)]
+        if len(ops) == 1 and is_linear_operator(ops[0]):
+            op = ops[0]
+            groups.setdefault((type(op), op.args[1:]), []).append((term / op, op))
+        else:
+            rest.append(term)
+    merged = []
+    for members in groups.values():
+        body = sympy.Add(*(c * op.args[0] for c, op in members))
+        if not _algebraic_zero(body):
+            merged.append(_rebuild(members[0][1], body))
+    return sympy.Add(*rest, *merged)
+
+
+def _resolve_piecewise(expr: sympy.Expr, notes: list[str]) -> sympy.Expr:
+    """Keep a Piecewise branch only when its condition holds under the declared assumptions."""
+
+    def pick(pw: sympy.Piecewise) -> sympy.Expr:
+        for value, condition in pw.args:
+            decided = sympy.simplify(condition)
+            if decided is sympy.true:
+                return value
+            if decided is not sympy.false:
+                notes.append(f"side condition not implied by the assumptions: {condition}")
+                return pw
+        return pw
+
+    return expr.replace(lambda n: isinstance(n, sympy.Piecewise), pick)
+
+
+def _evaluate_operators(expr: sympy.Expr, notes: list[str]) -> sympy.Expr:
+    def prepare(node):
+        # sympy integrates an expanded integrand in a fraction of the time of the raw one.
+        body = sympy.expand(sympy.expand_log(node.function, force=False))
+        return sympy.Integral(body, *node.limits)
+
+    expanded = expr.replace(lambda n: isinstance(n, sympy.Integral), prepare)
+    return _resolve_piecewise(expanded.doit(), notes)
+
+
+@dataclass
+class Attempt:
+    """What one strategy proposed: a residual the kernel will test for being exactly zero."""
+
+    strategy: str
+    residual: sympy.Basic | None
+    notes: list[str] = field(default_factory=list)
+    timed_out: bool = False
+
+
+def _entrywise(f: Callable[[sympy.Expr], sympy.Expr]) -> Callable[[sympy.Basic], sympy.Basic]:
+    def apply(e: sympy.Basic) -> sympy.Basic:
+        return e.applyfunc(f) if isinstance(e, sympy.MatrixBase) else f(e)
+
+    return apply
+
+
+def _opaque(expr: sympy.Expr) -> sympy.Expr:
+    """Each class of equal operators becomes one fresh symbol: algebra cannot look inside."""
+    classes = _operator_classes([expr])
+    symbols = {rep: sympy.Dummy(f"op{n}") for n, rep in enumerate(dict.fromkeys(classes.values()))}
+    return expr.xreplace({op: symbols[rep] for op, rep in classes.items()})
+
+
+class Reasoning(enum.IntEnum):
+    """What a strategy may use; each level includes the ones before it."""
+
+    ALGEBRA = 1  # integrals, sums and expectations are opaque atoms
+    LINEARITY = 2  # ... that may be split and merged by linearity
+    EVALUATION = 3  # ... and evaluated (integrate, sum, differentiate, take moments)
+
+
+_ALGEBRA: list[tuple[str, Callable[[sympy.Expr], sympy.Expr]]] = [
+    ("identical", lambda d: d),
+    ("expand", _expanded),
+    ("cancel", lambda d: sympy.cancel(sympy.together(_expanded(d)))),
+    ("simplify", sympy.simplify),
+]
+
+
+def _theorem_pairs(theorems: list[tuple[sympy.Basic, sympy.Basic]]) -> list[tuple[sympy.Basic, sympy.Basic]]:
+    pairs = []
+    for lhs, rhs in theorems:
+        if isinstance(lhs, sympy.MatrixBase):
+            pairs += [(a, b) for a, b in zip(lhs, rhs) if a != b]
+        else:
+            pairs.append((lhs, rhs))
+    return pairs
+
+
+def attempts(
+    lhs: sympy.Basic,
+    rhs: sympy.Basic,
+    *,
+    theorems: list[tuple[sympy.Basic, sympy.Basic]],
+    reasoning: Reasoning,
+    seconds: float,
+) -> Iterator[Attempt]:
+    """The fixed sequence of strategies, each yielding its residual in turn."""
+    lhs, rhs = canonical(lhs), canonical(rhs)
+    pairs = _theorem_pairs(theorems)
+    if pairs:
+        lhs, rhs = rewrite_with(lhs, pairs), rewrite_with(rhs, pairs)
+    sequence: list[tuple[str, Callable[[sympy.Expr, list[str]], sympy.Expr]]] = [
+        (name, lambda d, notes, f=f: f(_opaque(d))) for name, f in _ALGEBRA
+    ]
+    if reasoning >= Reasoning.LINEARITY:
+        sequence.append(("linearity", lambda d, notes: sympy.simplify(_opaque(merge_linear_operators(d)))))
+    if reasoning >= Reasoning.EVALUATION:
+        sequence.append(("evaluate", lambda d, notes: sympy.simplify(
+            _evaluate_operators(merge_linear_operators(d), notes))))
+    if isinstance(lhs, sympy.MatrixBase):
+        difference = sympy.ImmutableMatrix(lhs) - sympy.ImmutableMatrix(rhs)
+    else:
+        difference = sympy.S.Zero if lhs == rhs else lhs - rhs
+    for name, strategy in sequence:
+        notes: list[str] = []
+        try:
+            with time_limit(seconds):
+                residual = _entrywise(lambda d: strategy(d, notes))(difference)
+        except StrategyTimeout:
+            yield Attempt(name, None, notes, timed_out=True)
+            continue
+        except (TypeError, ValueError, NotImplementedError, AttributeError,
+                sympy.PolynomialError, RecursionError) as exc:
+            yield Attempt(name, None, [*notes, f"{name}: {type(exc).__name__}: {exc}"])
+            continue
+        yield Attempt(name, residual, notes)
+
+
+def divisors(expr: sympy.Basic) -> set[sympy.Expr]:
+    """Denominators that do not involve a bound variable: each must be nonzero for the claim to mean anything."""
+    found: set[sympy.Expr] = set()
+
+    def walk(node: sympy.Basic, bound: frozenset) -> None:
+        if is_operator(node):
+            bound = bound | frozenset(bound_variables(node))
+        if isinstance(node, sympy.Pow) and node.exp.is_negative and not (node.free_symbols & bound):
+            found.add(node.base)
+        for arg in node.args:
+            if isinstance(arg, sympy.Basic):
+                walk(arg, bound)
+
+    walk(expr, frozenset())
+    return found

@@ -1,0 +1,102 @@
+"""Checking derivations: every step goes through the kernel, nothing else decides.
+
+``check(derivations)`` returns a ``Report``. A derivation's lemmas (and the derivations they
+instantiate) are checked first, once per report, wherever they are defined.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import _kernel
+from ._kernel import Settings, Status, Verdict
+from .derivation import Derivation, Instance, Step
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    verdict: Verdict
+    previous: object
+
+
+@dataclass
+class DerivationResult:
+    derivation: Derivation
+    steps: list[StepResult]
+    theorem: Verdict
+    seconds: float
+    requested: bool = True
+
+    @property
+    def proved(self) -> bool:
+        return self.theorem.proved
+
+
+@dataclass
+class Report:
+    results: list[DerivationResult] = field(default_factory=list)
+    settings: Settings = Settings()
+    seconds: float = 0.0
+
+    def step_results(self) -> list[StepResult]:
+        return [s for r in self.results for s in r.steps]
+
+    def counts(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for s in self.step_results():
+            counts[s.verdict.status.value] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and all(r.proved for r in self.results)
+
+
+class Checker:
+    """Checks derivations once each, lemmas before the steps that use them."""
+
+    def __init__(self, settings: Settings = Settings()):
+        self.settings = settings
+        self.results: dict[int, DerivationResult] = {}
+        self.order: list[DerivationResult] = []
+        self._in_progress: set[int] = set()
+
+    def theorem(self, source) -> Verdict:
+        if isinstance(source, Instance):
+            return _kernel.instantiate(self.check(source.derivation, requested=False).theorem, source.mapping)
+        return self.check(source, requested=False).theorem
+
+    def check(self, derivation: Derivation, *, requested: bool = True) -> DerivationResult:
+        key = id(derivation)
+        if key in self.results:
+            self.results[key].requested |= requested
+            return self.results[key]
+        if key in self._in_progress:
+            raise RecursionError(f"derivation '{derivation.name}' depends on itself")
+        self._in_progress.add(key)
+        started = time.perf_counter()
+        lemma_verdicts = {id(step): [self.theorem(lemma) for lemma in step.rule.lemmas]
+                          for step in derivation.steps}
+        results, previous = [], derivation.start
+        for step in derivation.steps:
+            verdict = _kernel.check_equal(previous, step.stated, using=lemma_verdicts[id(step)],
+                                          reasoning=step.rule.reasoning, settings=self.settings)
+            results.append(StepResult(step, verdict, previous))
+            previous = step.stated
+        theorem = _kernel.chain([r.verdict for r in results])
+        result = DerivationResult(derivation, results, theorem, time.perf_counter() - started, requested)
+        self._in_progress.discard(key)
+        self.results[key] = result
+        self.order.append(result)
+        return result
+
+
+def check(derivations: list[Derivation], settings: Settings = Settings()) -> Report:
+    """Check every derivation (and what it depends on) and report in dependency order."""
+    started = time.perf_counter()
+    checker = Checker(settings)
+    for derivation in derivations:
+        checker.check(derivation)
+    return Report(checker.order, settings, time.perf_counter() - started)

@@ -1,0 +1,141 @@
+"""Derivations: a start expression and a sequence of steps, each with a rule and a stated result.
+
+    d = Derivation("kl_univariate", "KL between two univariate Gaussians", start)
+    d.step("1.2", "log p - log q", rules.algebra(), stated)
+
+Each step claims ``previous == stated`` and is checked by the kernel with exactly the
+reasoning its rule names. A derivation proves ``start == last stated`` by chaining its steps.
+A lemma is a derivation of one step; ``Instance`` specialises a proved derivation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+
+import sympy
+
+from ._kernel import substitute
+from .errors import ProofFileError
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_collectors: list[list] = []
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def _caller_location() -> Location:
+    """The first frame outside derive itself: where the author wrote the call."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return Location("<unknown>", 0)
+    return Location(frame.f_code.co_filename, frame.f_lineno)
+
+
+def _require_expression(value, what: str, where: Location):
+    if isinstance(value, (sympy.Basic, sympy.MatrixBase)) and not isinstance(value, sympy.logic.boolalg.Boolean):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    raise ProofFileError(where, f"{what} is a {type(value).__name__}, not a sympy expression")
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    description: str
+    rule: object
+    stated: sympy.Basic
+    location: Location
+
+
+class Derivation:
+    """A chain start == e1 == e2 == ... == en, each link a checked step."""
+
+    def __init__(self, name: str, title: str, start, *, scope: str = "all values the assumptions allow"):
+        self.location = _caller_location()
+        if not isinstance(name, str) or not name:
+            raise ProofFileError(self.location, "a derivation needs a non-empty name")
+        self.name, self.title, self.scope = name, title, scope
+        self.start = _require_expression(start, f"start of derivation '{name}'", self.location)
+        self.steps: list[Step] = []
+        if _collectors:
+            _collectors[-1].append(self)
+
+    def step(self, label: str, description: str, rule, stated) -> sympy.Basic:
+        """Add a step; returns the stated expression so the next step can build on it."""
+        from .rules import Rule
+
+        where = _caller_location()
+        if not isinstance(rule, Rule):
+            raise ProofFileError(where, f"step {label} of '{self.name}': rule is a {type(rule).__name__}, "
+                                        "not a derive.rules rule")
+        for lemma in rule.lemmas:
+            if not isinstance(lemma, (Derivation, Instance)):
+                raise ProofFileError(where, f"step {label} of '{self.name}': a lemma must be a Derivation or "
+                                            f"an Instance, got {type(lemma).__name__}")
+        stated = _require_expression(stated, f"step {label} of '{self.name}'", where)
+        self.steps.append(Step(str(label), description, rule, stated, where))
+        return stated
+
+    @property
+    def result(self) -> sympy.Basic:
+        """The last stated expression (the start while there are no steps)."""
+        return self.steps[-1].stated if self.steps else self.start
+
+    def instance(self, mapping: dict) -> Instance:
+        return Instance(self, mapping)
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.name!r}, {len(self.steps)} steps)"
+
+
+def lemma(name: str, lhs, rhs, rule, *, title: str = "", scope: str = "all values the assumptions allow") -> Derivation:
+    """A derivation of one step: ``lhs == rhs`` by ``rule``."""
+    d = Derivation(name, title or f"lemma {name}", lhs, scope=scope)
+    d.steps.append(Step("lemma", title or name, rule,
+                        _require_expression(rhs, f"right side of lemma '{name}'", d.location), d.location))
+    return d
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A proved derivation with its free symbols (or functions, or indexed families) specialised."""
+
+    derivation: Derivation
+    mapping: dict = field(hash=False)
+
+    @property
+    def start(self) -> sympy.Basic:
+        return substitute(self.derivation.start, self.mapping)
+
+    @property
+    def result(self) -> sympy.Basic:
+        return substitute(self.derivation.result, self.mapping)
+
+    @property
+    def name(self) -> str:
+        shown = ", ".join(f"{sympy.sstr(k)}={sympy.sstr(v)}" for k, v in self.mapping.items())
+        return f"{self.derivation.name}[{shown}]"
+
+
+@contextlib.contextmanager
+def collecting():
+    """Collect every Derivation created inside the block (used by the proof-file loader)."""
+    found: list[Derivation] = []
+    _collectors.append(found)
+    try:
+        yield found
+    finally:
+        _collectors.pop()

@@ -1,0 +1,101 @@
+"""Loading proof files: Python modules that build Derivation objects.
+
+A path is a ``.py`` file or a folder of them (files starting with ``_`` are helpers, not proofs).
+Files of one load may import each other by module name (``from stage1_univariate import kl``),
+the way modules of one folder do. Anything that stops a file from loading becomes a one-line
+``ProofFileError`` that names the file and line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from .derivation import Derivation, Location, collecting
+from .errors import ProofFileError, UsageError
+
+
+def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.py") if not p.name.startswith("_"))
+            if not found:
+                raise UsageError(f"{path}: no proof files (*.py) in this folder")
+            files += found
+        elif path.is_file():
+            if path.suffix != ".py":
+                raise UsageError(f"{path}: a proof file must be a .py file")
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    return list(dict.fromkeys(p.resolve() for p in files))
+
+
+def _error_location(exc: BaseException, folders: list[str]) -> Location:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return Location(exc.filename, exc.lineno or 0)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.dirname(os.path.abspath(f.filename)) in folders]
+    if frames:
+        return Location(frames[-1].filename, frames[-1].lineno or 0)
+    return Location("<unknown>", 0)
+
+
+def load(paths: list[str | os.PathLike]) -> tuple[list[Derivation], list[Derivation]]:
+    """(derivations defined in the named files, every derivation the load created)."""
+    files = proof_files(paths)
+    names = {str(f) for f in files}
+    folders = list(dict.fromkeys(str(f.parent) for f in files))
+    saved_path = list(sys.path)
+    saved_modules = {n: m for n, m in sys.modules.items() if _defined_in(m, folders)}
+    sys.path[:0] = folders
+    try:
+        with collecting() as created:
+            for file in files:
+                _load_file(file, folders)
+    finally:
+        # Proof modules live only for one load, so a later load of other files with the same
+        # names (or of edited files) starts clean.
+        sys.path[:] = saved_path
+        for name in [n for n, m in sys.modules.items() if _defined_in(m, folders)]:
+            del sys.modules[name]
+        sys.modules.update({n: m for n, m in saved_modules.items() if _defined_in(m, folders)})
+    defined = [d for d in created if os.path.abspath(d.location.file) in names]
+    for file in files:
+        if not any(os.path.abspath(d.location.file) == str(file) for d in defined):
+            raise ProofFileError(Location(str(file), 1), "defines no derivation")
+    for d in created:
+        if not d.steps:
+            raise ProofFileError(d.location, f"derivation '{d.name}' has no steps")
+    seen: dict[str, Derivation] = {}
+    for d in created:
+        if d.name in seen and seen[d.name] is not d:
+            raise ProofFileError(d.location, f"derivation name '{d.name}' is already used at {seen[d.name].location}")
+        seen[d.name] = d
+    return defined, created
+
+
+def _defined_in(module, folders: list[str]) -> bool:
+    file = getattr(module, "__file__", None)
+    return bool(file) and os.path.dirname(os.path.abspath(file)) in folders
+
+
+def _load_file(file: Path, folders: list[str]) -> None:
+    if file.stem in sys.modules and getattr(sys.modules[file.stem], "__file__", None) == str(file):
+        return  # already imported by a sibling in this load
+    spec = importlib.util.spec_from_file_location(file.stem, file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[file.stem] = module
+    try:
+        spec.loader.exec_module(module)
+    except ProofFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of user code becomes a one-line error
+        where = _error_location(exc, folders)
+        message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        raise ProofFileError(where, f"{type(exc).__name__}: {message}") from None
