@@ -63,6 +63,7 @@ class Settings:
     recheck_dps: int = 40
     seed: int = 0
     seconds_per_strategy: float = 20.0
+    seconds_per_point: float = 20.0
 
     @property
     def tolerance(self) -> mpmath.mpf:
@@ -109,7 +110,9 @@ def _verdict(status, reason, lhs, rhs, started, **fields) -> Verdict:
 
 
 def _as_expression(value):
-    if isinstance(value, (sympy.Basic, sympy.MatrixBase)):
+    if isinstance(value, sympy.MatrixBase):
+        return sympy.ImmutableMatrix(value)
+    if isinstance(value, sympy.Basic):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return sympy.sympify(value)
@@ -137,18 +140,26 @@ def _numeric_witness(lhs, rhs, settings: Settings):
     conclusive, why = 0, ""
     for point in points:
         try:
-            a, b = _numeric.evaluate(lhs, point, settings.dps), _numeric.evaluate(rhs, point, settings.dps)
+            with _strategies.time_limit(settings.seconds_per_point):
+                a, b = _numeric.evaluate(lhs, point, settings.dps), _numeric.evaluate(rhs, point, settings.dps)
         except _numeric.Inconclusive as exc:
             why = str(exc)
+            continue
+        except _strategies.StrategyTimeout:
+            why = f"evaluation took over {settings.seconds_per_point:g}s"
             continue
         if not _differ(a, b, settings.tolerance):
             conclusive += 1
             continue
         try:  # re-evaluate from scratch at higher precision before calling it a counterexample
-            a, b = (_numeric.evaluate(lhs, point, settings.recheck_dps),
-                    _numeric.evaluate(rhs, point, settings.recheck_dps))
+            with _strategies.time_limit(settings.seconds_per_point):
+                a, b = (_numeric.evaluate(lhs, point, settings.recheck_dps),
+                        _numeric.evaluate(rhs, point, settings.recheck_dps))
         except _numeric.Inconclusive as exc:
             why = str(exc)
+            continue
+        except _strategies.StrategyTimeout:
+            why = f"re-evaluation took over {settings.seconds_per_point:g}s"
             continue
         if _differ(a, b, settings.tolerance):
             shown = (lambda v: str(v.evalf(20)))

@@ -28,7 +28,7 @@ _FACTS = (
 # Magnitudes are spread over three decades on either side of 1: wide enough to leave (0, 1),
 # narrow enough that a Gaussian integrand is still resolved by quadrature.
 _LOG10_SPREAD = 1.5
-_INTEGER_MAGNITUDE = 8
+_INTEGER_MAGNITUDE = 6
 _DRAWS_PER_VALUE = 200
 # Far enough out that any integrand of the sampled scales has decayed, if it decays at all.
 _TAIL = 10**4
@@ -151,14 +151,17 @@ def _decimal(value: sympy.Rational) -> str:
     return str(decimal.Decimal(int(value.p)) / decimal.Decimal(int(value.q)))
 
 
-def free_targets(expr: sympy.Basic) -> list[sympy.Symbol]:
-    return sorted(expr.free_symbols, key=lambda s: (str(s), _assumption_tag(s)))
+def scalar_symbols(expr: sympy.Basic) -> set[sympy.Symbol]:
+    """Free symbols that take values: not the labels of indexed families (``s`` in ``s[i]``),
+    whose elements get values of their own."""
+    labels = {i.base.label for i in expr.atoms(sympy.Indexed)}
+    return {s for s in expr.free_symbols if isinstance(s, sympy.Symbol) and s not in labels}
 
 
 def sample_points(exprs: list[sympy.Basic], seed: int, count: int) -> list[Point]:
     symbols: set[sympy.Symbol] = set()
     for expr in exprs:
-        symbols |= {s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+        symbols |= scalar_symbols(expr)
     ordered = sorted(symbols, key=lambda s: (str(s), _assumption_tag(s)))
     points = []
     for index in range(count):
@@ -174,25 +177,26 @@ class Inconclusive(Exception):
     """This point says nothing: the value is undefined, infinite, or not accurate enough."""
 
 
+@functools.lru_cache(maxsize=2048)
 def evaluate(expr: sympy.Basic, point: Point, dps: int) -> sympy.Expr:
     """``expr`` at ``point`` as a sympy number with about ``dps`` correct digits.
+
+    Cached: in a derivation each stated expression is the next step's previous expression, and
+    points depend only on the symbols, so every value is computed once.
 
     Order matters: function stand-ins and symbolic operators (derivatives, expectations) go
     first, while their variables are still symbols; then numbers go in, finite sums unroll,
     indexed elements get values, and integrals are done by quadrature.
     """
     e = expr
-    applications = e.atoms(AppliedUndef)
-    if applications:
-        e = e.replace(
-            lambda n: isinstance(n, AppliedUndef), lambda n: point.function_instance(n)(*n.args)
-        )
-    e = e.replace(
-        lambda n: isinstance(n, sympy.Derivative) or getattr(n, "is_derive_operator", False),
-        lambda n: n.doit(),
-    )
-    e = e.xreplace({s: point.value_of(s) for s in e.free_symbols if isinstance(s, sympy.Symbol)})
-    e = e.replace(lambda n: isinstance(n, (sympy.Sum, sympy.Product)), lambda n: n.doit())
+    if e.atoms(AppliedUndef):
+        e = _symbolic_operators_done(e.replace(
+            lambda n: isinstance(n, AppliedUndef), lambda n: point.function_instance(n)(*n.args)))
+    else:
+        e = _symbolic_operators_done(e)
+    e = e.xreplace({s: point.value_of(s) for s in scalar_symbols(e)})
+    # Shallow: a deep doit would integrate symbolically any Integral inside the summand.
+    e = e.replace(lambda n: isinstance(n, (sympy.Sum, sympy.Product)), lambda n: n.doit(deep=False))
     indexed = e.atoms(sympy.Indexed)
     if indexed:
         e = e.xreplace({i: point.value_of(i) for i in indexed})
@@ -200,6 +204,15 @@ def evaluate(expr: sympy.Basic, point: Point, dps: int) -> sympy.Expr:
     if isinstance(e, sympy.MatrixBase):
         return e.applyfunc(lambda entry: _number(entry, dps))
     return _number(e, dps)
+
+
+@functools.lru_cache(maxsize=1024)
+def _symbolic_operators_done(expr: sympy.Basic) -> sympy.Basic:
+    """Derivatives and expectation operators evaluated while their variables are still symbols."""
+    return expr.replace(
+        lambda n: isinstance(n, sympy.Derivative) or getattr(n, "is_derive_operator", False),
+        lambda n: n.doit(),
+    )
 
 
 def _number(e: sympy.Expr, dps: int) -> sympy.Expr:
@@ -229,14 +242,16 @@ def _quadrature(integral: sympy.Integral, dps: int) -> sympy.Float:
     with mpmath.workdps(dps // 2 + 6):
         lo, hi = (mpmath.mpmathify(sympy.N(b, dps + 5)) if b.is_finite else
                   (mpmath.inf if b == sympy.oo else -mpmath.inf) for b in (lower, upper))
-        cuts = {mpmath.mpf(0)}
+        cuts = set()
         for node in body.atoms(sympy.Add):
             if node.has(variable) and node.is_polynomial(variable) and sympy.degree(node, variable) == 1:
                 root = -node.coeff(variable, 0) / node.coeff(variable, 1)
                 if root.is_real:
                     cuts.add(mpmath.mpf(sympy.N(root, dps + 5)))
         nodes = [lo, *sorted(c for c in cuts if lo < c < hi), hi]
-        f = sympy.lambdify(variable, body, modules="mpmath")
+        # Constants folded to floats and common subexpressions shared: the integrand is called
+        # hundreds of times per integral, and this nearly halves the cost.
+        f = sympy.lambdify(variable, body.evalf(dps // 2 + 6), modules="mpmath", cse=True)
         try:
             for far, infinite in ((mpmath.mpf(-_TAIL), lo == -mpmath.inf), (mpmath.mpf(_TAIL), hi == mpmath.inf)):
                 if infinite and abs(f(far)) > mpmath.mpf(10) ** (-dps):

@@ -65,6 +65,17 @@ def _expanded(e: sympy.Expr) -> sympy.Expr:
     return sympy.expand(sympy.expand_log(e, force=False))
 
 
+def _content_and_primitive(body: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """body = content * primitive with a rational content and a canonical sign, so that
+    Sum(2 f) / 2, Sum(f) and -Sum(-f) all become the same operator."""
+    content, primitive = _expanded(body).as_content_primitive()
+    if primitive.could_extract_minus_sign():
+        content, primitive = -content, -primitive
+    if content == 1:
+        return sympy.S.One, body
+    return content, primitive
+
+
 def canonical(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
     """Operators with canonical bound-variable names and constant factors pulled out."""
     if isinstance(expr, sympy.MatrixBase):
@@ -80,8 +91,9 @@ def canonical(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
         body = canonical(node.args[0], depth + 1)
         if is_linear_operator(node):
             constant, rest = body.as_independent(*renaming.values(), as_Add=False)
-            if constant != 1:
-                return constant * _rebuild(node, rest)
+            content, rest = _content_and_primitive(rest)
+            if constant * content != 1:
+                return constant * content * _rebuild(node, rest)
         return _rebuild(node, body)
     return expr.func(*(canonical(a, depth) for a in expr.args))
 
@@ -111,7 +123,8 @@ def same_operator(a: sympy.Basic, b: sympy.Basic) -> bool:
 
 
 def _algebraic_zero(e: sympy.Expr) -> bool:
-    return _expanded(e) == 0 or sympy.simplify(e) == 0
+    # No simplify: this runs for every pair of operators, most of which differ.
+    return _expanded(e) == 0 or sympy.cancel(sympy.together(_expanded(e))) == 0
 
 
 def _operator_classes(exprs: list[sympy.Basic]) -> dict[sympy.Basic, sympy.Basic]:
@@ -140,14 +153,16 @@ def _split_operator(expr: sympy.Basic) -> tuple[sympy.Expr, sympy.Basic | None]:
     return sympy.S.One, None
 
 
-def rewrite_with(expr: sympy.Basic, theorems: list[tuple[sympy.Basic, sympy.Basic]]) -> sympy.Basic:
+def rewrite_with(expr: sympy.Basic, theorems: list[tuple[sympy.Basic, sympy.Basic]],
+                 as_written: bool = False) -> sympy.Basic:
     """Replace each occurrence of a proved ``lhs`` by its ``rhs`` (equals for equals).
 
     A lemma about an operator, ``c * Op(f) = r``, rewrites every operator equal to ``Op(f)`` by
     algebra on its body, wherever it stands, to ``r / c``.
     """
     for lhs, rhs in theorems:
-        lhs, rhs = canonical(lhs), canonical(rhs)
+        if not as_written:
+            lhs, rhs = canonical(lhs), canonical(rhs)
         constant, atom = _split_operator(lhs)
         if atom is not None and constant != 0:
             replacement = rhs / constant
@@ -173,8 +188,9 @@ def merge_linear_operators(expr: sympy.Expr) -> sympy.Expr:
             rest.append(term)
     merged = []
     for members in groups.values():
-        body = sympy.Add(*(c * op.args[0] for c, op in members))
-        if not _algebraic_zero(body):
+        body = _expanded(sympy.Add(*(c * op.args[0] for c, op in members)))
+        if body != 0:
+            # Rebuilt through the operator's constructor, which may reduce it (E[c] = c).
             merged.append(_rebuild(members[0][1], body))
     return sympy.Add(*rest, *merged)
 
@@ -198,8 +214,7 @@ def _resolve_piecewise(expr: sympy.Expr, notes: list[str]) -> sympy.Expr:
 def _evaluate_operators(expr: sympy.Expr, notes: list[str]) -> sympy.Expr:
     def prepare(node):
         # sympy integrates an expanded integrand in a fraction of the time of the raw one.
-        body = sympy.expand(sympy.expand_log(node.function, force=False))
-        return sympy.Integral(body, *node.limits)
+        return _rebuild(node, sympy.expand(sympy.expand_log(node.args[0], force=False)))
 
     expanded = expr.replace(lambda n: isinstance(n, sympy.Integral), prepare)
     return _resolve_piecewise(expanded.doit(), notes)
@@ -264,12 +279,23 @@ def attempts(
     seconds: float,
 ) -> Iterator[Attempt]:
     """The fixed sequence of strategies, each yielding its residual in turn."""
-    lhs, rhs = canonical(lhs), canonical(rhs)
     pairs = _theorem_pairs(theorems)
     if pairs:
+        # First as written: a lemma with a free index i then matches inside a Sum over i,
+        # before canonical renaming of bound variables hides the i.
+        lhs, rhs = rewrite_with(lhs, pairs, as_written=True), rewrite_with(rhs, pairs, as_written=True)
+    lhs, rhs = canonical(lhs), canonical(rhs)
+    if pairs:
         lhs, rhs = rewrite_with(lhs, pairs), rewrite_with(rhs, pairs)
+    opaque_cache: dict[sympy.Expr, sympy.Expr] = {}
+
+    def opaque(d: sympy.Expr) -> sympy.Expr:
+        if d not in opaque_cache:
+            opaque_cache[d] = _opaque(d)
+        return opaque_cache[d]
+
     sequence: list[tuple[str, Callable[[sympy.Expr, list[str]], sympy.Expr]]] = [
-        (name, lambda d, notes, f=f: f(_opaque(d))) for name, f in _ALGEBRA
+        (name, lambda d, notes, f=f: f(opaque(d))) for name, f in _ALGEBRA
     ]
     if reasoning >= Reasoning.LINEARITY:
         sequence.append(("linearity", lambda d, notes: sympy.simplify(_opaque(merge_linear_operators(d)))))

@@ -85,7 +85,10 @@ class Checker:
                                           reasoning=step.rule.reasoning, settings=self.settings)
             results.append(StepResult(step, verdict, previous))
             previous = step.stated
-        theorem = _kernel.chain([r.verdict for r in results])
+        links = [r.verdict for r in results]
+        if derivation.origin is not None:
+            links.insert(0, self.theorem(derivation.origin))
+        theorem = _kernel.chain(links)
         result = DerivationResult(derivation, results, theorem, time.perf_counter() - started, requested)
         self._in_progress.discard(key)
         self.results[key] = result

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from ._kernel import substitute
 from .errors import ProofFileError
@@ -44,7 +45,12 @@ def _caller_location() -> Location:
 
 
 def _require_expression(value, what: str, where: Location):
-    if isinstance(value, (sympy.Basic, sympy.MatrixBase)) and not isinstance(value, sympy.logic.boolalg.Boolean):
+    if isinstance(value, sympy.MatrixBase):
+        return sympy.ImmutableMatrix(value)
+    if isinstance(value, (sympy.Rel, BooleanFunction, BooleanAtom)):
+        raise ProofFileError(where, f"{what} is a {type(value).__name__}: state the expression, "
+                                    "not an equation or a condition")
+    if isinstance(value, sympy.Basic):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return sympy.Integer(value)
@@ -63,12 +69,21 @@ class Step:
 class Derivation:
     """A chain start == e1 == e2 == ... == en, each link a checked step."""
 
-    def __init__(self, name: str, title: str, start, *, scope: str = "all values the assumptions allow"):
+    def __init__(self, name: str, title: str, start=None, *, origin=None,
+                 scope: str = "all values the assumptions allow"):
+        """``origin``: a proved derivation or Instance whose result this derivation starts from;
+        the derivation then proves ``origin's start == last stated``, by chaining."""
         self.location = _caller_location()
         if not isinstance(name, str) or not name:
             raise ProofFileError(self.location, "a derivation needs a non-empty name")
-        self.name, self.title, self.scope = name, title, scope
-        self.start = _require_expression(start, f"start of derivation '{name}'", self.location)
+        if origin is not None and not isinstance(origin, (Derivation, Instance)):
+            raise ProofFileError(self.location, f"origin of '{name}' must be a Derivation or an Instance, "
+                                                f"got {type(origin).__name__}")
+        if start is None and origin is None:
+            raise ProofFileError(self.location, f"derivation '{name}' needs a start expression or an origin")
+        self.name, self.title, self.scope, self.origin = name, title, scope, origin
+        self.start = _require_expression(origin.result if start is None else start,
+                                         f"start of derivation '{name}'", self.location)
         self.steps: list[Step] = []
         if _collectors:
             _collectors[-1].append(self)
