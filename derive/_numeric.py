@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 
 import mpmath
 import sympy
+from sympy.core.assumptions import _assume_defined
 from sympy.core.function import AppliedUndef
 
-# Facts a drawn value must share with the symbol it stands for.
-_FACTS = (
-    "integer", "rational", "real", "extended_real", "complex", "positive", "negative",
-    "nonnegative", "nonpositive", "zero", "nonzero", "even", "odd", "prime", "finite",
-)
+# Every fact sympy knows of: a drawn value must agree with the symbol on each one it decides.
+_FACTS = tuple(sorted(_assume_defined))
 # Magnitudes are spread over three decades on either side of 1: wide enough to leave (0, 1),
 # narrow enough that a Gaussian integrand is still resolved by quadrature.
 _LOG10_SPREAD = 1.5

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -113,33 +114,28 @@ def _outermost_operators(expr: sympy.Basic) -> set[sympy.Basic]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def operator_key(op: sympy.Basic) -> tuple:
+    """A normal form of a canonical operator: its type, its binding and its expanded body.
+
+    Hashing this once per operator replaces pairwise comparison, which cost seconds for the
+    dozens of entrywise expectations of a 3 x 3 derivation.
+    """
+    return type(op), op.args[1:], _expanded(op.args[0])
+
+
 def same_operator(a: sympy.Basic, b: sympy.Basic) -> bool:
-    """Two canonical operators with the same binding and bodies equal by algebra."""
-    if a == b:
-        return True
-    if type(a) is not type(b) or a.args[1:] != b.args[1:]:
-        return False
-    return _algebraic_zero(a.args[0] - b.args[0])
-
-
-def _algebraic_zero(e: sympy.Expr) -> bool:
-    # No simplify: this runs for every pair of operators, most of which differ.
-    return _expanded(e) == 0 or sympy.cancel(sympy.together(_expanded(e))) == 0
+    """Two canonical operators with the same binding and bodies equal once expanded."""
+    return a == b or operator_key(a) == operator_key(b)
 
 
 def _operator_classes(exprs: list[sympy.Basic]) -> dict[sympy.Basic, sympy.Basic]:
-    """Map each outermost operator to the first one it equals (canonical representatives)."""
-    representatives: list[sympy.Basic] = []
+    """Map each outermost operator to the first one with its normal form (a representative)."""
+    representatives: dict[tuple, sympy.Basic] = {}
     chosen: dict[sympy.Basic, sympy.Basic] = {}
     for expr in exprs:
         for op in sorted(_outermost_operators(expr), key=sympy.default_sort_key):
-            for rep in representatives:
-                if same_operator(op, rep):
-                    chosen[op] = rep
-                    break
-            else:
-                representatives.append(op)
-                chosen[op] = op
+            chosen[op] = representatives.setdefault(operator_key(op), op)
     return chosen
 
 

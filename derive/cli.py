@@ -2,6 +2,7 @@
 
 Exit codes: 0 every step proved; 1 a step refuted or unknown (or another domain error);
 2 usage errors and proof files that cannot be loaded; 123 an internal error of derive.
+Every error is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,14 +12,27 @@ from pathlib import Path
 
 import click
 
-from .errors import DeriveError, UsageError
 from ._kernel import Settings
 from .check import check as check_derivations
+from .errors import DeriveError, UsageError
 from .loader import load
 from .report import render_json, render_text
 
-
 INTERNAL_ERROR = 123
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except DeriveError as exc:
+            click.echo(f"derive: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except Exception as exc:  # noqa: BLE001 - a bug in derive still gets one line, not a traceback
+            click.echo(f"derive: internal error: {type(exc).__name__}: {exc}", err=True)
+            ctx.exit(INTERNAL_ERROR)
 
 
 def _default_paths() -> list[str]:
@@ -27,7 +41,7 @@ def _default_paths() -> list[str]:
     raise UsageError("no proofs/ folder here: run from a project that has one, or name the proof files")
 
 
-@click.group()
+@click.group(cls=_Cli)
 @click.version_option(package_name="derive")
 def cli() -> None:
     """derive: check derivations step by step with a small trusted kernel."""
@@ -49,18 +63,4 @@ def check(paths: tuple[str, ...], output_format: str, samples: int, seed: int) -
     sys.exit(0 if report.ok else 1)
 
 
-def main() -> None:
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("derive: aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except DeriveError as exc:
-        click.echo(f"derive: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - a bug in derive still gets one line, not a traceback
-        click.echo(f"derive: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(INTERNAL_ERROR)
+main = cli

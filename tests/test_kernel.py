@@ -1,0 +1,197 @@
+"""The kernel: what it proves, what it refutes, and what it will not decide."""
+
+import pytest
+import sympy
+from sympy import Function, Integral, Matrix, Rational, Sum, Symbol, exp, log, oo, pi, sqrt, symbols
+
+from derive import Reason, Reasoning, Settings, Status, Verdict, chain, check_equal, instantiate
+from derive import _strategies
+from derive.gaussian import expectation, normal_pdf
+
+x = Symbol("x", real=True)
+mu1, mu2 = symbols("mu1 mu2", real=True)
+s1, s2 = symbols("s1 s2", positive=True)
+k = Symbol("k", integer=True, positive=True)
+i = Symbol("i", integer=True, positive=True)
+p = normal_pdf(x, mu1, s1)
+KL = log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2)
+
+
+def assert_refuted(verdict: Verdict) -> None:
+    assert verdict.status is Status.REFUTED, verdict
+    assert verdict.reason is Reason.NOT_EQUAL
+    assert verdict.counterexample is not None
+    assert verdict.counterexample.lhs_value != verdict.counterexample.rhs_value
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    (log(s1**2), 2 * log(s1)),
+    (log(s2 / s1), log(s2) - log(s1)),
+    ((x + mu1) ** 2, x**2 + 2 * x * mu1 + mu1**2),
+    (KL, Rational(1, 2) * (log(s2**2 / s1**2) - 1 + s1**2 / s2**2 + (mu2 - mu1) ** 2 / s2**2)),
+    (Matrix([[s1, x], [0, s2]]) * Matrix([[s1, 0], [x, s2]]), Matrix([[s1**2 + x**2, x * s2], [x * s2, s2**2]])),
+])
+def test_true_identities_are_proved(lhs, rhs):
+    verdict = check_equal(lhs, rhs)
+    assert verdict.status is Status.PROVED, verdict
+    assert verdict.reason is Reason.SYMBOLIC_AND_NUMERIC
+    assert verdict.conclusive_points >= Settings().min_conclusive
+
+
+@pytest.mark.parametrize("wrong", [
+    -KL,  # sign error
+    2 * KL + Rational(1, 2),  # missing 1/2 (on the whole expression)
+    log(s1 / s2) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2),  # inverted log ratio
+    log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2),  # sigma instead of sigma^2
+    log(s2 / s1) + s1**2 / (2 * s2**2) - Rational(1, 2),  # dropped mean term
+])
+def test_wrong_closed_forms_are_refuted(wrong):
+    assert_refuted(check_equal(KL, wrong))
+
+
+def test_missing_minus_k_is_refuted():
+    s = sympy.IndexedBase("s", positive=True)
+    right = Rational(1, 2) * Sum(s[i] ** 2 - 1 - log(s[i] ** 2), (i, 1, k))
+    wrong = Rational(1, 2) * (Sum(s[i] ** 2 - log(s[i] ** 2), (i, 1, k)))
+    assert check_equal(right, Rational(1, 2) * (Sum(s[i] ** 2 - log(s[i] ** 2), (i, 1, k)) - k)).proved
+    verdict = check_equal(right, wrong)
+    assert_refuted(verdict)
+    assert "k" in verdict.counterexample.assignment
+
+
+def test_dropped_cross_term_is_refuted():
+    with_cross = expectation((x - mu2) ** 2, x, p)
+    assert check_equal(with_cross, s1**2 + (mu1 - mu2) ** 2).proved
+    assert_refuted(check_equal(with_cross, s1**2 + (mu1 - mu2) ** 2 + 2 * (mu1 - mu2) * mu1))
+
+
+def test_log_of_square_needs_a_positive_symbol():
+    real = Symbol("r", real=True)
+    verdict = check_equal(log(real**2), 2 * log(real))
+    assert_refuted(verdict)
+    assert sympy.Rational(verdict.counterexample.assignment["r"]) < 0
+
+
+def test_integral_with_the_wrong_normaliser_is_refuted():
+    wrong_density = exp(-(x - mu1) ** 2 / (2 * s1**2)) / sqrt(pi * s1**2)
+    assert_refuted(check_equal(Integral(wrong_density, (x, -oo, oo)), 1))
+    assert check_equal(Integral(p, (x, -oo, oo)), 1).proved
+
+
+def test_narrow_gaussian_far_from_zero_integrates_correctly():
+    narrow = normal_pdf(x, Rational(3717, 100), Rational(1, 300))
+    verdict = check_equal(Integral(narrow, (x, -oo, oo)), 1)
+    assert verdict.status is not Status.REFUTED
+    assert verdict.conclusive_points == Settings().samples
+
+
+def test_counterexample_gives_every_free_symbol_and_is_deterministic():
+    first = check_equal(KL, -KL)
+    second = check_equal(KL, -KL)
+    assert set(first.counterexample.assignment) == {"mu1", "mu2", "s1", "s2"}
+    assert first.counterexample == second.counterexample
+    assert first.counterexample != check_equal(KL, -KL, settings=Settings(seed=7)).counterexample
+
+
+def test_samples_leave_the_unit_interval():
+    verdict = check_equal(log(s1), log(s1) + 1)
+    assert float(sympy.Rational(verdict.counterexample.assignment["s1"])) > 0
+    values = set()
+    for seed in range(6):
+        v = check_equal(s1, s1 + 1, settings=Settings(seed=seed))
+        values.add(float(sympy.Rational(v.counterexample.assignment["s1"])))
+    assert any(v > 1 for v in values) and any(v < 1 for v in values)
+
+
+def test_divisor_that_may_vanish_is_not_proved():
+    r = Symbol("r", real=True)
+    verdict = check_equal((r**2 - 1) / (r - 1), r + 1)
+    assert verdict.status is Status.UNKNOWN
+    assert verdict.reason is Reason.ASSUMPTION_MISSING
+    assert "r - 1" in verdict.detail
+
+
+def test_convergence_condition_not_implied_is_not_proved():
+    a = Symbol("a", real=True)
+    verdict = check_equal(Integral(exp(-a * x**2), (x, -oo, oo)), sqrt(pi / a))
+    assert verdict.status is not Status.PROVED
+    a_pos = Symbol("a", positive=True)
+    assert check_equal(Integral(exp(-a_pos * x**2), (x, -oo, oo)), sqrt(pi / a_pos)).proved
+
+
+def test_invalid_input_is_unknown_not_an_exception():
+    verdict = check_equal("x + 1", x + 1)
+    assert verdict.status is Status.UNKNOWN and verdict.reason is Reason.INVALID_INPUT
+
+
+def test_shape_mismatch_is_refuted():
+    verdict = check_equal(Matrix([x, x]), Matrix([[x, x]]))
+    assert verdict.status is Status.REFUTED and verdict.reason is Reason.SHAPE_MISMATCH
+
+
+def test_verdicts_cannot_be_forged_or_edited():
+    with pytest.raises(TypeError):
+        Verdict(object(), status=Status.PROVED, reason=Reason.SYMBOLIC_AND_NUMERIC, lhs=x, rhs=x + 1)
+    verdict = check_equal(x, x)
+    with pytest.raises(AttributeError):
+        verdict.status = Status.REFUTED
+
+
+def test_reasoning_levels_limit_the_symbolic_witness():
+    split = Integral(p * (x + 1), (x, -oo, oo))
+    joined = Integral(p * x, (x, -oo, oo)) + Integral(p, (x, -oo, oo))
+    algebra = check_equal(split, joined, reasoning=Reasoning.ALGEBRA)
+    assert algebra.status is Status.UNKNOWN and algebra.reason is Reason.UNDECIDED
+    assert check_equal(split, joined, reasoning=Reasoning.LINEARITY).proved
+    assert not check_equal(joined, mu1 + 1, reasoning=Reasoning.LINEARITY).proved
+    assert check_equal(joined, mu1 + 1, reasoning=Reasoning.EVALUATION).proved
+
+
+def test_using_a_proved_lemma_and_refusing_an_unproved_one():
+    second_moment = check_equal(expectation((x - mu1) ** 2, x, p), s1**2)
+    assert second_moment.proved
+    claim = (expectation((x - mu1) ** 2, x, p) + 1, s1**2 + 1)
+    assert check_equal(*claim, using=[second_moment], reasoning=Reasoning.ALGEBRA).proved
+    wrong_lemma = check_equal(expectation((x - mu1) ** 2, x, p), s1)
+    verdict = check_equal(*claim, using=[wrong_lemma], reasoning=Reasoning.ALGEBRA)
+    assert verdict.reason is Reason.DEPENDENCY_NOT_PROVED
+
+
+def test_instantiate_checks_assumptions():
+    theorem = check_equal(log(s1**2), 2 * log(s1))
+    assert instantiate(theorem, {s1: s2 + 1}).proved
+    real = Symbol("r", real=True)
+    refused = instantiate(theorem, {s1: real})
+    assert refused.status is Status.UNKNOWN and refused.reason is Reason.ASSUMPTION_MISSING
+    f = Function("f", positive=True)
+    positive_function = check_equal(log(f(x) ** 2), 2 * log(f(x)))
+    assert instantiate(positive_function, {f: sympy.Lambda(x, exp(x))}).proved
+    assert not instantiate(positive_function, {f: sympy.Lambda(x, x)}).proved
+
+
+def test_chain_needs_links_that_meet():
+    a = check_equal(log(s1 * s2), log(s1) + log(s2))
+    b = check_equal(log(s1) + log(s2), log(s2) + log(s1))
+    assert chain([a, b]).proved
+    assert chain([a, check_equal(x, x)]).reason is Reason.INVALID_INPUT
+    assert chain([a, check_equal(log(s1) + log(s2), log(s2))]).reason is Reason.DEPENDENCY_NOT_PROVED
+
+
+def test_symbolic_claim_contradicted_numerically_is_a_witness_conflict(monkeypatch):
+    def lying_strategies(lhs, rhs, **kwargs):
+        yield _strategies.Attempt("lying", sympy.S.Zero)
+
+    monkeypatch.setattr(_strategies, "attempts", lying_strategies)
+    verdict = check_equal(s1, s1 + 1)
+    assert verdict.status is Status.REFUTED
+    assert verdict.reason is Reason.WITNESS_CONFLICT
+    assert "sympy bug" in verdict.detail
+
+
+def test_strategy_time_limit_gives_timeout():
+    hard = sympy.exp(sympy.exp(x) ** 40) * sympy.sin(x) ** 30 - sympy.exp(sympy.exp(x) ** 40) * (1 - sympy.cos(x) ** 2) ** 15
+    verdict = check_equal(hard + 1, hard + 1 + x - x, settings=Settings(seconds_per_strategy=0.001))
+    assert verdict.proved  # identical after construction: no strategy needs time
+    slow = check_equal(sympy.sin(x) ** 40, (1 - sympy.cos(x) ** 2) ** 20, settings=Settings(seconds_per_strategy=0.001))
+    assert slow.status is Status.UNKNOWN
+    assert slow.reason is Reason.TIMEOUT
