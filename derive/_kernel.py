@@ -81,16 +81,16 @@ class Verdict:
     """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module."""
 
     __slots__ = ("status", "reason", "lhs", "rhs", "strategy", "counterexample", "detail",
-                 "conclusive_points", "seconds")
+                 "conclusive_points", "seconds", "numeric_seconds")
 
     def __init__(self, token, *, status, reason, lhs, rhs, strategy=None, counterexample=None,
-                 detail="", conclusive_points=0, seconds=0.0):
+                 detail="", conclusive_points=0, seconds=0.0, numeric_seconds=0.0):
         if token is not _TOKEN:
             raise TypeError("a Verdict is made only by derive's kernel (check_equal, instantiate, chain)")
         for name, value in (("status", status), ("reason", reason), ("lhs", lhs), ("rhs", rhs),
                             ("strategy", strategy), ("counterexample", counterexample),
                             ("detail", detail), ("conclusive_points", conclusive_points),
-                            ("seconds", seconds)):
+                            ("seconds", seconds), ("numeric_seconds", numeric_seconds)):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
@@ -205,6 +205,7 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
         conclusive, counterexample, inconclusive_why = _numeric_witness(lhs, rhs, settings)
     except _numeric.UnsupportedDomain as exc:
         return _verdict(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, lhs, rhs, started, detail=str(exc))
+    numeric_seconds = time.perf_counter() - started
 
     proved_by, notes, timed_out = None, [], []
     for attempt in _strategies.attempts(lhs, rhs, theorems=theorems, reasoning=reasoning,
@@ -218,7 +219,7 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
     zero_divisors = [d for d in _strategies.divisors(lhs) | _strategies.divisors(rhs)
                      if d.is_zero is not False]
 
-    common = dict(conclusive_points=conclusive, strategy=proved_by)
+    common = dict(conclusive_points=conclusive, strategy=proved_by, numeric_seconds=numeric_seconds)
     if counterexample is not None:
         reason = Reason.WITNESS_CONFLICT if proved_by else Reason.NOT_EQUAL
         detail = (f"strategy '{proved_by}' reduced the difference to 0 but the sides differ "

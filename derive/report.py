@@ -83,6 +83,7 @@ def _step_json(s: StepResult) -> dict:
         "strategy": v.strategy,
         "conclusive_points": v.conclusive_points,
         "seconds": round(v.seconds, 4),
+        "numeric_seconds": round(v.numeric_seconds, 4),
         "previous": sympy.sstr(s.previous),
         "stated": sympy.sstr(s.step.stated),
         "counterexample": None if v.counterexample is None else {
