@@ -52,6 +52,8 @@ def render_text(report: Report) -> str:
         role = "" if result.requested else " (dependency)"
         out.append(f"  {d.name}{role}: {d.title}")
         out.append(f"    scope: {d.scope}")
+        if d.origin is not None:
+            out.append(f"    starts from: {d.origin.name}")
         for s in result.steps:
             v = s.verdict
             out.append(f"    [{_MARK[v.status.value]:>4}] {s.step.label:<6} {s.step.description:<48.48} "
@@ -100,6 +102,7 @@ def _derivation_json(result: DerivationResult) -> dict:
         "name": d.name,
         "title": d.title,
         "scope": d.scope,
+        "origin": None if d.origin is None else d.origin.name,
         "file": _relative(d.location.file),
         "line": d.location.line,
         "requested": result.requested,
