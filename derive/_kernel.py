@@ -125,10 +125,16 @@ def _is_zero(residual) -> bool:
     return residual is not None and residual == 0
 
 
+def _mp(value: sympy.Expr) -> mpmath.mpc:
+    """A sympy number as an mpmath complex at full precision (never through a Python float)."""
+    real, imag = value.as_real_imag()
+    return mpmath.mpc(mpmath.mpmathify(real), mpmath.mpmathify(imag))
+
+
 def _differ(a, b, tolerance) -> bool:
     pairs = zip(a, b) if isinstance(a, sympy.MatrixBase) else [(a, b)]
     for x, y in pairs:
-        x, y = mpmath.mpmathify(complex(x) if not x.is_real else x), mpmath.mpmathify(complex(y) if not y.is_real else y)
+        x, y = _mp(x), _mp(y)
         if abs(x - y) > tolerance * max(1, abs(x), abs(y)):
             return True
     return False

@@ -64,7 +64,10 @@ def render_text(report: Report) -> str:
     counts = report.counts()
     total = sum(counts.values())
     verdict = "all steps proved" if report.ok else "NOT all steps proved"
-    out.append(f"\n{total} steps in {len(report.results)} derivations: {counts['proved']} proved, "
+    s = report.settings
+    out.append(f"\nnumeric witness: {s.samples} seeded points (seed {s.seed}), at least {s.min_conclusive} "
+               f"conclusive, {s.dps} digits, counterexamples re-checked at {s.recheck_dps}")
+    out.append(f"{total} steps in {len(report.results)} derivations: {counts['proved']} proved, "
                f"{counts['refuted']} refuted, {counts['unknown']} unknown in {report.seconds:.1f}s: {verdict}")
     return "\n".join(out)
 
