@@ -40,7 +40,7 @@ def test_true_identities_are_proved(lhs, rhs):
 
 @pytest.mark.parametrize("wrong", [
     -KL,  # sign error
-    2 * KL + Rational(1, 2),  # missing 1/2 (on the whole expression)
+    log(s2**2 / s1**2) - 1 + s1**2 / s2**2 + (mu2 - mu1) ** 2 / s2**2,  # 3.2 with its 1/2 missing
     log(s1 / s2) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2),  # inverted log ratio
     log(s2 / s1) + (s1 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2),  # sigma instead of sigma^2
     log(s2 / s1) + s1**2 / (2 * s2**2) - Rational(1, 2),  # dropped mean term
