@@ -140,36 +140,37 @@ def _differ(a, b, tolerance) -> bool:
     return False
 
 
+def _evaluate_both(lhs, rhs, point, dps: int, settings: Settings):
+    """Both sides at ``point``, or the reason this point says nothing."""
+    try:
+        with _strategies.time_limit(settings.seconds_per_point):
+            return (_numeric.evaluate(lhs, point, dps), _numeric.evaluate(rhs, point, dps)), ""
+    except _numeric.Inconclusive as exc:
+        return None, str(exc)
+    except _strategies.StrategyTimeout:
+        return None, f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
+
+
 def _numeric_witness(lhs, rhs, settings: Settings):
     """(conclusive point count, confirmed counterexample or None, last inconclusive reason)."""
     points = _numeric.sample_points([lhs, rhs], settings.seed, settings.samples)
     conclusive, why = 0, ""
     for point in points:
-        try:
-            with _strategies.time_limit(settings.seconds_per_point):
-                a, b = _numeric.evaluate(lhs, point, settings.dps), _numeric.evaluate(rhs, point, settings.dps)
-        except _numeric.Inconclusive as exc:
-            why = str(exc)
+        values, reason = _evaluate_both(lhs, rhs, point, settings.dps, settings)
+        if values is None:
+            why = reason
             continue
-        except _strategies.StrategyTimeout:
-            why = f"evaluation took over {settings.seconds_per_point:g}s"
-            continue
-        if not _differ(a, b, settings.tolerance):
+        if not _differ(*values, settings.tolerance):
             conclusive += 1
             continue
-        try:  # re-evaluate from scratch at higher precision before calling it a counterexample
-            with _strategies.time_limit(settings.seconds_per_point):
-                a, b = (_numeric.evaluate(lhs, point, settings.recheck_dps),
-                        _numeric.evaluate(rhs, point, settings.recheck_dps))
-        except _numeric.Inconclusive as exc:
-            why = str(exc)
+        # Re-evaluate from scratch at higher precision before calling it a counterexample.
+        values, reason = _evaluate_both(lhs, rhs, point, settings.recheck_dps, settings)
+        if values is None:
+            why = reason
             continue
-        except _strategies.StrategyTimeout:
-            why = f"re-evaluation took over {settings.seconds_per_point:g}s"
-            continue
-        if _differ(a, b, settings.tolerance):
-            shown = (lambda v: str(v.evalf(20)))
-            return conclusive, Counterexample(point.assignment(), shown(a), shown(b)), why
+        if _differ(*values, settings.tolerance):
+            a, b = values
+            return conclusive, Counterexample(point.assignment(), str(a.evalf(20)), str(b.evalf(20))), why
         conclusive += 1
     return conclusive, None, why
 
