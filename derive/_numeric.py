@@ -188,10 +188,8 @@ def evaluate(expr: sympy.Basic, point: Point, dps: int) -> sympy.Expr:
     """
     e = expr
     if e.atoms(AppliedUndef):
-        e = _symbolic_operators_done(e.replace(
-            lambda n: isinstance(n, AppliedUndef), lambda n: point.function_instance(n)(*n.args)))
-    else:
-        e = _symbolic_operators_done(e)
+        e = e.replace(lambda n: isinstance(n, AppliedUndef), lambda n: point.function_instance(n)(*n.args))
+    e = _symbolic_operators_done(e)
     e = e.xreplace({s: point.value_of(s) for s in scalar_symbols(e)})
     # Shallow: a deep doit would integrate symbolically any Integral inside the summand.
     e = e.replace(lambda n: isinstance(n, (sympy.Sum, sympy.Product)), lambda n: n.doit(deep=False))
