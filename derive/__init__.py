@@ -1,25 +1,40 @@
 """derive: a symbolic derivation verifier with a small trusted kernel.
 
 The kernel (``derive._kernel``) is the only code that decides PROVED, REFUTED or UNKNOWN.
+
+The names below load on first use, so that ``import derive.kernels.torch_kernels`` (the
+generated kernels) never imports sympy.
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from ._kernel import Counterexample as Counterexample
-from ._kernel import Reason as Reason
-from ._kernel import Reasoning as Reasoning
-from ._kernel import Settings as Settings
-from ._kernel import Status as Status
-from ._kernel import Verdict as Verdict
-from ._kernel import chain as chain
-from ._kernel import check_equal as check_equal
-from ._kernel import instantiate as instantiate
-from . import rules as rules
-from .check import Report as Report
-from .check import check as check
-from .derivation import Derivation as Derivation
-from .derivation import Instance as Instance
-from .derivation import lemma as lemma
-from .errors import DeriveError as DeriveError
-from .errors import ProofFileError as ProofFileError
-from .loader import load as load
+_PUBLIC = {
+    "Bound": "._kernel", "Counterexample": "._kernel", "Reason": "._kernel", "Reasoning": "._kernel",
+    "Settings": "._kernel", "Status": "._kernel", "Verdict": "._kernel", "chain": "._kernel",
+    "check_equal": "._kernel", "check_series_bound": "._kernel", "instantiate": "._kernel",
+    "Report": ".checking", "check": ".checking",
+    "Derivation": ".derivation", "Export": ".derivation", "Instance": ".derivation",
+    "export": ".derivation", "lemma": ".derivation",
+    "DeriveError": ".errors", "ProofFileError": ".errors",
+    "load": ".loader",
+    "rules": None,  # a module of its own
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    module = _PUBLIC[name]
+    value = importlib.import_module(f".{name}" if module is None else module, __name__)
+    value = value if module is None else getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

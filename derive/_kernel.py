@@ -12,9 +12,11 @@ when both of two independent witnesses agree:
 
 It is REFUTED only with a counterexample that the kernel re-evaluated at higher precision. Any
 other outcome is UNKNOWN, with an enumerated reason. Three inference rules build on proved
-verdicts: ``using=`` (rewrite with proved equalities), ``instantiate`` and ``chain``.
+verdicts: ``using=`` (rewrite with proved equalities), ``instantiate`` and ``chain``. One more,
+``check_series_bound``, proves a truncated Taylor series' relative remainder bound from exact
+coefficients and interval enclosures (``_interval``); its answer is a Bound.
 
-A Verdict cannot be made outside this module: its constructor demands a private token.
+A Verdict or Bound cannot be made outside this module: its constructor demands a private token.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from . import _numeric, _strategies
+from . import _interval, _numeric, _strategies
 from ._strategies import Reasoning
 
 _TOKEN = object()
@@ -51,6 +53,7 @@ class Reason(str, enum.Enum):
     UNSUPPORTED_DOMAIN = "UNSUPPORTED_DOMAIN"
     INVALID_INPUT = "INVALID_INPUT"
     DEPENDENCY_NOT_PROVED = "DEPENDENCY_NOT_PROVED"
+    INTERVAL_BOUND = "INTERVAL_BOUND"  # proved: Taylor coefficients exact, remainder by interval arithmetic
 
 
 @dataclass(frozen=True)
@@ -325,3 +328,104 @@ def chain(verdicts: list[Verdict]) -> Verdict:
                             detail=f"link {n + 1} does not start where link {n} ends")
     return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started,
                     detail=f"transitivity over {len(verdicts)} proved links")
+
+
+class Bound:
+    """The kernel's answer about a truncated series' relative remainder. Immutable; made only here."""
+
+    __slots__ = ("status", "reason", "function", "approximation", "variable", "radius",
+                 "relative_error", "detail", "seconds")
+
+    def __init__(self, token, **fields):
+        if token is not _TOKEN:
+            raise TypeError("a Bound is made only by derive's kernel (check_series_bound)")
+        for name in self.__slots__:
+            object.__setattr__(self, name, fields[name])
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a Bound is immutable")
+
+    @property
+    def proved(self) -> bool:
+        return self.status is Status.PROVED
+
+    def __repr__(self) -> str:
+        return f"Bound({self.status.value}, {self.reason.value}, {self.detail!r})"
+
+
+def _series_remainder(f, x, coefficients, r, pieces):
+    """(status, reason, detail, relative_error) for check_series_bound, whose docstring is the proof."""
+    n_max = len(coefficients) - 1
+    _interval.enclose_on_pieces(f, x, -r, r, pieces)  # bounded at every node: f is analytic on [-r, r]
+    derivatives = [f]
+    for _ in range(n_max + 1):
+        derivatives.append(sympy.diff(derivatives[-1], x))
+    for n, coefficient in enumerate(coefficients):
+        taylor = sympy.simplify(derivatives[n].subs(x, 0)) / sympy.factorial(n)
+        if not taylor.is_Rational:
+            return (Status.UNKNOWN, Reason.UNDECIDED,
+                    f"f^({n})(0)/{n}! = {taylor} is not a known rational", None)
+        if taylor != coefficient:
+            return (Status.REFUTED, Reason.NOT_EQUAL,
+                    f"the coefficient of {x}**{n} is {coefficient}, the Taylor coefficient is {taylor}", None)
+    m = next((n for n, coefficient in enumerate(coefficients) if coefficient != 0), None)
+    if m is None:
+        return Status.UNKNOWN, Reason.UNDECIDED, f"T_{n_max} = 0: no nonzero term to bound |f| below", None
+    lowest = _interval.enclose_on_pieces(derivatives[m], x, -r, r, pieces)
+    if not (all(e.a > 0 for e in lowest) or all(e.b < 0 for e in lowest)):
+        return Status.UNKNOWN, Reason.UNDECIDED, f"f^({m}) may vanish on [-{r}, {r}]", None
+    highest = _interval.enclose_on_pieces(derivatives[n_max + 1], x, -r, r, pieces)
+    scale = sympy.factorial(m) * r ** (n_max + 1 - m) / sympy.factorial(n_max + 1)
+    # iv rounds outward at any precision, so this quotient's upper end is a sound bound.
+    ratio = max(abs(e).b for e in highest) / min(abs(e).a for e in lowest) * _interval.exact(scale)
+    relative_error = mpmath.mpf(ratio.b, rounding="c")
+    return (Status.PROVED, Reason.INTERVAL_BOUND,
+            f"|f - T_{n_max}| <= {mpmath.nstr(relative_error, 2)} |f| for |{x}| <= {r} (Taylor "
+            f"coefficients exact; remainder by interval arithmetic on {pieces} pieces)", relative_error)
+
+
+def check_series_bound(function, variable, approximation, radius, *, pieces: int = 64,
+                       settings: Settings = Settings()) -> Bound:
+    """Prove |function - approximation| <= relative_error * |function| for real |variable| <= radius.
+
+    The proof, for f = expand_func(function) (expm1 and the like in exp/log form) and r = radius:
+    1. f has a bounded interval enclosure at every node on each of ``pieces`` equal pieces of
+       [-r, r]: no pole, no log or sqrt at or below 0, so f is analytic there.
+    2. approximation is a polynomial of degree N with rational coefficients, and each equals
+       f^(n)(0) / n!, which must simplify to a rational: approximation is the Taylor polynomial T_N.
+    3. m is the degree of T_N's first nonzero term. By Lagrange, for |x| <= r,
+       f - T_N = f^(N+1)(xi) x^(N+1) / (N+1)!   and   f = f^(m)(eta) x^m / m!   (as T_{m-1} = 0).
+    4. Enclosures on the pieces give M >= |f^(N+1)| and L <= |f^(m)|, with f^(m) of one sign and
+       never 0, so |f - T_N| <= (M / (N+1)!) / (L / m!) * r^(N+1-m) * |f|. The factor is computed
+       in interval arithmetic; relative_error is its upper end.
+    REFUTED: a coefficient differs exactly from f's, so approximation is not T_N.
+    """
+    started = time.perf_counter()
+    claim = dict(function=function, approximation=approximation, variable=variable, radius=radius)
+
+    def bound(status, reason, detail, relative_error=None) -> Bound:
+        return Bound(_TOKEN, status=status, reason=reason, detail=detail,
+                     relative_error=relative_error, seconds=time.perf_counter() - started, **claim)
+
+    try:
+        f, r = sympy.expand_func(_as_expression(function)), _as_expression(radius)
+        if not (isinstance(variable, sympy.Symbol) and variable.is_real):
+            raise TypeError(f"the variable must be a real Symbol, got {variable!r}")
+        coefficients = sympy.Poly(approximation, variable).all_coeffs()[::-1]
+    except (TypeError, sympy.PolynomialError) as exc:
+        return bound(Status.UNKNOWN, Reason.INVALID_INPUT, str(exc))
+    invalid = [why for valid, why in (
+        (f.free_symbols <= {variable}, f"the function depends on more than {variable}"),
+        (isinstance(r, sympy.Rational) and r > 0, f"the radius must be a positive Rational, got {r}"),
+        (all(c.is_Rational for c in coefficients), "the approximation's coefficients must be rational"),
+        (isinstance(pieces, int) and pieces > 0, f"pieces must be a positive int, got {pieces!r}"),
+    ) if not valid]
+    if invalid:
+        return bound(Status.UNKNOWN, Reason.INVALID_INPUT, invalid[0])
+    try:
+        with _strategies.time_limit(settings.seconds_per_strategy):
+            return bound(*_series_remainder(f, variable, coefficients, r, pieces))
+    except _interval.Unenclosable as exc:
+        return bound(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, str(exc))
+    except _strategies.StrategyTimeout:
+        return bound(Status.UNKNOWN, Reason.TIMEOUT, f"took over {settings.seconds_per_strategy:g}s")

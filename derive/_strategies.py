@@ -247,7 +247,8 @@ class Reasoning(enum.IntEnum):
 
 _ALGEBRA: list[tuple[str, Callable[[sympy.Expr], sympy.Expr]]] = [
     ("identical", lambda d: d),
-    ("expand", _expanded),
+    # expand_func opens functions defined by a formula, such as expm1 and expm1mx, first.
+    ("expand", lambda d: _expanded(sympy.expand_func(d))),
     ("cancel", lambda d: sympy.cancel(sympy.together(_expanded(d)))),
     ("simplify", sympy.simplify),
 ]
@@ -287,8 +288,8 @@ def attempts(
     if reasoning >= Reasoning.LINEARITY:
         sequence.append(("linearity", lambda d, notes: sympy.simplify(_opaque(merge_linear_operators(d)))))
     if reasoning >= Reasoning.EVALUATION:
-        sequence.append(("evaluate", lambda d, notes: sympy.simplify(
-            _evaluate_operators(merge_linear_operators(d), notes))))
+        sequence.append(("evaluate", lambda d, notes: sympy.simplify(sympy.expand_func(
+            _evaluate_operators(merge_linear_operators(d), notes)))))
     if isinstance(lhs, sympy.MatrixBase):
         difference = sympy.ImmutableMatrix(lhs) - sympy.ImmutableMatrix(rhs)
     else:

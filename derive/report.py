@@ -8,7 +8,7 @@ import os
 import sympy
 
 from . import __version__
-from .check import DerivationResult, Report, StepResult
+from .checking import DerivationResult, Report, StepResult
 
 _MARK = {"proved": "ok", "refuted": "FAIL", "unknown": "FAIL"}
 _TEXT_LIMIT = 600
