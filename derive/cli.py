@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from ._kernel import Settings
-from .check import check as check_derivations
+from .checking import check as check_derivations
+from .codegen import TARGETS, generate, module_file
 from .errors import DeriveError, UsageError
 from .loader import load
 from .report import render_json, render_text
@@ -57,10 +58,65 @@ def cli() -> None:
 def check(paths: tuple[str, ...], output_format: str, samples: int, seed: int) -> None:
     """Check every step of the derivations in PATHS (default: ./proofs)."""
     settings = Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples), seed=seed)
-    derivations, _ = load(list(paths) or _default_paths())
+    derivations = load(list(paths) or _default_paths()).defined
     report = check_derivations(derivations, settings)
     click.echo(render_json(report) if output_format == "json" else render_text(report))
     sys.exit(0 if report.ok else 1)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
+def _first_difference(old: str, new: str) -> int:
+    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), start=1):
+        if a != b:
+            return number
+    return min(len(old.splitlines()), len(new.splitlines())) + 1
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--target", "targets", multiple=True, required=True, metavar="numpy|torch",
+              help="Backend of the generated module; repeat for several.")
+@click.option("--out", type=click.Path(), default=None,
+              help="A .py file (one target) or a folder that gets <target>_kernels.py; default: print.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if the files at --out differ from what the proofs generate.")
+def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, check_only: bool) -> None:
+    """Generate numpy / torch kernels from the exports of the proofs in PATHS (default: ./proofs)."""
+    for target in targets:
+        if target not in TARGETS:
+            raise UsageError(f"unknown target '{target}': choose from {', '.join(TARGETS)}")
+    if out is None and (check_only or len(targets) > 1):
+        raise UsageError("--check and several targets need --out")
+    files = [module_file(Path(out), target, several=len(targets) > 1) if out else None for target in targets]
+    for file in files:
+        if file is not None and not file.parent.is_dir():
+            raise UsageError(f"{file.parent}: no such folder")
+    exports = load(list(paths) or _default_paths()).exports
+    texts = generate(exports, list(dict.fromkeys(targets)))
+    stale = []
+    for target, file in zip(targets, files):
+        text = texts[target]
+        if file is None:
+            click.echo(text, nl=False)
+        elif check_only:
+            if not file.is_file():
+                stale.append(f"{file} does not exist")
+            elif file.read_text() != text:
+                stale.append(f"{file} differs from what the proofs generate "
+                             f"(line {_first_difference(file.read_text(), text)})")
+        else:
+            _write_atomically(file, text)
+            click.echo(f"wrote {file}", err=True)
+    if stale:
+        raise DeriveError("; ".join(stale) + ": run derive codegen without --check to regenerate")
+    if check_only:
+        click.echo(f"up to date: {', '.join(str(f) for f in files)}", err=True)
 
 
 main = cli

@@ -145,9 +145,53 @@ class Instance:
         return f"{self.derivation.name}[{shown}]"
 
 
+@dataclass(frozen=True, eq=False)
+class Export:
+    """A proved result that ``derive codegen`` turns into a kernel.
+
+    The result (or ``term``, one addend of it) must be a sum over ``index`` of a per-element
+    expression: the kernel computes that expression elementwise over arrays, one per indexed
+    family in ``arguments`` (family -> argument name, in the kernel's argument order).
+    """
+
+    name: str
+    derivation: Derivation
+    index: sympy.Symbol
+    arguments: dict
+    summary: str
+    term: sympy.Basic | None
+    location: Location
+
+    @property
+    def expression(self) -> sympy.Basic:
+        return self.derivation.result if self.term is None else self.term
+
+
+def export(name: str, derivation: Derivation, *, index: sympy.Symbol, arguments: dict, summary: str,
+           term=None) -> Export:
+    """Declare that ``derivation``'s result becomes the kernel ``name`` (see ``Export``)."""
+    where = _caller_location()
+    if not name.isidentifier():
+        raise ProofFileError(where, f"export name '{name}' is not a Python identifier")
+    if not isinstance(derivation, Derivation):
+        raise ProofFileError(where, f"export '{name}': {type(derivation).__name__} is not a Derivation")
+    if not isinstance(index, sympy.Symbol):
+        raise ProofFileError(where, f"export '{name}': the index must be a sympy Symbol")
+    if not arguments or not all(isinstance(f, sympy.IndexedBase) and isinstance(a, str) and a.isidentifier()
+                                for f, a in arguments.items()):
+        raise ProofFileError(where, f"export '{name}': arguments map indexed families to argument names")
+    if term is not None and term not in sympy.Add.make_args(derivation.result):
+        raise ProofFileError(where, f"export '{name}': {sympy.sstr(term)} is not a term of the result of "
+                                    f"'{derivation.name}'")
+    declared = Export(name, derivation, index, dict(arguments), summary, term, where)
+    if _collectors:
+        _collectors[-1].append(declared)
+    return declared
+
+
 @contextlib.contextmanager
 def collecting():
-    """Collect every Derivation created inside the block (used by the proof-file loader)."""
+    """Collect every Derivation and Export created inside the block (used by the proof-file loader)."""
     found: list[Derivation] = []
     _collectors.append(found)
     try:

@@ -12,9 +12,10 @@ import importlib.util
 import os
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
-from .derivation import Derivation, Location, collecting
+from .derivation import Derivation, Export, Location, collecting
 from .errors import ProofFileError, UsageError
 
 
@@ -46,8 +47,14 @@ def _error_location(exc: BaseException, folders: list[str]) -> Location:
     return Location("<unknown>", 0)
 
 
-def load(paths: list[str | os.PathLike]) -> tuple[list[Derivation], list[Derivation]]:
-    """(derivations defined in the named files, every derivation the load created)."""
+@dataclass(frozen=True)
+class Loaded:
+    defined: list[Derivation]  # derivations defined in the named files
+    created: list[Derivation]  # every derivation the load created, wherever its file
+    exports: list[Export]  # kernels declared for code generation, in the named files
+
+
+def load(paths: list[str | os.PathLike]) -> Loaded:
     files = proof_files(paths)
     names = {str(f) for f in files}
     folders = list(dict.fromkeys(str(f.parent) for f in files))
@@ -55,7 +62,7 @@ def load(paths: list[str | os.PathLike]) -> tuple[list[Derivation], list[Derivat
     saved_modules = {n: m for n, m in sys.modules.items() if _defined_in(m, folders)}
     sys.path[:0] = folders
     try:
-        with collecting() as created:
+        with collecting() as collected:
             for file in files:
                 _load_file(file, folders)
     finally:
@@ -65,6 +72,8 @@ def load(paths: list[str | os.PathLike]) -> tuple[list[Derivation], list[Derivat
         for name in [n for n, m in sys.modules.items() if _defined_in(m, folders)]:
             del sys.modules[name]
         sys.modules.update({n: m for n, m in saved_modules.items() if _defined_in(m, folders)})
+    created = [d for d in collected if isinstance(d, Derivation)]
+    exports = [e for e in collected if isinstance(e, Export) and os.path.abspath(e.location.file) in names]
     defined = [d for d in created if os.path.abspath(d.location.file) in names]
     for file in files:
         if not any(os.path.abspath(d.location.file) == str(file) for d in defined):
@@ -77,7 +86,12 @@ def load(paths: list[str | os.PathLike]) -> tuple[list[Derivation], list[Derivat
         if d.name in seen and seen[d.name] is not d:
             raise ProofFileError(d.location, f"derivation name '{d.name}' is already used at {seen[d.name].location}")
         seen[d.name] = d
-    return defined, created
+    exported: dict[str, Export] = {}
+    for e in exports:
+        if e.name in exported:
+            raise ProofFileError(e.location, f"export name '{e.name}' is already used at {exported[e.name].location}")
+        exported[e.name] = e
+    return Loaded(defined, created, exports)
 
 
 def _defined_in(module, folders: list[str]) -> bool:

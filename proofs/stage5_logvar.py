@@ -5,7 +5,7 @@ from sympy import Derivative, ImmutableMatrix, IndexedBase, Integer, Lambda, Rat
 
 import stage3_diagonal as stage3
 import stage4_standard_normal as stage4
-from derive import Derivation, rules
+from derive import Derivation, export, rules
 
 i, k = stage3.i, stage3.k
 mu1, mu2 = stage3.mu1, stage3.mu2
@@ -60,3 +60,20 @@ for n in (1, 2, 3):
         scope=f"k = {n}")
     gradient.step("5.2", "(mu_1 .. mu_k, 1/2 (exp(l_1) - 1) .. 1/2 (exp(l_k) - 1))", rules.evaluate(),
                   ImmutableMatrix([mu1[j] for j in js] + [(exp(l1[j]) - 1) / 2 for j in js]))
+
+mean_term, variance_term = Sum(mu1[i] ** 2 / 2, (i, 1, k)), Sum(g(l1[i]) / 2, (i, 1, k))
+kl_logvar_terms = Derivation("kl_logvar_terms", "5.1 as the paper's mean term and variance term",
+                             origin=kl_logvar, scope=scope)
+kl_logvar_terms.step("terms", "KL = sum_i 1/2 mu_i^2 + sum_i 1/2 (exp(l_i) - 1 - l_i)", rules.linearity(),
+                     mean_term + variance_term)
+
+# The kernels that `derive codegen` generates from these proved results.
+export("kl_standard_normal", kl_logvar, index=i, arguments={mu1: "mu", l1: "logvar"},
+       summary="KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1)")
+export("kl_diagonal", kl_logvar_general, index=i,
+       arguments={mu1: "mu1", l1: "logvar1", mu2: "mu2", l2: "logvar2"},
+       summary="KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3)")
+export("kl_mean_term", kl_logvar_terms, index=i, arguments={mu1: "mu"}, term=mean_term,
+       summary="the mean term of 5.1, 1/2 mu^2: pulls every posterior mean to 0")
+export("kl_variance_term", kl_logvar_terms, index=i, arguments={l1: "logvar"}, term=variance_term,
+       summary="the variance term of 5.1, 1/2 (exp(logvar) - 1 - logvar): >= 0, 0 only at variance 1")

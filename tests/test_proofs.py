@@ -15,7 +15,7 @@ MATH_STEPS = ["0.1", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "2.
 
 @pytest.fixture(scope="module")
 def report():
-    derivations, _ = load([PROOFS])
+    derivations = load([PROOFS]).defined
     return check(derivations)
 
 
@@ -80,7 +80,7 @@ def test_changing_the_math_makes_the_check_fail(tmp_path, file, before, after, n
     source = (folder / file).read_text()
     assert source.count(before) == 1, f"mutation anchor not unique in {file}: {before!r}"
     (folder / file).write_text(source.replace(before, after))
-    _, created = load([folder])
+    created = load([folder]).created
     target = next(d for d in created if d.name == name)
     result = check([target]).results[-1]
     assert not result.proved

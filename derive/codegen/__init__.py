@@ -1,0 +1,197 @@
+"""Code generation: numpy and torch kernels from proved results, every rewrite proved.
+
+``plan(exports)`` turns each declared export into claims for the kernel:
+
+* the derivation it comes from is proved (with everything it depends on);
+* the per-element term, summed over the index, is the verified expression;
+* the stable form that floating point computes equals the per-element term;
+* each gradient is the derivative of the per-element term;
+* the series that ``_expm1mx`` uses near 0 has a proved relative remainder bound, its Horner
+  form is the series, and ``expm1(x) - x`` is ``expm1mx`` elsewhere.
+
+``generate`` renders a module only when every claim is proved; otherwise it raises ``Refused``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy
+
+from .. import _kernel
+from .._kernel import Bound, Reasoning, Settings, Verdict
+from ..checking import Checker
+from ..derivation import Derivation, Export, Instance
+from ..errors import DeriveError
+from ..functions import expm1, expm1mx
+from . import _forms, _templates
+
+TARGETS = ("numpy", "torch")
+
+
+class Refused(DeriveError):
+    """A kernel would rest on a claim the kernel did not prove: nothing is generated."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    subject: str  # the kernel or helper the claim is about
+    what: str
+    verdict: Verdict | Bound
+
+    @property
+    def proved(self) -> bool:
+        return self.verdict.status is _kernel.Status.PROVED
+
+
+@dataclass(frozen=True)
+class Kernel:
+    export: Export
+    symbols: tuple[sympy.Symbol, ...]  # in argument order
+    term: sympy.Expr  # the verified per-element term
+    stable: sympy.Expr
+    gradients: tuple[sympy.Expr, ...]
+
+    @property
+    def name(self) -> str:
+        return self.export.name
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the verified expression, as sympy writes it out in full."""
+        return hashlib.sha256(sympy.srepr(self.export.expression).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Series:
+    """``_expm1mx`` near 0 in one compute dtype: a Taylor series for |x| < radius."""
+
+    dtype: str
+    radius: sympy.Rational
+    coefficients: tuple[sympy.Rational, ...]  # highest degree first
+    bound: Bound
+
+
+@dataclass(frozen=True)
+class Plan:
+    kernels: tuple[Kernel, ...]
+    series: tuple[Series, ...]
+    claims: tuple[Claim, ...]
+
+    @property
+    def proved(self) -> bool:
+        return all(c.proved for c in self.claims)
+
+
+X = sympy.Symbol("x", real=True)
+# Relative truncation error allowed per compute dtype: a quarter of its unit roundoff, so that
+# the series costs less accuracy than the rounding of its own last operation.
+SERIES_TARGETS = {"float64": sympy.Rational(1, 2**55), "float32": sympy.Rational(1, 2**26)}
+# Outside |x| < 1, expm1(x) - x loses at most 2 bits to cancellation (worst at x = -1).
+SERIES_RADIUS = sympy.Integer(1)
+MAX_SERIES_DEGREE = 30
+
+
+def _series(dtype: str, settings: Settings, claims: list[Claim]) -> Series:
+    target = SERIES_TARGETS[dtype]
+    bound = None
+    for degree in range(3, MAX_SERIES_DEGREE + 1):
+        polynomial = _forms.taylor_polynomial(X, degree)
+        bound = _kernel.check_series_bound(expm1mx(X), X, polynomial, SERIES_RADIUS, settings=settings)
+        if bound.status is not _kernel.Status.PROVED or bound.relative_error <= target:
+            break
+    claims.append(Claim("_expm1mx", f"{dtype}: |series - expm1mx(x)| <= {float(target):.3g} |expm1mx(x)| "
+                                    f"for |x| <= {SERIES_RADIUS}", bound))
+    coefficients = _forms.series_coefficients(degree)
+    claims.append(Claim("_expm1mx", f"{dtype}: Horner's evaluation of the coefficients is the series",
+                        _kernel.check_equal(polynomial, _forms.horner(coefficients, X),
+                                            reasoning=Reasoning.ALGEBRA, settings=settings)))
+    return Series(dtype, SERIES_RADIUS, coefficients, bound)
+
+
+def _kernel_for(export: Export, settings: Settings, claims: list[Claim]) -> Kernel:
+    name = export.name
+    try:
+        term, families = _forms.elementwise(export.expression, export.index, export.arguments)
+    except ValueError as exc:
+        raise Refused(f"{export.location}: export '{name}': the exported expression {exc}") from None
+    symbols = tuple(families)
+    as_sum = sympy.Sum(term.subs({s: f[export.index] for s, f in families.items()}, simultaneous=True),
+                       next(s.limits[0] for s in sympy.preorder_traversal(export.expression)
+                            if isinstance(s, sympy.Sum)))
+    claims.append(Claim(name, "summed over the index, the per-element term is the verified result",
+                        _kernel.check_equal(as_sum, export.expression, reasoning=Reasoning.LINEARITY,
+                                            settings=settings)))
+    stable = _forms.stable(term)
+    claims.append(Claim(name, f"stable form {sympy.sstr(stable)}",
+                        _kernel.check_equal(term, stable, reasoning=Reasoning.ALGEBRA, settings=settings)))
+    gradients = []
+    for symbol in symbols:
+        gradient = _forms.gradient(stable, symbol)
+        claims.append(Claim(name, f"d/d{symbol} = {sympy.sstr(gradient)}",
+                            _kernel.check_equal(sympy.Derivative(term, symbol), gradient, settings=settings)))
+        gradients.append(gradient)
+    return Kernel(export, symbols, term, stable, tuple(gradients))
+
+
+def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
+    """Every claim the generated kernels rest on, each decided by the kernel."""
+    if not exports:
+        raise Refused("the proofs declare no exports (derive.export): nothing to generate")
+    claims: list[Claim] = []
+    checker = Checker(settings)
+    for export in exports:
+        result = checker.check(export.derivation)
+        # The first step that is not proved, wherever it is, comes first: that is what to fix.
+        claims += [Claim(export.name, f"step {s.step.label} of '{r.derivation.name}' ({s.step.location})",
+                         s.verdict)
+                   for r in checker.order for s in r.steps if not s.verdict.proved][:1]
+        claims.append(Claim(export.name, f"derivation '{export.derivation.name}' is proved", result.theorem))
+    kernels = tuple(_kernel_for(export, settings, claims) for export in exports)
+    series = tuple(_series(dtype, settings, claims) for dtype in SERIES_TARGETS)
+    claims.append(Claim("_expm1mx", "expm1(x) - x is expm1mx(x)",
+                        _kernel.check_equal(expm1mx(X), expm1(X) - X, reasoning=Reasoning.ALGEBRA,
+                                            settings=settings)))
+    return Plan(kernels, series, tuple(claims))
+
+
+def provenance(derivation: Derivation) -> list[Derivation]:
+    """The derivation and the chain of origins it starts from, nearest first."""
+    chain, source = [], derivation
+    while source is not None:
+        chain.append(source)
+        origin = source.origin
+        source = origin.derivation if isinstance(origin, Instance) else origin
+    return chain
+
+
+def shown_path(path: str) -> str:
+    """A proof file as the generated header names it: relative to the working folder when inside
+    it, so that the output does not depend on where the checkout lives."""
+    relative = os.path.relpath(path)
+    return os.path.basename(path) if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
+def module_file(out: Path, target: str, *, several: bool) -> Path:
+    """Where ``--out`` puts the module of ``target``: the path itself when it names one .py file,
+    else ``<target>_kernels.py`` inside it."""
+    if not several and out.suffix == ".py":
+        return out
+    return out / f"{target}_kernels.py"
+
+
+def generate(exports: list[Export], targets: list[str], settings: Settings = Settings()) -> dict[str, str]:
+    """The module text for each target; raises ``Refused`` unless every claim is proved."""
+    for target in targets:
+        if target not in TARGETS:
+            raise Refused(f"unknown target '{target}': choose from {', '.join(TARGETS)}")
+    made = plan(exports, settings)
+    for claim in made.claims:
+        if not claim.proved:
+            verdict = claim.verdict
+            raise Refused(f"{claim.subject}: not generating, because '{claim.what}' is "
+                          f"{verdict.status.value} ({verdict.reason.value}: {verdict.detail})")
+    return {target: _templates.render(made, target) for target in targets}

@@ -1,0 +1,78 @@
+"""Proposals for code generation: per-element forms, stable rewrites, gradients, series.
+
+Nothing here is trusted. Every form proposed here becomes a claim that ``derive.codegen``
+hands to the kernel; a kernel is emitted only when all of them are proved.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..functions import expm1, expm1mx
+
+
+def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -> tuple[sympy.Expr, dict]:
+    """``expression == c * Sum(body, (index, lo, hi))``: the per-element term c * body with each
+    ``family[index]`` replaced by a real symbol named after its argument. Also returns the
+    symbol -> family map. Raises ValueError when the expression has another shape."""
+    factors = sympy.Mul.make_args(expression)
+    sums = [f for f in factors if isinstance(f, sympy.Sum)]
+    if len(sums) != 1 or len(sums[0].limits) != 1 or sums[0].limits[0][0] != index:
+        raise ValueError(f"is not a constant times one sum over {index}")
+    coefficient = sympy.Mul(*[f for f in factors if f is not sums[0]])
+    if coefficient.free_symbols or coefficient.has(sympy.Indexed):
+        raise ValueError(f"its factor {coefficient} outside the sum is not a number")
+    symbols = {family: sympy.Symbol(name, real=True) for family, name in arguments.items()}
+    term = coefficient * sums[0].function
+    term = term.replace(lambda n: isinstance(n, sympy.Indexed) and n.base in symbols and n.indices == (index,),
+                        lambda n: symbols[n.base])
+    leftover = term.free_symbols - set(symbols.values())
+    if leftover or term.has(sympy.Indexed):
+        raise ValueError(f"its per-element term depends on {sympy.sstr(leftover or term)}, not only on the arguments")
+    return term, {symbol: family for family, symbol in symbols.items()}
+
+
+def _with_expm1(expression: sympy.Expr) -> sympy.Expr:
+    """c exp(a) - c - c a -> c expm1mx(a), and c exp(a) - c -> c expm1(a), among an Add's terms."""
+    terms = list(sympy.Add.make_args(sympy.expand_mul(expression)))
+    for term in list(terms):
+        coefficient, exponential = term.as_independent(sympy.exp, as_Add=False)
+        if not isinstance(exponential, sympy.exp) or term not in terms:
+            continue
+        argument = exponential.args[0]
+        linear = [-coefficient * a for a in sympy.Add.make_args(sympy.expand(argument))]
+        for needed, function in (([-coefficient, *linear], expm1mx), ([-coefficient], expm1)):
+            if all(n in terms for n in needed):
+                for n in (term, *needed):
+                    terms.remove(n)
+                terms.append(coefficient * function(argument))
+                break
+    return sympy.factor_terms(sympy.Add(*terms))
+
+
+def stable(expression: sympy.Expr) -> sympy.Expr:
+    """The form to compute in floating point: differences of exp written as expm1 / expm1mx,
+    which keep every digit near 0 (where a VAE's collapsed units live)."""
+    return _with_expm1(expression)
+
+
+def gradient(stable_form: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    return _with_expm1(sympy.diff(stable_form, variable))
+
+
+def series_coefficients(degree: int) -> tuple[sympy.Rational, ...]:
+    """Taylor coefficients 1/n! of expm1mx at 0, n = degree down to 2: the order Horner uses."""
+    return tuple(1 / sympy.factorial(n) for n in range(degree, 1, -1))
+
+
+def taylor_polynomial(variable: sympy.Symbol, degree: int) -> sympy.Expr:
+    """x**2/2! + ... + x**degree/degree!."""
+    return sympy.Add(*[variable**n / sympy.factorial(n) for n in range(2, degree + 1)])
+
+
+def horner(coefficients: tuple[sympy.Rational, ...], variable: sympy.Symbol) -> sympy.Expr:
+    """x * x * (((c0 x + c1) x + c2) ...): what the generated ``_expm1mx`` computes, step for step."""
+    series = coefficients[0]
+    for coefficient in coefficients[1:]:
+        series = sympy.Mul(series, variable, evaluate=False) + coefficient
+    return variable * variable * series

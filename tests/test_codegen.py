@@ -1,0 +1,149 @@
+"""derive codegen: kernels only from proved results, every rewrite proved, deterministic output,
+--check for drift, and refusal with one line when anything is not proved."""
+
+import importlib.util
+
+import numpy
+import pytest
+from click.testing import CliRunner
+
+from derive import ProofFileError, load
+from derive.cli import cli
+from derive.codegen import Refused, generate, plan
+
+from .conftest import PROOFS, ROOT
+
+PRIOR = """
+from sympy import IndexedBase, Rational, Sum, Symbol, exp
+from derive import Derivation, export, rules
+
+i = Symbol("i", integer=True, positive=True)
+k = Symbol("k", integer=True, positive=True)
+mu, l = IndexedBase("mu", real=True), IndexedBase("l", real=True)
+kl = Derivation("kl", "KL to the standard normal prior",
+                -Rational(1, 2) * Sum(1 + l[i] - mu[i] ** 2 - exp(l[i]), (i, 1, k)))
+kl.step("1", "move the sign inside", rules.linearity(),
+        Rational(1, 2) * Sum(mu[i] ** 2 + exp(l[i]) - 1 - l[i], (i, 1, k)))
+export("kl_prior", kl, index=i, arguments={mu: "mu", l: "logvar"}, summary="KL to the prior")
+"""
+BROKEN = PRIOR.replace("exp(l[i]) - 1 - l[i]", "exp(l[i]) - 1 + l[i]")
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def import_file(path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def derive_plan():
+    return plan(load([PROOFS]).exports)
+
+
+def test_every_claim_behind_the_shipped_kernels_is_proved(derive_plan):
+    assert derive_plan.proved
+    names = [k.name for k in derive_plan.kernels]
+    assert names == ["kl_standard_normal", "kl_diagonal", "kl_mean_term", "kl_variance_term"]
+    for series in derive_plan.series:
+        assert series.bound.proved and series.radius == 1
+    float64 = next(s for s in derive_plan.series if s.dtype == "float64")
+    assert float64.bound.relative_error <= 2.0**-55
+
+
+def test_committed_kernels_are_what_the_proofs_generate(derive_plan):
+    from derive.codegen import _templates
+
+    for target in ("numpy", "torch"):
+        text = _templates.render(derive_plan, target)
+        assert text == _templates.render(derive_plan, target)  # deterministic
+        assert (ROOT / "derive" / "kernels" / f"{target}_kernels.py").read_text() == text
+
+
+def test_generated_header_traces_kernel_to_proof_and_hash(derive_plan):
+    from derive.codegen import _templates
+
+    text = _templates.render(derive_plan, "numpy")
+    assert "kl_logvar (proofs/stage5_logvar.py:" in text
+    assert "from kl_diagonal (proofs/stage3_diagonal.py:" in text
+    assert f"sha256 of the verified expression {derive_plan.kernels[0].digest[:16]}" in text
+    assert "[proved] _expm1mx: float64: |series - expm1mx(x)|" in text
+    imports = {line for line in text.splitlines() if line.startswith(("import ", "from "))}
+    assert imports == {"import numpy"}
+
+
+def test_codegen_writes_a_working_module(write_proof, tmp_path):
+    proof = write_proof("prior.py", PRIOR)
+    out = tmp_path / "prior_kernels.py"
+    result = run("codegen", str(proof), "--target", "numpy", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    module = import_file(out)
+    mu, logvar = numpy.array([[0.5, -1e-8]]), numpy.array([[1e-9, -2.0]])
+    expected = [0.5 * (0.25 + 1e-18 / 2), 0.5 * (1e-16 + numpy.expm1(-2.0) + 2.0)]
+    numpy.testing.assert_allclose(module.kl_prior(mu, logvar, reduction="none")[0], expected, rtol=1e-15)
+    grad_mu, grad_logvar = module.kl_prior_grad(mu, logvar)
+    numpy.testing.assert_allclose(grad_mu, mu, rtol=0)
+    numpy.testing.assert_allclose(grad_logvar, numpy.expm1(logvar) / 2, rtol=1e-15)
+
+
+def test_check_passes_when_fresh_and_catches_a_hand_edit(write_proof, tmp_path):
+    proof = write_proof("prior.py", PRIOR)
+    out = tmp_path / "prior_kernels.py"
+    assert run("codegen", str(proof), "--target", "torch", "--out", str(out)).exit_code == 0
+    fresh = run("codegen", str(proof), "--target", "torch", "--out", str(out), "--check")
+    assert fresh.exit_code == 0, fresh.output
+    edited = out.read_text().replace("return torch.where(", "return 0.5 * torch.where(")
+    out.write_text(edited)
+    stale = run("codegen", str(proof), "--target", "torch", "--out", str(out), "--check")
+    assert stale.exit_code == 1
+    lines = stale.output.strip().splitlines()
+    assert len(lines) == 1 and "differs from what the proofs generate (line" in lines[0]
+    assert out.read_text() == edited  # --check writes nothing
+
+
+def test_refuses_when_a_step_is_not_proved_and_writes_nothing(write_proof, tmp_path):
+    proof = write_proof("broken.py", BROKEN)
+    out = tmp_path / "broken_kernels.py"
+    result = run("codegen", str(proof), "--target", "numpy", "--out", str(out))
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "kl_prior: not generating, because 'step 1 of 'kl'" in result.output
+    assert "refuted" in result.output
+    assert not out.exists()
+    with pytest.raises(Refused):
+        generate(load([proof]).exports, ["numpy"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target", "jax"], "unknown target 'jax': choose from numpy, torch"),
+    (["--target", "numpy", "--check"], "--check and several targets need --out"),
+    (["--target", "numpy", "--out", "no/such/folder/k.py"], "no/such/folder: no such folder"),
+])
+def test_usage_errors_are_one_line_exit_2(write_proof, args, message):
+    proof = write_proof("prior.py", PRIOR)
+    result = run("codegen", str(proof), *args)
+    assert result.exit_code == 2
+    assert result.output.strip() == f"derive: {message}"
+
+
+def test_no_exports_is_refused(write_proof):
+    proof = write_proof("plain.py", PRIOR.split("export(")[0])
+    result = run("codegen", str(proof), "--target", "numpy")
+    assert result.exit_code == 1
+    assert "declare no exports" in result.output
+
+
+@pytest.mark.parametrize("declaration, message", [
+    ('export("kl prior", kl, index=i, arguments={mu: "mu"}, summary="")', "is not a Python identifier"),
+    ('export("kl_prior", kl, index=i, arguments={mu: 3}, summary="")', "map indexed families"),
+    ('export("kl_prior", kl, index=i, arguments={mu: "mu"}, summary="", term=mu[i])', "is not a term of"),
+])
+def test_malformed_exports_name_the_line(write_proof, declaration, message):
+    proof = write_proof("bad_export.py", PRIOR.split("export(")[0] + declaration + "\n")
+    with pytest.raises(ProofFileError) as info:
+        load([proof])
+    assert message in str(info.value) and "bad_export.py:" in str(info.value)

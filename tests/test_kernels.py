@@ -1,0 +1,197 @@
+"""The committed generated kernels: accuracy against mpmath, numpy and torch agree, gradients,
+reductions, dtypes and one-line errors for bad input."""
+
+import subprocess
+import sys
+
+import mpmath
+import numpy
+import pytest
+
+from derive.kernels import numpy_kernels
+
+torch = pytest.importorskip("torch")
+from derive.kernels import torch_kernels  # noqa: E402
+
+POINTS = 400
+REGIMES = {  # (mu range, logvar range), as issue 3 names them
+    "typical": ((-3, 3), (-6, 2)),
+    "near-collapse": ((-1e-3, 1e-3), (-1e-3, 1e-3)),
+    "tiny": ((-1e-6, 1e-6), (-1e-6, 1e-6)),
+    "wide": ((-100, 100), (-30, 30)),
+}
+MAX_ULPS = 4
+
+
+def draw(regime, dtype, seed):
+    rng = numpy.random.default_rng(seed)
+    mu_range, logvar_range = REGIMES[regime]
+    mu1, mu2 = (rng.uniform(*mu_range, POINTS).astype(dtype) for _ in range(2))
+    logvar1, logvar2 = (rng.uniform(*logvar_range, POINTS).astype(dtype) for _ in range(2))
+    return mu1, logvar1, mu2, logvar2
+
+
+def exact(x):
+    return mpmath.mpf(float(x))
+
+
+def reference(mu1, logvar1, mu2, logvar2):
+    """KL per element and its gradient in (mu1, logvar1, mu2, logvar2), at 50 digits."""
+    with mpmath.workdps(50):
+        d, dm, w = exact(logvar1) - exact(logvar2), exact(mu1) - exact(mu2), mpmath.exp(-exact(logvar2))
+        value = (mpmath.expm1(d) - d + dm**2 * w) / 2
+        return value, (dm * w, mpmath.expm1(d) / 2, -dm * w, -(dm**2 * w + mpmath.expm1(d)) / 2)
+
+
+def worst_ulps(computed, exact_values, dtype):
+    worst = 0.0
+    for value, truth in zip(numpy.ravel(computed), exact_values):
+        rounded = dtype(float(truth))
+        spacing = numpy.spacing(abs(rounded)) if rounded != 0 else numpy.finfo(dtype).smallest_subnormal
+        worst = max(worst, float(abs(exact(value) - truth) / exact(spacing)))
+    return worst
+
+
+def measured(regime, dtype, seed=0):
+    """Worst ulps of values and gradients of both kernels, numpy and torch, at seeded points."""
+    mu1, logvar1, mu2, logvar2 = draw(regime, dtype, seed)
+    truth = [reference(*point) for point in zip(mu1, logvar1, mu2, logvar2)]
+    prior = [reference(m, lv, 0, 0) for m, lv in zip(mu1, logvar1)]
+    worst = {}
+    for name, args, truths in (("kl_diagonal", (mu1, logvar1, mu2, logvar2), truth),
+                               ("kl_standard_normal", (mu1, logvar1), prior)):
+        value = getattr(numpy_kernels, name)(*args, reduction="none")
+        grads = getattr(numpy_kernels, f"{name}_grad")(*args, reduction="none")
+        tensors = [torch.tensor(a, requires_grad=True) for a in args]
+        getattr(torch_kernels, name)(*tensors, reduction="sum").backward()
+        worst[name, "value"] = worst_ulps(value, [t[0] for t in truths], dtype)
+        for n, (grad, tensor) in enumerate(zip(grads, tensors)):
+            truths_n = [t[1][n] for t in truths]
+            worst[name, f"gradient {n}"] = max(worst_ulps(grad, truths_n, dtype),
+                                                worst_ulps(tensor.grad.numpy(), truths_n, dtype))
+        assert (value >= 0).all()
+    return worst
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_float32_values_and_gradients_within_half_an_ulp_or_so(regime):
+    worst = measured(regime, numpy.float32)
+    assert max(worst.values()) <= MAX_ULPS, worst
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_float64_standard_normal_within_target(regime):
+    worst = measured(regime, numpy.float64)
+    assert all(v <= MAX_ULPS for (name, _), v in worst.items() if name == "kl_standard_normal"), worst
+
+
+@pytest.mark.xfail(strict=True, reason="float64 kl_diagonal: logvar1 - logvar2 is rounded before expm1mx, "
+                                       "and d/dlogvar2 cancels; both beyond 4 ulp (known gap of issue 3)")
+def test_float64_diagonal_within_target_in_the_wide_regime():
+    worst = measured("wide", numpy.float64)
+    assert all(v <= MAX_ULPS for (name, _), v in worst.items() if name == "kl_diagonal"), worst
+
+
+def test_numpy_and_torch_agree_on_every_kernel_and_reduction():
+    rng = numpy.random.default_rng(1)
+    shapes = {"mu1": (5, 3), "logvar1": (5, 3), "mu2": (3,), "logvar2": (1, 3), "mu": (5, 3), "logvar": (5, 3)}
+    for name, arguments in (("kl_standard_normal", ("mu", "logvar")), ("kl_mean_term", ("mu",)),
+                            ("kl_variance_term", ("logvar",)),
+                            ("kl_diagonal", ("mu1", "logvar1", "mu2", "logvar2"))):
+        arrays = [rng.normal(size=shapes[a]) for a in arguments]
+        for reduction in ("none", "sum", "mean", "batchmean"):
+            expected = getattr(numpy_kernels, name)(*arrays, reduction=reduction)
+            tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+            got = getattr(torch_kernels, name)(*tensors, reduction=reduction)
+            numpy.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-15)
+            got.sum().backward()
+            grads = getattr(numpy_kernels, f"{name}_grad")(*arrays, reduction=reduction)
+            for tensor, grad in zip(tensors, grads):
+                assert tensor.grad.shape == tensor.shape
+                numpy.testing.assert_allclose(tensor.grad.numpy(), grad, rtol=1e-15)
+
+
+def test_reductions_relate_as_torch_losses_do():
+    rng = numpy.random.default_rng(2)
+    mu, logvar = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+    terms = numpy_kernels.kl_standard_normal(mu, logvar, reduction="none")
+    assert terms.shape == (4, 6)
+    assert numpy.isclose(numpy_kernels.kl_standard_normal(mu, logvar), terms.sum(), rtol=1e-15)
+    assert numpy.isclose(numpy_kernels.kl_standard_normal(mu, logvar, reduction="mean"), terms.mean(), rtol=1e-15)
+    assert numpy.isclose(numpy_kernels.kl_standard_normal(mu, logvar, reduction="batchmean"), terms.sum() / 4,
+                         rtol=1e-15)
+    split = (numpy_kernels.kl_mean_term(mu, reduction="none") + numpy_kernels.kl_variance_term(logvar, reduction="none"))
+    numpy.testing.assert_allclose(split, terms, rtol=1e-15)
+
+
+def test_gradcheck_of_every_torch_kernel():
+    generator = torch.Generator().manual_seed(3)
+    for name, count in (("kl_standard_normal", 2), ("kl_mean_term", 1), ("kl_variance_term", 1), ("kl_diagonal", 4)):
+        tensors = [torch.randn(3, 4, dtype=torch.float64, generator=generator, requires_grad=True) for _ in range(count)]
+        for reduction in ("none", "sum", "mean", "batchmean"):
+            kernel = getattr(torch_kernels, name)
+            assert torch.autograd.gradcheck(lambda *t: kernel(*t, reduction=reduction), tensors), (name, reduction)
+
+
+def test_the_prior_broadcasts_and_gets_its_gradient_summed():
+    mu = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
+    logvar = torch.randn(8, 3, dtype=torch.float64, requires_grad=True)
+    prior_mu = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    prior_logvar = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    diagonal = torch_kernels.kl_diagonal(mu, logvar, prior_mu, prior_logvar)
+    assert torch.allclose(diagonal, torch_kernels.kl_standard_normal(mu, logvar), rtol=1e-14)
+    diagonal.backward()
+    assert prior_mu.grad.shape == (3,)
+    assert torch.allclose(prior_mu.grad, -mu.detach().sum(0), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
+def test_low_precision_in_and_out_computed_wider(dtype):
+    # Near collapse, where the hand-written line in these dtypes returns 0 or noise.
+    mu, logvar = torch.full((4,), 0.01, dtype=dtype), torch.full((4,), -0.03, dtype=dtype)
+    result = torch_kernels.kl_standard_normal(mu, logvar, reduction="none")
+    assert result.dtype == dtype
+    m, lv = exact(mu[0]), exact(logvar[0])
+    truth = (m * m + mpmath.expm1(lv) - lv) / 2
+    assert abs(exact(result[0]) - truth) <= float(torch.finfo(dtype).eps) / 2 * truth  # correctly rounded
+
+
+def test_more_rows_than_one_chunk_give_the_same_sum():
+    rng = numpy.random.default_rng(4)
+    mu, logvar = rng.normal(size=(3000, 64)), rng.normal(size=(3000, 64))  # about 3 chunks
+    total = numpy_kernels.kl_standard_normal(mu, logvar)
+    assert numpy.isclose(total, numpy.sum(numpy_kernels.kl_standard_normal(mu, logvar, reduction="none")), rtol=1e-14)
+    assert numpy.isclose(float(torch_kernels.kl_standard_normal(torch.tensor(mu), torch.tensor(logvar))), total,
+                         rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: torch_kernels.kl_standard_normal(torch.zeros(2, 3), torch.zeros(4, 3)),
+     "kl_standard_normal: shapes do not broadcast: mu (2, 3), logvar (4, 3)"),
+    (lambda: torch_kernels.kl_standard_normal(torch.zeros(2), torch.zeros(2), reduction="avg"),
+     "kl_standard_normal: reduction must be one of none, sum, mean, batchmean, got 'avg'"),
+    (lambda: torch_kernels.kl_standard_normal(torch.zeros(2, dtype=torch.int64), torch.zeros(2)),
+     "kl_standard_normal: mu has dtype torch.int64; expected float16, bfloat16, float32 or float64"),
+    (lambda: torch_kernels.kl_standard_normal(torch.zeros(2), torch.zeros(2, dtype=torch.float64)),
+     "kl_standard_normal: logvar is torch.float64 on cpu but mu is torch.float32 on cpu"),
+    (lambda: torch_kernels.kl_standard_normal(torch.zeros(2), [0.0, 0.0]),
+     "kl_standard_normal: logvar must be a torch.Tensor, got list"),
+    (lambda: torch_kernels.kl_standard_normal(torch.tensor(0.0), torch.tensor(0.0), reduction="batchmean"),
+     "kl_standard_normal: reduction 'batchmean' needs a batch dimension, the inputs are scalars"),
+    (lambda: torch_kernels.kl_standard_normal(torch.zeros(2, 2), torch.tensor([[0.0, 0.0], [float("nan"), 0.0]])),
+     "kl_standard_normal: logvar holds nan at index (1, 0); the result would be NaN"),
+    (lambda: numpy_kernels.kl_diagonal(numpy.zeros(3), numpy.zeros(3), numpy.zeros(3), numpy.arange(3)),
+     "kl_diagonal: logvar2 has dtype int64; expected float16, float32 or float64"),
+    (lambda: numpy_kernels.kl_variance_term(numpy.array([0.0, numpy.inf]), reduction="none"),
+     "kl_variance_term: logvar holds inf at index (1,); the result would be NaN"),
+])
+def test_bad_input_gets_one_line_naming_the_argument(call, message):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_generated_kernels_import_without_sympy():
+    code = ("import sys; import derive.kernels.torch_kernels, derive.kernels.numpy_kernels; "
+            "assert 'sympy' not in sys.modules, 'sympy imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
