@@ -40,3 +40,17 @@ def test_quickstart_has_two_commands_and_ci_runs_the_test_command():
     test_command = commands[1].split("&&")[-1].strip()
     assert "pytest" in test_command
     assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_kernel_example_runs_and_gives_the_proved_gradient():
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    example = next(block for block in fenced("python") if "derive.kernels.torch_kernels" in block)
+    torch.manual_seed(0)
+    scope = {}
+    exec(example, scope)
+    mu, logvar, kl = scope["mu"], scope["logvar"], scope["kl"]
+    assert kl.item() > 0
+    assert torch.allclose(mu.grad, mu.detach() / 64)
+    assert torch.allclose(logvar.grad, torch.expm1(logvar.detach()) / 2 / 64)
