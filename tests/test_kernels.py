@@ -195,3 +195,21 @@ def test_generated_kernels_import_without_sympy():
     code = ("import sys; import derive.kernels.torch_kernels, derive.kernels.numpy_kernels; "
             "assert 'sympy' not in sys.modules, 'sympy imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# torch.compile warns about torch.jit, and about dynamo instantiating autograd Functions while it
+# traces them: torch's business, not ours.
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:.*should not be instantiated.*:DeprecationWarning")
+def test_fused_path_gives_the_eager_result_and_gradient():
+    generator = torch.Generator().manual_seed(5)
+    mu = torch.randn(64, 8, generator=generator, requires_grad=True)
+    logvar = torch.randn(64, 8, generator=generator, requires_grad=True)
+    fused = torch_kernels.kl_standard_normal(mu, logvar, reduction="batchmean", fused=True)
+    fused.backward()
+    grads = mu.grad.clone(), logvar.grad.clone()
+    mu.grad, logvar.grad = None, None
+    eager = torch_kernels.kl_standard_normal(mu, logvar, reduction="batchmean")
+    eager.backward()
+    assert torch.allclose(fused, eager, rtol=1e-6)
+    assert torch.allclose(grads[0], mu.grad, rtol=1e-6) and torch.allclose(grads[1], logvar.grad, rtol=1e-6)
