@@ -250,8 +250,11 @@ def main() -> None:
                             found[(kernel, quantity)] = measure(computed, *reference[(kernel, quantity)],
                                                                        dtype, inputs)
 
+    unrepresentable = sum(stats["unrepresentable"] for (method, _, _), by_quantity in results.items()
+                          if method == "generated numpy" for stats in by_quantity.values())
     print(f"mpmath {mpmath.__version__} at {mpmath.mp.dps} digits, numpy {numpy.__version__}, torch {torch.__version__}; "
-          f"{args.points} points per regime and dtype, seed {args.seed}; references took {reference_seconds:.0f} s")
+          f"{args.points} points per regime and dtype, seed {args.seed}; references took {reference_seconds:.0f} s; "
+          f"{unrepresentable} reference values beyond the dtype's range, left out of the statistics")
     print_table(["kernel", "method", "dtype", "worst value ulp (regime)", "worst gradient ulp (gradient, regime)",
                  "negative values", "non-finite"], summary_rows(results),
                 "Worst case over all regimes (values: reduction='none'; gradients of reduction='sum')")
