@@ -14,7 +14,7 @@ import click
 
 from ._kernel import Settings
 from .checking import check as check_derivations
-from .codegen import TARGETS, generate, module_file
+from .codegen import generate, module_file, require_targets
 from .errors import DeriveError, UsageError
 from .loader import load
 from .report import render_json, render_text
@@ -88,9 +88,7 @@ def _first_difference(old: str, new: str) -> int:
               help="Write nothing; exit 1 if the files at --out differ from what the proofs generate.")
 def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, check_only: bool) -> None:
     """Generate numpy / torch kernels from the exports of the proofs in PATHS (default: ./proofs)."""
-    for target in targets:
-        if target not in TARGETS:
-            raise UsageError(f"unknown target '{target}': choose from {', '.join(TARGETS)}")
+    require_targets(targets)
     if out is None and (check_only or len(targets) > 1):
         raise UsageError("--check and several targets need --out")
     files = [module_file(Path(out), target, several=len(targets) > 1) if out else None for target in targets]
@@ -105,11 +103,12 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
         if file is None:
             click.echo(text, nl=False)
         elif check_only:
-            if not file.is_file():
+            committed = file.read_text() if file.is_file() else None
+            if committed is None:
                 stale.append(f"{file} does not exist")
-            elif file.read_text() != text:
+            elif committed != text:
                 stale.append(f"{file} differs from what the proofs generate "
-                             f"(line {_first_difference(file.read_text(), text)})")
+                             f"(line {_first_difference(committed, text)})")
         else:
             _write_atomically(file, text)
             click.echo(f"wrote {file}", err=True)

@@ -33,7 +33,7 @@ class expm1mx(sympy.Function):  # noqa: N801 - named like sympy's functions
         return expm1(self.args[0])
 
     def _eval_expand_func(self, **hints):
-        return sympy.exp(self.args[0]) - 1 - self.args[0]
+        return self._eval_rewrite_as_exp(self.args[0])
 
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return sympy.exp(arg) - 1 - arg

@@ -81,17 +81,18 @@ def load(paths: list[str | os.PathLike]) -> Loaded:
     for d in created:
         if not d.steps:
             raise ProofFileError(d.location, f"derivation '{d.name}' has no steps")
-    seen: dict[str, Derivation] = {}
-    for d in created:
-        if d.name in seen and seen[d.name] is not d:
-            raise ProofFileError(d.location, f"derivation name '{d.name}' is already used at {seen[d.name].location}")
-        seen[d.name] = d
-    exported: dict[str, Export] = {}
-    for e in exports:
-        if e.name in exported:
-            raise ProofFileError(e.location, f"export name '{e.name}' is already used at {exported[e.name].location}")
-        exported[e.name] = e
+    _require_unique_names(created, "derivation")
+    _require_unique_names(exports, "export")
     return Loaded(defined, created, exports)
+
+
+def _require_unique_names(items: list, kind: str) -> None:
+    seen: dict[str, object] = {}
+    for item in items:
+        if item.name in seen and seen[item.name] is not item:
+            raise ProofFileError(item.location, f"{kind} name '{item.name}' is already used at "
+                                                f"{seen[item.name].location}")
+        seen[item.name] = item
 
 
 def _defined_in(module, folders: list[str]) -> bool:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,8 @@ import sympy
 from .. import _kernel
 from .._kernel import Bound, Reasoning, Settings, Verdict
 from ..checking import Checker
-from ..derivation import Derivation, Export, Instance
-from ..errors import DeriveError
+from ..derivation import Export
+from ..errors import DeriveError, UsageError
 from ..functions import expm1, expm1mx
 from . import _forms, _templates
 
@@ -115,13 +114,11 @@ def _series(dtype: str, settings: Settings, claims: list[Claim]) -> Series:
 def _kernel_for(export: Export, settings: Settings, claims: list[Claim]) -> Kernel:
     name = export.name
     try:
-        term, families = _forms.elementwise(export.expression, export.index, export.arguments)
+        term, families, limits = _forms.elementwise(export.expression, export.index, export.arguments)
     except ValueError as exc:
         raise Refused(f"{export.location}: export '{name}': the exported expression {exc}") from None
     symbols = tuple(families)
-    as_sum = sympy.Sum(term.subs({s: f[export.index] for s, f in families.items()}, simultaneous=True),
-                       next(s.limits[0] for s in sympy.preorder_traversal(export.expression)
-                            if isinstance(s, sympy.Sum)))
+    as_sum = sympy.Sum(term.subs({s: f[export.index] for s, f in families.items()}, simultaneous=True), limits)
     claims.append(Claim(name, "summed over the index, the per-element term is the verified result",
                         _kernel.check_equal(as_sum, export.expression, reasoning=Reasoning.LINEARITY,
                                             settings=settings)))
@@ -158,21 +155,10 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
     return Plan(kernels, series, tuple(claims))
 
 
-def provenance(derivation: Derivation) -> list[Derivation]:
-    """The derivation and the chain of origins it starts from, nearest first."""
-    chain, source = [], derivation
-    while source is not None:
-        chain.append(source)
-        origin = source.origin
-        source = origin.derivation if isinstance(origin, Instance) else origin
-    return chain
-
-
-def shown_path(path: str) -> str:
-    """A proof file as the generated header names it: relative to the working folder when inside
-    it, so that the output does not depend on where the checkout lives."""
-    relative = os.path.relpath(path)
-    return os.path.basename(path) if relative.startswith("..") else relative.replace(os.sep, "/")
+def require_targets(targets) -> None:
+    for target in targets:
+        if target not in TARGETS:
+            raise UsageError(f"unknown target '{target}': choose from {', '.join(TARGETS)}")
 
 
 def module_file(out: Path, target: str, *, several: bool) -> Path:
@@ -185,9 +171,7 @@ def module_file(out: Path, target: str, *, several: bool) -> Path:
 
 def generate(exports: list[Export], targets: list[str], settings: Settings = Settings()) -> dict[str, str]:
     """The module text for each target; raises ``Refused`` unless every claim is proved."""
-    for target in targets:
-        if target not in TARGETS:
-            raise Refused(f"unknown target '{target}': choose from {', '.join(TARGETS)}")
+    require_targets(targets)
     made = plan(exports, settings)
     for claim in made.claims:
         if not claim.proved:

@@ -11,10 +11,10 @@ import sympy
 from ..functions import expm1, expm1mx
 
 
-def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -> tuple[sympy.Expr, dict]:
+def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -> tuple[sympy.Expr, dict, tuple]:
     """``expression == c * Sum(body, (index, lo, hi))``: the per-element term c * body with each
     ``family[index]`` replaced by a real symbol named after its argument. Also returns the
-    symbol -> family map. Raises ValueError when the expression has another shape."""
+    symbol -> family map and the sum's limits. Raises ValueError when the expression has another shape."""
     factors = sympy.Mul.make_args(expression)
     sums = [f for f in factors if isinstance(f, sympy.Sum)]
     if len(sums) != 1 or len(sums[0].limits) != 1 or sums[0].limits[0][0] != index:
@@ -29,11 +29,13 @@ def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -
     leftover = term.free_symbols - set(symbols.values())
     if leftover or term.has(sympy.Indexed):
         raise ValueError(f"its per-element term depends on {sympy.sstr(leftover or term)}, not only on the arguments")
-    return term, {symbol: family for family, symbol in symbols.items()}
+    return term, {symbol: family for family, symbol in symbols.items()}, sums[0].limits[0]
 
 
-def _with_expm1(expression: sympy.Expr) -> sympy.Expr:
-    """c exp(a) - c - c a -> c expm1mx(a), and c exp(a) - c -> c expm1(a), among an Add's terms."""
+def stable(expression: sympy.Expr) -> sympy.Expr:
+    """The form to compute in floating point: among an Add's terms, c exp(a) - c - c a becomes
+    c expm1mx(a) and c exp(a) - c becomes c expm1(a), which keep every digit near 0 (where a
+    VAE's collapsed units live)."""
     terms = list(sympy.Add.make_args(sympy.expand_mul(expression)))
     for term in list(terms):
         coefficient, exponential = term.as_independent(sympy.exp, as_Add=False)
@@ -50,14 +52,8 @@ def _with_expm1(expression: sympy.Expr) -> sympy.Expr:
     return sympy.factor_terms(sympy.Add(*terms))
 
 
-def stable(expression: sympy.Expr) -> sympy.Expr:
-    """The form to compute in floating point: differences of exp written as expm1 / expm1mx,
-    which keep every digit near 0 (where a VAE's collapsed units live)."""
-    return _with_expm1(expression)
-
-
 def gradient(stable_form: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
-    return _with_expm1(sympy.diff(stable_form, variable))
+    return stable(sympy.diff(stable_form, variable))
 
 
 def series_coefficients(degree: int) -> tuple[sympy.Rational, ...]:

@@ -154,10 +154,14 @@ def _divisor(shape, reduction):
     return shape[0] if reduction == "batchmean" else 1
 
 
+def _broadcast(arrays, shape):
+    """(the arrays broadcast to ``shape`` without copies, the dtype to compute in)."""
+    return [numpy.broadcast_to(array, shape) for array in arrays], _COMPUTE_DTYPES[arrays[0].dtype]
+
+
 def _forward(kernel, names, terms, arrays, shape, reduction):
     dtype = arrays[0].dtype
-    compute = _COMPUTE_DTYPES[dtype]
-    expanded = [numpy.broadcast_to(array, shape) for array in arrays]
+    expanded, compute = _broadcast(arrays, shape)
     out = numpy.empty(shape, dtype=dtype) if reduction == "none" else None
     total = numpy.float64(0)
     for part in _row_chunks(shape):
@@ -182,11 +186,9 @@ def _sum_to_shape(grad, shape):
 
 
 def _backward(gradients, arrays, shape, reduction):
-    dtype = arrays[0].dtype
-    compute = _COMPUTE_DTYPES[dtype]
-    expanded = [numpy.broadcast_to(array, shape) for array in arrays]
-    grads = [numpy.empty(shape, dtype=dtype) for _ in arrays]
-    weight = compute(1) / _divisor(shape, reduction) if reduction != "none" else compute(1)
+    expanded, compute = _broadcast(arrays, shape)
+    grads = [numpy.empty(shape, dtype=arrays[0].dtype) for _ in arrays]
+    weight = compute(1) / _divisor(shape, reduction)
     for part in _row_chunks(shape):
         with numpy.errstate(over="ignore", invalid="ignore"):
             partials = gradients(*(array[part].astype(compute) for array in expanded))

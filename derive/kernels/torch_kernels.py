@@ -109,7 +109,7 @@ def _expm1mx(x):
 
 
 def _checked(kernel, names, values, reduction):
-    """The broadcast shape of ``values``, or a one-line error that names the argument."""
+    """A one-line error that names the argument, for anything the kernels cannot take."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{kernel}: reduction must be one of {', '.join(_REDUCTIONS)}, got {reduction!r}")
     for name, value in zip(names, values):
@@ -130,7 +130,6 @@ def _checked(kernel, names, values, reduction):
         raise ValueError(f"{kernel}: shapes do not broadcast: {shown}") from None
     if reduction == "batchmean" and len(shape) == 0:
         raise ValueError(f"{kernel}: reduction 'batchmean' needs a batch dimension, the inputs are scalars")
-    return shape
 
 
 def _raise_not_finite(kernel, names, values):
@@ -158,11 +157,15 @@ def _divisor(shape, reduction):
     return shape[0] if reduction == "batchmean" else 1
 
 
-def _forward(kernel, names, terms, values, reduction, fused):
+def _broadcast(values):
+    """(the broadcast shape, the values expanded to it without copies, the dtype to compute in)."""
     shape = torch.broadcast_shapes(*(value.shape for value in values))
+    return shape, [value.expand(shape) for value in values], _COMPUTE_DTYPES[values[0].dtype]
+
+
+def _forward(kernel, names, terms, values, reduction, fused):
+    shape, expanded, compute = _broadcast(values)
     dtype, device = values[0].dtype, values[0].device
-    compute = _COMPUTE_DTYPES[dtype]
-    expanded = [value.expand(shape) for value in values]
     out = torch.empty(shape, dtype=dtype, device=device) if reduction == "none" else None
     total = torch.zeros((), dtype=torch.float64, device=device)
     for part in _row_chunks(shape, fused):
@@ -178,10 +181,8 @@ def _forward(kernel, names, terms, values, reduction, fused):
 
 
 def _backward(gradients, values, grad_output, reduction, fused, needed):
-    shape = torch.broadcast_shapes(*(value.shape for value in values))
+    shape, expanded, compute = _broadcast(values)
     dtype, device = values[0].dtype, values[0].device
-    compute = _COMPUTE_DTYPES[dtype]
-    expanded = [value.expand(shape) for value in values]
     grads = [torch.empty(shape, dtype=dtype, device=device) if need else None for need in needed]
     scale = None if reduction == "none" else grad_output.to(compute) / _divisor(shape, reduction)
     for part in _row_chunks(shape, fused):
