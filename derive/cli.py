@@ -8,13 +8,17 @@ Every error is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from ._files import write_atomically
 from ._kernel import Settings
 from .checking import check as check_derivations
 from .codegen import generate, module_file, require_targets
+from .demo import VaeSettings
+from .demo.settings import DEVICES
 from .errors import DeriveError, UsageError
 from .loader import load
 from .report import render_json, render_text
@@ -64,13 +68,6 @@ def check(paths: tuple[str, ...], output_format: str, samples: int, seed: int) -
     sys.exit(0 if report.ok else 1)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)
-
-
 def _first_difference(old: str, new: str) -> int:
     for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), start=1):
         if a != b:
@@ -110,12 +107,61 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
                 stale.append(f"{file} differs from what the proofs generate "
                              f"(line {_first_difference(committed, text)})")
         else:
-            _write_atomically(file, text)
+            write_atomically(file, text)
             click.echo(f"wrote {file}", err=True)
     if stale:
         raise DeriveError("; ".join(stale) + ": run derive codegen without --check to regenerate")
     if check_only:
         click.echo(f"up to date: {', '.join(str(f) for f in files)}", err=True)
+
+
+@cli.group()
+def demo() -> None:
+    """Demos that train with the generated, verified kernels (needs the demo extra)."""
+
+
+@contextmanager
+def _progress_bar(label: str, epochs: int):
+    """A bar on stderr with the running loss, its reconstruction and KL terms (train) and the test loss."""
+    with click.progressbar(length=epochs, label=label, file=sys.stderr, show_pos=True,
+                           item_show_func=lambda shown: shown) as bar:
+        def on_epoch(epoch: int, train: dict, test: dict) -> None:
+            bar.update(1, f"loss {train['total']:.2f} = recon {train['reconstruction']:.2f} + "
+                          f"KL {train['kl']:.2f} | test loss {test['total']:.2f}")
+
+        yield on_epoch
+
+
+@demo.command()
+@click.option("--epochs", type=click.IntRange(min=1), default=VaeSettings.epochs, show_default=True)
+@click.option("--latent", type=click.IntRange(min=1), default=VaeSettings.latent, show_default=True,
+              help="Size of the latent space of the main model.")
+@click.option("--hidden", type=click.IntRange(min=1), default=VaeSettings.hidden, show_default=True,
+              help="Width of the hidden layers.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=VaeSettings.batch_size, show_default=True)
+@click.option("--learning-rate", "--lr", "learning_rate", type=click.FloatRange(min=0, min_open=True),
+              default=VaeSettings.learning_rate, show_default=True, help="Adam's learning rate.")
+@click.option("--beta", type=click.FloatRange(min=0), default=VaeSettings.beta, show_default=True,
+              help="Weight of the KL term (0: a plain autoencoder).")
+@click.option("--seed", type=int, default=VaeSettings.seed, show_default=True)
+@click.option("--device", type=click.Choice(DEVICES), default=VaeSettings.device, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=VaeSettings.threads, show_default=True,
+              help="CPU threads for torch; more pay off only for larger data and models.")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="MNIST as an IDX images file or .npz, instead of scikit-learn's digits.")
+@click.option("--out", type=click.Path(path_type=Path), default=VaeSettings.out, show_default=True,
+              help="Folder for the pictures and metrics.json.")
+@click.option("--compare/--no-compare", default=VaeSettings.compare, show_default=True,
+              help="Also train 2-D models with beta 0 and 1 and draw them side by side.")
+def vae(**options) -> None:
+    """Train a small VAE whose KL term is the generated torch kernel; draw what each term does."""
+    settings = VaeSettings(**options)
+    try:
+        from .demo import render_summary, run_vae
+    except ImportError as exc:
+        raise UsageError(f"derive demo needs the demo extra (pip install 'derive[demo]'): {exc}") from None
+    run = run_vae(settings, progress=_progress_bar)
+    click.echo(render_summary(run))
 
 
 main = cli
