@@ -1,21 +1,27 @@
-"""Whole-process time of `derive check` on every proof, and where that time goes.
+"""Whole-process time of `derive check` on every proof, cold and warm, and where the time goes.
 
     python benchmarks/check_time.py [--runs 5] [PATH ...]
 
-Runs `python -m derive check PATH --format json` RUNS times as a fresh process each time (Python
-start-up, imports and loading the proofs included), prints the minimum, median and maximum
-wall time, then splits the last run's kernel time into its numeric witness (sampling and
-high-precision evaluation, quadrature included) and symbolic witness (strategies), and lists
-the slowest derivations.
+Cold: runs `python -m derive check PATH --format json --no-cache` RUNS times as a fresh process
+each time (Python start-up, imports and loading the proofs included), prints the minimum,
+median and maximum wall time, then splits the last run's kernel time into its numeric witness
+(sampling and high-precision evaluation, quadrature included) and symbolic witness
+(strategies), and lists the slowest derivations.
+
+Warm: with an empty cache in a temporary DERIVE_CACHE_DIR, one run fills it, then RUNS runs
+of `python -m derive check PATH --format json` recall every step (each must report reason
+CACHED for every step, or the script stops), timed the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -26,22 +32,40 @@ def main() -> None:
     args = parser.parse_args()
 
     command = [sys.executable, "-m", "derive", "check", *args.paths, "--format", "json"]
-    walls, report = [], None
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
-        walls.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            sys.exit(f"derive check failed (exit {done.returncode}): {done.stderr.strip()}")
-        report = json.loads(done.stdout)
-
+    walls, report = timed(command + ["--no-cache"], args.runs, os.environ)
     summary = report["summary"]
-    print(f"command: {' '.join(command[1:])}")
+    print(f"cold: {' '.join(command[1:])} --no-cache")
     print(f"steps: {summary['proved']} proved of {summary['proved'] + summary['refuted'] + summary['unknown']}"
           f" in {summary['derivations']} derivations")
     print(f"whole process over {args.runs} runs: min {min(walls):.1f}s, median {statistics.median(walls):.1f}s, "
           f"max {max(walls):.1f}s")
+    show_where_the_time_goes(report)
 
+    with tempfile.TemporaryDirectory() as folder:
+        environment = {**os.environ, "DERIVE_CACHE_DIR": folder}
+        timed(command, 1, environment)
+        walls, report = timed(command, args.runs, environment)
+    reasons = {s["reason"] for d in report["derivations"] for s in d["steps"]}
+    if reasons != {"CACHED"}:
+        sys.exit(f"a warm run did not recall every step: reasons {sorted(reasons)}")
+    print(f"\nwarm (every step recalled from the cache): {' '.join(command[1:])}")
+    print(f"whole process over {args.runs} runs: min {min(walls):.2f}s, median {statistics.median(walls):.2f}s, "
+          f"max {max(walls):.2f}s")
+
+
+def timed(command: list[str], runs: int, environment) -> tuple[list[float], dict]:
+    walls, report = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=environment)
+        walls.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            sys.exit(f"derive check failed (exit {done.returncode}): {done.stderr.strip()}")
+        report = json.loads(done.stdout)
+    return walls, report
+
+
+def show_where_the_time_goes(report: dict) -> None:
     steps = [s for d in report["derivations"] for s in d["steps"]]
     kernel = sum(s["seconds"] for s in steps)
     numeric = sum(s["numeric_seconds"] for s in steps)

@@ -22,13 +22,20 @@ A Verdict or Bound cannot be made outside this module: its constructor demands a
 from __future__ import annotations
 
 import enum
+import functools
+import hashlib
+import hmac
+import inspect
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from pathlib import Path
 
 import mpmath
 import sympy
+from sympy.core.function import UndefinedFunction
 
-from . import _interval, _numeric, _strategies
+from . import __version__, _interval, _numeric, _strategies
 from ._strategies import Reasoning
 
 _TOKEN = object()
@@ -54,6 +61,7 @@ class Reason(str, enum.Enum):
     INVALID_INPUT = "INVALID_INPUT"
     DEPENDENCY_NOT_PROVED = "DEPENDENCY_NOT_PROVED"
     INTERVAL_BOUND = "INTERVAL_BOUND"  # proved: Taylor coefficients exact, remainder by interval arithmetic
+    CACHED = "CACHED"  # proved: a record this kernel signed says it proved this very claim before
 
 
 @dataclass(frozen=True)
@@ -188,12 +196,15 @@ def _theorems(using) -> list[tuple[sympy.Basic, sympy.Basic]] | None:
 
 
 def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATION,
-                settings: Settings = Settings()) -> Verdict:
+                settings: Settings = Settings(), cache=None) -> Verdict:
     """Decide ``lhs == rhs`` for sympy expressions, integrals, sums and explicit matrices.
 
     ``using``: proved verdicts whose equalities may be substituted (lemmas).
     ``reasoning``: how far the symbolic witness may go (algebra, + linearity, + evaluation);
     the numeric witness always evaluates everything.
+    ``cache``: a ``_cache.StepCache``. A claim this kernel proved before, under the same
+    settings and code, is PROVED with reason CACHED when its record's signature verifies; a
+    claim proved now is recorded. Only proofs are recorded: anything else is decided afresh.
     """
     started = time.perf_counter()
     try:
@@ -210,6 +221,12 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
         return _verdict(Status.REFUTED, Reason.SHAPE_MISMATCH, lhs, rhs, started,
                         counterexample=Counterexample({}, str(shapes[0]), str(shapes[1])),
                         detail=f"shapes differ: {shapes[0]} vs {shapes[1]}")
+
+    digest = None if cache is None else _claim_digest(lhs, rhs, theorems, reasoning, settings)
+    if digest is not None:
+        recalled = _recall(cache, digest)
+        if recalled is not None:
+            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, **recalled)
 
     try:
         conclusive, counterexample, inconclusive_why = _numeric_witness(lhs, rhs, settings)
@@ -254,9 +271,85 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
         return _verdict(Status.UNKNOWN, Reason.NUMERIC_INCONCLUSIVE, lhs, rhs, started,
                         detail=f"only {conclusive} of {settings.samples} sample points were conclusive"
                                f" ({inconclusive_why})", **common)
-    return _verdict(Status.PROVED, Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
-                    detail=f"'{proved_by}' reduced the difference to 0; {conclusive} sample points agree",
-                    **common)
+    verdict = _verdict(Status.PROVED, Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
+                       detail=f"'{proved_by}' reduced the difference to 0; {conclusive} sample points agree",
+                       **common)
+    if digest is not None:
+        _remember(cache, digest, verdict)
+    return verdict
+
+
+# The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
+_TRUSTED_MODULES = ("_kernel.py", "_strategies.py", "_numeric.py", "_interval.py", "functions.py", "gaussian.py")
+_RECALLED_FIELDS = ("strategy", "conclusive_points", "detail")
+
+
+@functools.lru_cache(maxsize=1)
+def _build() -> str:
+    here = Path(__file__).parent
+    sources = b"".join((here / name).read_bytes() for name in _TRUSTED_MODULES)
+    versions = f"derive {__version__} sympy {sympy.__version__} mpmath {mpmath.__version__}"
+    return hashlib.sha256(versions.encode() + sources).hexdigest()
+
+
+def _foreign_sources(expressions) -> list[str] | None:
+    """The source of every class in the expressions that is neither sympy's nor derive's own
+    (a user's Function subclass in a proof file: srepr names it, not what it does); None when
+    one has no source to read, and then the claim is never cached."""
+    classes = {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}
+    sources = []
+    for cls in sorted(classes, key=lambda c: f"{c.__module__}.{c.__qualname__}"):
+        # An undefined function f(x) is its name and assumptions, which srepr spells out.
+        if (cls.__module__ or "").split(".")[0] in ("sympy", "derive") or isinstance(cls, UndefinedFunction):
+            continue
+        try:
+            sources.append(inspect.getsource(cls))
+        except (OSError, TypeError):
+            return None
+    return sources
+
+
+def _claim_digest(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) -> str | None:
+    """What a record proves: both sides, the lemmas' equalities it may use, the reasoning allowed,
+    how hard the witnesses look, and the exact code that decides (assumptions are in srepr)."""
+    expressions = [lhs, rhs, *(side for theorem in theorems for side in theorem)]
+    sources = _foreign_sources(expressions)
+    if sources is None:
+        return None
+    # order="none" prints args in sympy's canonical (hash-independent) order without re-sorting them.
+    parts = [_build(), reasoning.name, repr(astuple(settings)),
+             *(sympy.srepr(expr, order="none") for expr in expressions), *sources]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _signature(key: bytes, digest: str, body: str) -> str:
+    return hmac.new(key, f"{digest}\x00{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def _recall(cache, digest: str) -> dict | None:
+    """The fields of a record for exactly this claim whose signature verifies, else None."""
+    raw = cache.read(digest)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+        body, signature = record["body"], record["signature"]
+        if not hmac.compare_digest(signature, _signature(cache.key, digest, body)):
+            return None
+        fields = json.loads(body)
+        if fields.pop("digest") != digest:
+            return None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if set(fields) != set(_RECALLED_FIELDS):
+        return None
+    return {**fields, "detail": f"cached: {fields['detail']}"}
+
+
+def _remember(cache, digest: str, verdict: Verdict) -> None:
+    body = json.dumps({"digest": digest, **{name: getattr(verdict, name) for name in _RECALLED_FIELDS}},
+                      sort_keys=True)
+    cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
 
 
 def _element(key, value):
@@ -281,12 +374,35 @@ def _respects_assumptions(key, value) -> str | None:
     return None
 
 
+def _bound_symbols(expr) -> set | None:
+    """The symbols some node of expr binds (integration, summation, Lambda and expectation
+    variables), or None when expr holds a Derivative or Subs, whose variables are not plain."""
+    bound = set()
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, (sympy.Derivative, sympy.Subs)):
+            return None
+        if node.args:
+            bound |= set().union(*(arg.free_symbols for arg in node.args)) - node.free_symbols
+    return bound
+
+
+def _replace_free(expr, plain: dict):
+    """Simultaneous substitution of free symbols. When no key is bound in expr and no value
+    would be captured by a binder, that is exactly the syntactic xreplace (fast); otherwise
+    sympy's subs, which renames bound variables."""
+    bound = _bound_symbols(expr)
+    values = set().union(*(getattr(value, "free_symbols", set()) for value in plain.values()))
+    if bound is not None and not bound & (set(plain) | values):
+        return expr.xreplace(plain)
+    return expr.subs(plain, simultaneous=True)
+
+
 def substitute(expr, mapping: dict):
     """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by Lambdas)."""
     families = (sympy.FunctionClass, sympy.IndexedBase)
     plain = {k: v for k, v in mapping.items() if not isinstance(k, families)}
     if plain:
-        expr = expr.subs(plain, simultaneous=True)
+        expr = _replace_free(expr, plain)
     for key, family in mapping.items():
         if isinstance(key, sympy.FunctionClass):
             # sympy's subs cannot replace a function class inside an Integral; replace can.

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import _kernel
+from ._cache import StepCache
 from ._kernel import Settings, Status, Verdict
 from .derivation import Derivation, Instance, Step
 
@@ -57,16 +58,31 @@ class Report:
 class Checker:
     """Checks derivations once each, lemmas before the steps that use them."""
 
-    def __init__(self, settings: Settings = Settings()):
+    def __init__(self, settings: Settings = Settings(), cache: StepCache | None = None):
         self.settings = settings
+        self.cache = cache
         self.results: dict[int, DerivationResult] = {}
         self.order: list[DerivationResult] = []
         self._in_progress: set[int] = set()
+        self._steps: dict[tuple[int, int], StepResult] = {}  # (id(step), id(previous)): result
 
     def theorem(self, source) -> Verdict:
         if isinstance(source, Instance):
             return _kernel.instantiate(self.check(source.derivation, requested=False).theorem, source.mapping)
         return self.check(source, requested=False).theorem
+
+    def check_step(self, derivation: Derivation, index: int) -> StepResult:
+        """Check step ``index`` of ``derivation`` (previous == stated) through the kernel, using the
+        theorems of the step's lemmas; each step once per Checker."""
+        step = derivation.steps[index]
+        previous = derivation.steps[index - 1].stated if index else derivation.start
+        key = (id(step), id(previous))  # both stay alive in the stored result, so the ids stay unique
+        if key not in self._steps:
+            using = [self.theorem(lemma) for lemma in step.rule.lemmas]
+            verdict = _kernel.check_equal(previous, step.stated, using=using, reasoning=step.rule.reasoning,
+                                          settings=self.settings, cache=self.cache)
+            self._steps[key] = StepResult(step, verdict, previous)
+        return self._steps[key]
 
     def check(self, derivation: Derivation, *, requested: bool = True) -> DerivationResult:
         key = id(derivation)
@@ -77,14 +93,7 @@ class Checker:
             raise RecursionError(f"derivation '{derivation.name}' depends on itself")
         self._in_progress.add(key)
         started = time.perf_counter()
-        lemma_verdicts = {id(step): [self.theorem(lemma) for lemma in step.rule.lemmas]
-                          for step in derivation.steps}
-        results, previous = [], derivation.start
-        for step in derivation.steps:
-            verdict = _kernel.check_equal(previous, step.stated, using=lemma_verdicts[id(step)],
-                                          reasoning=step.rule.reasoning, settings=self.settings)
-            results.append(StepResult(step, verdict, previous))
-            previous = step.stated
+        results = [self.check_step(derivation, index) for index in range(len(derivation.steps))]
         links = [r.verdict for r in results]
         if derivation.origin is not None:
             links.insert(0, self.theorem(derivation.origin))
@@ -96,10 +105,11 @@ class Checker:
         return result
 
 
-def check(derivations: list[Derivation], settings: Settings = Settings()) -> Report:
-    """Check every derivation (and what it depends on) and report in dependency order."""
+def check(derivations: list[Derivation], settings: Settings = Settings(), cache: StepCache | None = None) -> Report:
+    """Check every derivation (and what it depends on) and report in dependency order; with a
+    cache, the kernel recalls the claims it proved before (reason CACHED) and records new proofs."""
     started = time.perf_counter()
-    checker = Checker(settings)
+    checker = Checker(settings, cache)
     for derivation in derivations:
         checker.check(derivation)
     return Report(checker.order, settings, time.perf_counter() - started)

@@ -7,21 +7,26 @@ Every error is one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import difflib
+import os
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from ._cache import KEY_VARIABLE, StepCache, open_cache
 from ._files import write_atomically
 from ._kernel import Settings
 from .checking import check as check_derivations
-from .codegen import generate, module_file, require_targets
+from .config import SAMPLES_RANGE, Config, project_config
 from .demo import VaeSettings
 from .demo.settings import DEVICES
 from .errors import DeriveError, UsageError
 from .loader import load
-from .report import render_json, render_text
+from .outcome import Outcome
+from .report import FORMATS, render_derivation, render_step_summary
 
 INTERNAL_ERROR = 123
 
@@ -40,10 +45,41 @@ class _Cli(click.Group):
             ctx.exit(INTERNAL_ERROR)
 
 
-def _default_paths() -> list[str]:
+def _proof_paths(paths: tuple[str, ...], config: Config) -> list[str]:
+    """PATHS from the command line, else [tool.derive] paths, else ./proofs."""
+    if paths or config.paths:
+        return list(paths or config.paths)
     if Path("proofs").is_dir():
         return ["proofs"]
-    raise UsageError("no proofs/ folder here: run from a project that has one, or name the proof files")
+    raise UsageError("no proofs/ folder here: run from a project that has one, name the proof files, "
+                     "or set paths in [tool.derive] of pyproject.toml")
+
+
+def _settings(config: Config, samples: int | None, seed: int) -> Settings:
+    samples = samples or config.samples or Settings.samples
+    return Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples), seed=seed)
+
+
+def _step_cache(config: Config) -> StepCache | None:
+    """The cache in the project's folder (that of its pyproject.toml, else the current one);
+    None, and every step proved afresh, when no key can be read or made."""
+    try:
+        return open_cache(config.file.parent if config.file else Path.cwd())
+    except OSError as exc:
+        click.echo(f"derive: cache off: no key ({exc.strerror or exc}); set {KEY_VARIABLE}", err=True)
+        return None
+
+
+def _append_step_summary(text: str) -> None:
+    """Append to the file GitHub Actions names in $GITHUB_STEP_SUMMARY, when it names one."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as summary:
+            summary.write(text + "\n")
+    except OSError as exc:
+        raise UsageError(f"GITHUB_STEP_SUMMARY={target}: cannot append the summary: {exc.strerror}") from None
 
 
 @click.group(cls=_Cli)
@@ -54,18 +90,58 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--samples", type=click.IntRange(1, 1000), default=Settings.samples, show_default=True,
-              help="Numeric sample points per claim.")
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text",
+              show_default=True, help="Report format (github: annotations, and a summary appended to "
+                                      "$GITHUB_STEP_SUMMARY when it is set).")
+@click.option("--strict/--allow-unknown", default=None,
+              help="Whether an unknown step fails the check; a refuted step always does.  "
+                   "[default: [tool.derive] strict, else strict]")
+@click.option("--samples", type=click.IntRange(*SAMPLES_RANGE), default=None,
+              help=f"Numeric sample points per claim.  [default: [tool.derive] samples, else {Settings.samples}]")
 @click.option("--seed", type=int, default=Settings.seed, show_default=True, help="Seed of the sample points.")
-def check(paths: tuple[str, ...], output_format: str, samples: int, seed: int) -> None:
-    """Check every step of the derivations in PATHS (default: ./proofs)."""
-    settings = Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples), seed=seed)
-    derivations = load(list(paths) or _default_paths()).defined
-    report = check_derivations(derivations, settings)
-    click.echo(render_json(report) if output_format == "json" else render_text(report))
-    sys.exit(0 if report.ok else 1)
+@click.option("--no-cache", is_flag=True,
+              help="Prove every step afresh: neither read nor write the project's .derive_cache.")
+def check(paths: tuple[str, ...], output_format: str, strict: bool | None, samples: int | None, seed: int,
+          no_cache: bool) -> None:
+    """Check every step of the derivations in PATHS (default: [tool.derive] paths, else ./proofs)."""
+    config = project_config(paths)
+    allow_unknown = not (strict if strict is not None else config.strict is not False)
+    derivations = load(_proof_paths(paths, config)).defined
+    cache = None if no_cache else _step_cache(config)
+    report = check_derivations(derivations, _settings(config, samples, seed), cache)
+    click.echo(FORMATS[output_format](report, allow_unknown=allow_unknown))
+    if output_format == "github":
+        _append_step_summary(render_step_summary(report, allow_unknown=allow_unknown))
+    sys.exit(0 if Outcome(report, allow_unknown).ok else 1)
+
+
+def _named(derivations: list, name: str):
+    by_name = {d.name: d for d in derivations}
+    if name in by_name:
+        return by_name[name]
+    close = difflib.get_close_matches(name, list(by_name), n=5, cutoff=0.5)
+    names = sorted(by_name)
+    hint = (f"did you mean {', '.join(close)}?" if close else
+            f"the derivations are {', '.join(names[:8])}{', ...' if len(names) > 8 else ''}")
+    raise UsageError(f"no derivation named '{name}': {hint}")
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", "check_it", is_flag=True,
+              help="Also check it (and what it uses); exit 1 unless every step is proved.")
+def show(name: str, paths: tuple[str, ...], check_it: bool) -> None:
+    """Print the derivation NAME from PATHS (default as for check), pretty-printed, without checking it."""
+    config = project_config(paths)
+    derivation = _named(load(_proof_paths(paths, config)).created, name)
+    report = check_derivations([derivation], _settings(config, None, Settings.seed)) if check_it else None
+    result = None if report is None else next(r for r in report.results if r.derivation is derivation)
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    click.echo(render_derivation(derivation, result, unicode=encoding == "utf8",
+                                 width=shutil.get_terminal_size((100, 24)).columns))
+    if report is not None and not report.ok:
+        sys.exit(1)
 
 
 def _first_difference(old: str, new: str) -> int:
@@ -85,6 +161,9 @@ def _first_difference(old: str, new: str) -> int:
               help="Write nothing; exit 1 if the files at --out differ from what the proofs generate.")
 def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, check_only: bool) -> None:
     """Generate numpy / torch kernels from the exports of the proofs in PATHS (default: ./proofs)."""
+    # Here, not at the top: sympy's torch printer imports torch, which `derive check` never needs.
+    from .codegen import generate, module_file, require_targets
+
     require_targets(targets)
     if out is None and (check_only or len(targets) > 1):
         raise UsageError("--check and several targets need --out")
@@ -92,7 +171,7 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
     for file in files:
         if file is not None and not file.parent.is_dir():
             raise UsageError(f"{file.parent}: no such folder")
-    exports = load(list(paths) or _default_paths()).exports
+    exports = load(_proof_paths(paths, project_config(paths))).exports
     texts = generate(exports, list(dict.fromkeys(targets)))
     stale = []
     for target, file in zip(targets, files):

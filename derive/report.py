@@ -1,14 +1,22 @@
-"""Rendering a Report: text for people, JSON for machines. Rendering never decides anything."""
+"""Rendering a Report: text for people, JSON for machines, JUnit XML and GitHub annotations for
+CI, Markdown with LaTeX for reading a derivation; and one derivation for the terminal (``derive
+show``). Rendering never decides anything: whether a report passes is ``Outcome``'s answer.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import xml.etree.ElementTree as ET
 
 import sympy
 
 from . import __version__
+from ._kernel import Reason
 from .checking import DerivationResult, Report, StepResult
+from .derivation import Derivation
+from .outcome import Outcome
 
 _MARK = {"proved": "ok", "refuted": "FAIL", "unknown": "FAIL"}
 _TEXT_LIMIT = 600
@@ -40,7 +48,37 @@ def _failure_lines(result: StepResult) -> list[str]:
     return lines
 
 
-def render_text(report: Report) -> str:
+def _name(result: DerivationResult, s: StepResult) -> str:
+    return f"{result.derivation.name} step {s.step.label}"
+
+
+def _verdict_words(outcome: Outcome) -> str:
+    if outcome.report.ok:
+        return "all steps proved"
+    if outcome.ok:
+        return f"no step refuted, {len(outcome.allowed_steps)} unknown allowed by --allow-unknown"
+    return "NOT all steps proved"
+
+
+def _summary(outcome: Outcome) -> str:
+    """The last line of every report: the counts and what they mean."""
+    report = outcome.report
+    counts = report.counts()
+    return (f"{sum(counts.values())} steps in {len(report.results)} derivations: {counts['proved']} proved, "
+            f"{counts['refuted']} refuted, {counts['unknown']} unknown in {report.seconds:.1f}s: "
+            f"{_verdict_words(outcome)}")
+
+
+def _allowed_note(outcome: Outcome) -> str | None:
+    """Which unknown steps passed only because of --allow-unknown (None when none did)."""
+    names = [_name(r, s) for r in outcome.report.results for s in r.steps if outcome.allowed(s)]
+    if not names:
+        return None
+    return f"--allow-unknown let {len(names)} unknown steps pass unproved: {', '.join(names)}"
+
+
+def render_text(report: Report, *, allow_unknown: bool = False) -> str:
+    outcome = Outcome(report, allow_unknown)
     out: list[str] = []
     current_file = None
     for result in report.results:
@@ -56,23 +94,31 @@ def render_text(report: Report) -> str:
             out.append(f"    starts from: {d.origin.name}")
         for s in result.steps:
             v = s.verdict
-            out.append(f"    [{_MARK[v.status.value]:>4}] {s.step.label:<6} {s.step.description:<48.48} "
-                       f"{s.step.rule.describe():<28.28} {v.status.value:<8} {v.seconds:6.2f}s")
+            mark = "warn" if outcome.allowed(s) else _MARK[v.status.value]
+            out.append(f"    [{mark:>4}] {s.step.label:<6} {s.step.description:<48.48} "
+                       f"{s.step.rule.describe():<28.28} {_status_shown(v):<8} {v.seconds:6.2f}s")
             if not v.proved:
                 out += [f"           {line}" for line in _failure_lines(s)]
         out.append(f"    => {result.theorem.status.value}: {result.theorem.detail}")
-    counts = report.counts()
-    total = sum(counts.values())
-    verdict = "all steps proved" if report.ok else "NOT all steps proved"
     s = report.settings
     out.append(f"\nnumeric witness: {s.samples} seeded points (seed {s.seed}), at least {s.min_conclusive} "
                f"conclusive, {s.dps} digits, counterexamples re-checked at {s.recheck_dps}")
-    out.append(f"{total} steps in {len(report.results)} derivations: {counts['proved']} proved, "
-               f"{counts['refuted']} refuted, {counts['unknown']} unknown in {report.seconds:.1f}s: {verdict}")
+    cached = sum(r.verdict.reason is Reason.CACHED for r in report.step_results())
+    if cached:
+        out.append(f"cached: {cached} proved steps were recalled from records this kernel signed when it proved "
+                   "them (.derive_cache); --no-cache proves every step afresh")
+    note = _allowed_note(outcome)
+    if note:
+        out.append(note)
+    out.append(_summary(outcome))
     return "\n".join(out)
 
 
-def _step_json(s: StepResult) -> dict:
+def _status_shown(verdict) -> str:
+    return "cached" if verdict.reason is Reason.CACHED else verdict.status.value
+
+
+def _step_json(s: StepResult, outcome: Outcome) -> dict:
     v = s.verdict
     return {
         "label": s.step.label,
@@ -83,6 +129,7 @@ def _step_json(s: StepResult) -> dict:
         "file": _relative(s.step.location.file),
         "line": s.step.location.line,
         "status": v.status.value,
+        "allowed_unknown": outcome.allowed(s),
         "reason": v.reason.value,
         "detail": v.detail,
         "strategy": v.strategy,
@@ -99,7 +146,7 @@ def _step_json(s: StepResult) -> dict:
     }
 
 
-def _derivation_json(result: DerivationResult) -> dict:
+def _derivation_json(result: DerivationResult, outcome: Outcome) -> dict:
     d = result.derivation
     return {
         "name": d.name,
@@ -111,20 +158,253 @@ def _derivation_json(result: DerivationResult) -> dict:
         "requested": result.requested,
         "status": result.theorem.status.value,
         "seconds": round(result.seconds, 4),
-        "steps": [_step_json(s) for s in result.steps],
+        "steps": [_step_json(s, outcome) for s in result.steps],
     }
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, *, allow_unknown: bool = False) -> str:
+    """The report as JSON, valid against ``derive/report_schema.json``."""
+    outcome = Outcome(report, allow_unknown)
     s = report.settings
     document = {
         "derive_version": __version__,
         "sympy_version": sympy.__version__,
-        "ok": report.ok,
+        "ok": outcome.ok,
+        "all_proved": report.ok,
+        "strict": not allow_unknown,
         "settings": {"samples": s.samples, "min_conclusive": s.min_conclusive, "dps": s.dps,
                      "recheck_dps": s.recheck_dps, "seed": s.seed,
                      "seconds_per_strategy": s.seconds_per_strategy},
-        "summary": {**report.counts(), "derivations": len(report.results), "seconds": round(report.seconds, 3)},
-        "derivations": [_derivation_json(r) for r in report.results],
+        "summary": {**report.counts(), "allowed_unknown": len(outcome.allowed_steps),
+                    "derivations": len(report.results), "seconds": round(report.seconds, 3)},
+        "derivations": [_derivation_json(r, outcome) for r in report.results],
     }
     return json.dumps(document, indent=2)
+
+
+# JUnit XML (the xunit2 layout pytest writes): one testsuite per proof file, one testcase per step.
+
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # what XML 1.0 cannot hold
+
+
+def _xml(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+def _classname(file: str) -> str:
+    """A proof file as a dotted name (proofs/stage1.py -> proofs.stage1), as pytest names test classes."""
+    stem = file[:-3] if file.endswith(".py") else file
+    return ".".join(part for part in re.split(r"[\\/]", stem) if part not in ("", ".", ".."))
+
+
+def _where(location) -> str:
+    return f"{_relative(location.file)}:{location.line}"
+
+
+def _by_file(report: Report) -> dict[str, list[tuple[DerivationResult, StepResult]]]:
+    files: dict[str, list[tuple[DerivationResult, StepResult]]] = {}
+    for r in report.results:
+        files.setdefault(_relative(r.derivation.location.file), []).extend((r, s) for s in r.steps)
+    return files
+
+
+def _junit_case(suite: ET.Element, file: str, r: DerivationResult, s: StepResult, outcome: Outcome) -> str | None:
+    """Add the step's testcase; returns 'failures', 'skipped' or None (passed)."""
+    v, where = s.verdict, _where(s.step.location)
+    case = ET.SubElement(suite, "testcase", classname=_classname(file), name=_name(r, s), time=f"{v.seconds:.3f}")
+    kind = None
+    if outcome.allowed(s):
+        kind = "skipped"
+        ET.SubElement(case, "skipped", message=_xml(f"unknown, allowed by --allow-unknown: {v.reason.value}: "
+                                                    f"{v.detail}"))
+    elif not v.proved:
+        kind = "failures"
+        failure = ET.SubElement(case, "failure", message=_xml(f"{v.status.value}: {v.reason.value}: {v.detail}"),
+                                type=v.reason.value)
+        failure.text = _xml("\n".join([f"{where}: {_name(r, s)}: {s.step.description}", *_failure_lines(s)]))
+    ET.SubElement(case, "system-out").text = _xml(
+        f"{where}: {s.step.description} [{s.step.rule.describe()}]: {v.status.value}: {v.detail}")
+    return kind
+
+
+def render_junit(report: Report, *, allow_unknown: bool = False) -> str:
+    outcome = Outcome(report, allow_unknown)
+    settings = report.settings
+    properties = {"derive_version": __version__, "sympy_version": sympy.__version__,
+                  "strict": str(not allow_unknown).lower(), "samples": settings.samples, "seed": settings.seed}
+    root = ET.Element("testsuites", name="derive check")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for file, pairs in _by_file(report).items():
+        suite = ET.SubElement(root, "testsuite", name=file)
+        listed = ET.SubElement(suite, "properties")
+        for key, value in properties.items():
+            ET.SubElement(listed, "property", name=key, value=str(value))
+        counts = dict.fromkeys(totals, 0)
+        counts["tests"] = len(pairs)
+        for r, s in pairs:
+            kind = _junit_case(suite, file, r, s, outcome)
+            if kind:
+                counts[kind] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", f"{sum(s.verdict.seconds for _, s in pairs):.3f}")
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{report.seconds:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+# GitHub Actions: workflow commands, escaped as actions/toolkit's command.ts escapes them.
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(kind: str, message: str, **properties) -> str:
+    shown = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
+    return f"::{kind} {shown}::{_escape_data(message)}"
+
+
+def render_github(report: Report, *, allow_unknown: bool = False) -> str:
+    """The text report in a collapsed log group, an ``::error`` on the line of each failing step
+    (``::warning`` for an unknown step --allow-unknown lets pass) and a ``::notice`` summary."""
+    outcome = Outcome(report, allow_unknown)
+    out = ["::group::derive check report", render_text(report, allow_unknown=allow_unknown), "::endgroup::"]
+    for r in report.results:
+        for s in r.steps:
+            if s.verdict.proved:
+                continue
+            allowed = outcome.allowed(s)
+            status = "unknown, allowed by --allow-unknown" if allowed else s.verdict.status.value
+            out.append(_command("warning" if allowed else "error",
+                                "\n".join([s.step.description, *_failure_lines(s)]),
+                                file=_relative(s.step.location.file), line=s.step.location.line,
+                                title=f"derive: {_name(r, s)} {status}"))
+    note = _allowed_note(outcome)
+    out.append(_command("notice", "\n".join(filter(None, [_summary(outcome), note])), title="derive check"))
+    return "\n".join(out)
+
+
+# Markdown with LaTeX math blocks ($$ ... $$), which GitHub renders.
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~])")
+_ICON = {"proved": "✅", "refuted": "❌", "unknown": "❓"}
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _code(text: str) -> str:
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _math(expr, prefix: str = "") -> list[str]:
+    return ["$$", prefix + sympy.latex(expr), "$$", ""]
+
+
+def _md_step(s: StepResult, outcome: Outcome) -> list[str]:
+    v = s.verdict
+    if outcome.allowed(s):
+        verdict = f"⚠️ unknown ({v.reason.value}), allowed by --allow-unknown"
+    else:
+        verdict = f"{_ICON[v.status.value]} {v.status.value}" + ("" if v.proved else f" ({v.reason.value})")
+    out = [f"**{_md(s.step.label)}** {_md(s.step.description)} · rule {_code(s.step.rule.describe())} · "
+           f"{verdict} · {v.seconds:.2f} s · {_code(_where(s.step.location))}", ""]
+    if v.proved:
+        return out + _math(s.step.stated, "= ")
+    out += [f"> {_md(v.detail)}", "", "previous (left side):", "", *_math(s.previous),
+            "stated (right side):", "", *_math(s.step.stated)]
+    if v.counterexample is not None:
+        c = v.counterexample
+        point = ", ".join(f"{k} = {value}" for k, value in c.assignment.items()) or "(any point)"
+        out += [f"counterexample at {_code(point)}: previous = {_code(c.lhs_value)}, "
+                f"stated = {_code(c.rhs_value)}", ""]
+    return out
+
+
+def _md_derivation(r: DerivationResult, outcome: Outcome) -> list[str]:
+    d = r.derivation
+    role = " (dependency)" if not r.requested else ""
+    where = f"{_code(_where(d.location))} · scope: {_md(d.scope)}"
+    if d.origin is not None:
+        where += f" · starts from {_code(d.origin.name)}"
+    out = [f"## {_code(d.name)}: {_md(d.title)}{role}", "", where, "", *_math(d.start)]
+    for s in r.steps:
+        out += _md_step(s, outcome)
+    return out + [f"**⇒ {r.theorem.status.value}**: {_md(r.theorem.detail)}", ""]
+
+
+def _md_head(outcome: Outcome, title: str) -> list[str]:
+    out = [f"{title} {'✅' if outcome.ok else '❌'}", "", _md(_summary(outcome)), ""]
+    note = _allowed_note(outcome)
+    return out + ([f"> ⚠️ {_md(note)}", ""] if note else [])
+
+
+def render_markdown(report: Report, *, allow_unknown: bool = False) -> str:
+    """Every derivation in full: its start and each step's stated expression as LaTeX, with the
+    rule and verdict; a step not proved shows both sides and the counterexample."""
+    outcome = Outcome(report, allow_unknown)
+    out = _md_head(outcome, "# derive check")
+    for r in report.results:
+        out += _md_derivation(r, outcome)
+    return "\n".join(out)
+
+
+def render_step_summary(report: Report, *, allow_unknown: bool = False) -> str:
+    """What ``--format github`` appends to $GITHUB_STEP_SUMMARY: a table of the derivations and
+    the steps not proved, in full."""
+    outcome = Outcome(report, allow_unknown)
+    out = _md_head(outcome, "## derive check")
+    out += ["| derivation | file | proved | refuted | unknown | result |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in report.results:
+        counts = {status: sum(s.verdict.status.value == status for s in r.steps) for status in _ICON}
+        out.append(f"| {_code(r.derivation.name)} | {_code(_relative(r.derivation.location.file))} | "
+                   f"{counts['proved']} | {counts['refuted']} | {counts['unknown']} | "
+                   f"{_ICON[r.theorem.status.value]} {r.theorem.status.value} |")
+    out.append("")
+    for r in report.results:
+        failing = [s for s in r.steps if not s.verdict.proved]
+        if failing:
+            out += [f"### {_code(r.derivation.name)}: {_md(r.derivation.title)}", ""]
+            for s in failing:
+                out += _md_step(s, outcome)
+    return "\n".join(out)
+
+
+FORMATS = {"text": render_text, "json": render_json, "junit": render_junit, "markdown": render_markdown,
+           "github": render_github}
+
+
+# One derivation for the terminal (derive show).
+
+def render_derivation(derivation: Derivation, result: DerivationResult | None = None, *,
+                      unicode: bool = True, width: int = 100) -> str:
+    """The start and each step's stated expression pretty-printed, with label, description, rule
+    and place; with ``result`` (derive show --check), each step's verdict too."""
+    d = derivation
+
+    def pretty(expr) -> list[str]:
+        text = sympy.pretty(expr, use_unicode=unicode, num_columns=max(width - 6, 20))
+        return ["", *(f"      {line}".rstrip() for line in text.splitlines()), ""]
+
+    out = [f"{d.name}: {d.title}", f"  {_where(d.location)}", f"  scope: {d.scope}"]
+    if d.origin is not None:
+        out.append(f"  starts from: {d.origin.name}")
+    out += pretty(d.start)
+    checked = result.steps if result is not None else [None] * len(d.steps)
+    for step, s in zip(d.steps, checked):
+        head = f"  {step.label}  {step.description}  [{step.rule.describe()}]  {_where(step.location)}"
+        out.append(head if s is None else f"{head}  {s.verdict.status.value} {s.verdict.seconds:.2f}s")
+        out += pretty(step.stated)
+        if s is not None and not s.verdict.proved:
+            out += [*(f"      {line}" for line in _failure_lines(s)), ""]
+    if result is not None:
+        out.append(f"  => {result.theorem.status.value}: {result.theorem.detail}")
+    return "\n".join(out).rstrip()

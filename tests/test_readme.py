@@ -54,3 +54,42 @@ def test_readme_kernel_example_runs_and_gives_the_proved_gradient():
     assert kl.item() > 0
     assert torch.allclose(mu.grad, mu.detach() / 64)
     assert torch.allclose(logvar.grad, torch.expm1(logvar.detach()) / 2 / 64)
+
+
+def test_readme_names_exactly_the_demo_options_the_cli_has():
+    from derive.cli import vae
+
+    documented = README.split("## The VAE demo", 1)[1].split("Options: ", 1)[1].split(". A seeded", 1)[0]
+    named = set(re.findall(r"--[a-z-]+", documented))
+    offered = {option for parameter in vae.params for option in (*parameter.opts, *parameter.secondary_opts)}
+    assert named == offered - {"--help"}
+
+
+def test_readme_ci_section_runs_both_checks_with_real_options(tmp_path):
+    import shlex
+
+    import yaml
+
+    from derive.config import read_config
+    from tests.test_cli import accepted_by_the_cli
+
+    section = README.split("## Auditing math in CI", 1)[1].split("\n## ", 1)[0]
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.S)]
+    workflow = next(block for block in blocks if isinstance(block, dict) and "jobs" in block)
+    runs = [shlex.split(step["run"], comments=True) for job in workflow["jobs"].values()
+            for step in job["steps"] if "run" in step]
+    commands = [command for command in runs if command[0] == "derive"]
+    assert commands[0] == ["derive", "check", "--format", "github"]
+    assert commands[1][:2] == ["derive", "codegen"] and "--check" in commands[1]
+    for command in commands:
+        accepted_by_the_cli(command)
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (config,) = [block for block in blocks if isinstance(block, dict) and "repos" in block]
+    used = config["repos"][0]["hooks"]
+    assert {hook["id"] for hook in used} == {hook["id"] for hook in hooks}
+    for hook in used:
+        entry = next(h["entry"] for h in hooks if h["id"] == hook["id"])
+        accepted_by_the_cli([*shlex.split(entry), *hook.get("args", [])])
+    (toml,) = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    (tmp_path / "pyproject.toml").write_text(toml)
+    assert read_config(tmp_path / "pyproject.toml").paths == (str(tmp_path.resolve() / "maths" / "proofs"),)

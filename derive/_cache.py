@@ -1,0 +1,81 @@
+"""Where the kernel keeps the records of claims it proved, and the key that authenticates them.
+
+This module only stores and fetches bytes; the kernel (``_kernel.check_equal``) computes what a
+record is a proof of, signs the records it writes and believes only those whose signature it
+verifies. The key lives outside the repository (``DERIVE_CACHE_KEY``, or a file made once in
+the user's cache folder), so an edited, corrupt or foreign record is simply not believed and the
+claim is proved again: the cache can save time, never change a verdict.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from ._files import write_atomically
+
+FOLDER_NAME = ".derive_cache"
+KEY_VARIABLE = "DERIVE_CACHE_KEY"
+FOLDER_VARIABLE = "DERIVE_CACHE_DIR"  # e.g. a folder that CI keeps between runs
+_KEY_BYTES = 32
+
+
+class StepCache:
+    """Records in ``folder/<2 hex>/<digest>.json``, authenticated with ``key``."""
+
+    def __init__(self, folder: Path, key: bytes):
+        self.folder = Path(folder)
+        self.key = key
+
+    def _path(self, digest: str) -> Path:
+        return self.folder / digest[:2] / f"{digest}.json"
+
+    def read(self, digest: str) -> bytes | None:
+        try:
+            return self._path(digest).read_bytes()
+        except OSError:
+            return None
+
+    def write(self, digest: str, record: bytes) -> None:
+        """Best effort: a cache that cannot be written only costs time later."""
+        path = self._path(digest)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                write_atomically(ignore, "# derive's cache of proved steps: never commit it\n*\n")
+            write_atomically(path, record)
+        except OSError:
+            pass
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "derive" / "cache-key"
+
+
+def load_key() -> bytes:
+    """DERIVE_CACHE_KEY (a CI secret) if set, else the user's key file, made on first use.
+
+    Raises OSError when there is no key and none can be made."""
+    if os.environ.get(KEY_VARIABLE):
+        return os.environ[KEY_VARIABLE].encode()
+    path = _key_file()
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = secrets.token_hex(_KEY_BYTES)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(made + "\n")
+    return bytes.fromhex(made)
+
+
+def open_cache(project: Path) -> StepCache:
+    """DERIVE_CACHE_DIR if set, else the project folder's .derive_cache; raises OSError when no
+    key can be had."""
+    folder = os.environ.get(FOLDER_VARIABLE) or Path(project) / FOLDER_NAME
+    return StepCache(Path(folder), load_key())
