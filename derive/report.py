@@ -105,8 +105,8 @@ def render_text(report: Report, *, allow_unknown: bool = False) -> str:
                f"conclusive, {s.dps} digits, counterexamples re-checked at {s.recheck_dps}")
     cached = sum(r.verdict.reason is Reason.CACHED for r in report.step_results())
     if cached:
-        out.append(f"cached: {cached} proved steps were recalled from records this kernel signed when it proved "
-                   "them (.derive_cache); --no-cache proves every step afresh")
+        out.append(f"recalled from the cache: {cached} proved step(s), from records this kernel signed when it "
+                   "proved them (.derive_cache); --no-cache proves every step afresh")
     note = _allowed_note(outcome)
     if note:
         out.append(note)

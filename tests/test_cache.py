@@ -161,7 +161,7 @@ def test_a_second_run_recalls_every_step_and_says_so(write_proof):
     assert set(check_json(path)[1].values()) == {"CACHED"}
     text = CliRunner().invoke(cli, ["check", str(path)]).output
     assert text.count(" cached ") == 3
-    assert "cached: 3 proved steps were recalled" in text and "--no-cache" in text
+    assert "recalled from the cache: 3 proved step(s)" in text and "--no-cache" in text
     assert set(check_json(path, "--no-cache")[1].values()) == {"SYMBOLIC_AND_NUMERIC"}
 
 

@@ -41,7 +41,7 @@ def kl_terms(history: History, units: list[dict]) -> Figure:
                         labels=(r"mean term $\frac{1}{2}\mu^2$ (pulls the codes to 0)",
                                 r"variance term $\frac{1}{2}(\sigma^2 - 1 - \log\sigma^2)$ (pulls $\sigma^2$ to 1)"))
     over_time.set(title="The KL split into the paper's terms (test set)", xlabel="epoch", ylabel="nats per example")
-    over_time.legend(loc="upper right", fontsize=8)
+    over_time.legend(loc="lower right", fontsize=8)
     over_time.grid(alpha=0.3)
 
     dimensions = np.arange(len(units))
