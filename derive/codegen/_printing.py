@@ -1,5 +1,7 @@
 """sympy printers for the generated kernels: sympy's numpy and torch printers, plus the
-functions derive adds (``expm1mx`` becomes a call to the module's own ``_expm1mx``)."""
+functions derive adds (``expm1mx`` becomes a call to the module's own ``_expm1mx``). The module's
+helpers that take a series take the coefficients a result needs as ``series``, an argument of
+every printed kernel function."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sympy.printing.pytorch import TorchPrinter
 
 class _DeriveFunctions:
     def _print_expm1mx(self, expr):
-        return f"_expm1mx({self._print(expr.args[0])})"
+        return f"_expm1mx({self._print(expr.args[0])}, series)"
 
 
 class NumpyKernelPrinter(_DeriveFunctions, NumPyPrinter):
@@ -18,9 +20,10 @@ class NumpyKernelPrinter(_DeriveFunctions, NumPyPrinter):
 
 
 class TorchKernelPrinter(_DeriveFunctions, TorchPrinter):
-    # Note: sympy 1.14's torch printer has no expm1.
+    # Note: sympy 1.14's torch printer has no expm1; and the module's own _expm1 keeps its digits
+    # under torch.compile, whose torch.expm1 does not.
     def _print_expm1(self, expr):
-        return f"torch.expm1({self._print(expr.args[0])})"
+        return f"_expm1({self._print(expr.args[0])}, series)"
 
 
 PRINTERS = {"numpy": NumpyKernelPrinter, "torch": TorchKernelPrinter}

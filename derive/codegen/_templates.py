@@ -86,8 +86,9 @@ def _common(plan, target: str) -> str:
     for series in plan.series:
         literals = ", ".join(f"1/{1 / c}" for c in series.coefficients)
         fields[f"series_{series.dtype}"] = "\n".join(
-            textwrap.wrap(literals, 92, initial_indent=" " * 8, subsequent_indent=" " * 8))
+            textwrap.wrap(literals, 92, initial_indent=" " * 4, subsequent_indent=" " * 4))
         fields[f"bound_{series.dtype}"] = f"{float(series.bound.relative_error):.2g}"
+        fields[f"expm1_bound_{series.dtype}"] = f"{float(series.expm1_bound.relative_error):.2g}"
     text = (_TEMPLATES / f"{target}_common.py.txt").read_text()
     return string.Template(text).substitute(fields)
 
@@ -105,9 +106,9 @@ def _helpers(kernel, target: str) -> str:
     assignments, gradients = _printing.print_assignments(target, list(kernel.gradients))
     body = "".join(f"    {line}\n" for line in assignments)
     returned = _tuple(gradients)
-    return (f"def _{kernel.name}_terms({args}):\n"
+    return (f"def _{kernel.name}_terms(series, {args}):\n"
             f"    return {_printing.print_expression(target, kernel.stable)}\n\n\n"
-            f"def _{kernel.name}_gradients({args}):\n"
+            f"def _{kernel.name}_gradients(series, {args}):\n"
             f"{body}    return ({returned})\n")
 
 
@@ -148,7 +149,8 @@ def _torch_kernel(kernel) -> str:
     name, args, names = kernel.name, _signature(kernel), tuple(str(s) for s in kernel.symbols)
     cls = f"_{_camel(name)}"
     fused_doc = ("    fused: compute through torch.compile, one fused loop forward and one\n"
-                 "        backward (compiled on first use for each shape and dtype).\n")
+                 "        backward (compiled on first use for each dtype, device and\n"
+                 "        reduction; a new shape recompiles it once, with dynamic sizes).\n")
     values = _tuple(names)
     return f'''{_helpers(kernel, "torch")}
 
@@ -171,9 +173,8 @@ class {cls}(torch.autograd.Function):
 
 def {name}({args}, *, reduction="sum", fused=False):
     """{_doc(kernel, "torch", fused_doc)}    """
-    values = ({values})
-    _checked("{name}", {names!r}, values, reduction)
-    return _apply({cls}, "{name}", {names!r}, values, reduction, fused)
+    _checked("{name}", {names!r}, ({values}), reduction)
+    return {cls}.apply(reduction, fused, {args})
 '''
 
 

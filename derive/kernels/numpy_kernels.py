@@ -63,49 +63,55 @@ Claims proved by derive's kernel for this file:
     [proved] kl_variance_term: d/dlogvar = expm1(logvar)/2 (evaluate)
     [proved] _expm1mx: float64: |series - expm1mx(x)| <= 2.78e-17 |expm1mx(x)| for |x| <= 1
         (interval_bound)
+    [proved] _expm1: float64: |x + series - expm1(x)| <= 2.78e-17 |expm1(x)| for |x| <= 1
+        (interval_bound)
     [proved] _expm1mx: float64: Horner's evaluation of the coefficients is the series (expand)
-    [proved] _expm1mx: float32: |series - expm1mx(x)| <= 1.49e-08 |expm1mx(x)| for |x| <= 1
+    [proved] _expm1mx: float32: |series - expm1mx(x)| <= 9.31e-10 |expm1mx(x)| for |x| <= 1
+        (interval_bound)
+    [proved] _expm1: float32: |x + series - expm1(x)| <= 9.31e-10 |expm1(x)| for |x| <= 1
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
     [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
+    [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
 """
 
 
 import numpy
 
 _REDUCTIONS = ("none", "sum", "mean", "batchmean")
-# float16 is computed in float32. float32 is computed in float64, where every intermediate
-# keeps the digits a float32 result needs (logvar1 - logvar2, for one, is exact).
-_COMPUTE_DTYPES = {numpy.dtype(numpy.float16): numpy.float32, numpy.dtype(numpy.float32): numpy.float64,
-                   numpy.dtype(numpy.float64): numpy.float64}
 # The intermediates of one chunk stay in cache, and no intermediate of the inputs' size exists.
 _CHUNK_ELEMENTS = 1 << 16
 
 
-# Taylor coefficients 1/n! of exp(x) - 1 - x, from the highest n down to n = 2 (Horner order).
-# The relative remainder of each series over |x| < 1 is proved below the bound noted.
-_EXPM1MX_SERIES = {
-    numpy.dtype(numpy.float64): (  # remainder <= 6.1e-18
-        1/121645100408832000, 1/6402373705728000, 1/355687428096000, 1/20922789888000,
-        1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
-        1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2),
-    numpy.dtype(numpy.float32): (  # remainder <= 2.4e-09
-        1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24,
-        1/6, 1/2),
-}
+# Taylor coefficients 1/n! of exp(x) - 1 - x, from the highest n down to n = 2 (Horner order), as
+# many as a result of each dtype needs. Over |x| < 1 the relative remainder of each series is
+# proved below the bound noted.
+_SERIES_FLOAT64 = (  # remainder <= 6.1e-18
+    1/121645100408832000, 1/6402373705728000, 1/355687428096000, 1/20922789888000,
+    1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
+    1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2)
+_SERIES_FLOAT32 = (  # remainder <= 1.7e-10
+    1/6227020800, 1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720,
+    1/120, 1/24, 1/6, 1/2)
+# For each input dtype: the dtype to compute in, and the series its result needs. float16 is
+# computed in float32, with float32's series (more than it needs). float32 is computed in
+# float64, where every intermediate keeps the digits a float32 result needs (logvar1 - logvar2,
+# for one, is exact), with float32's series all the same: a float32 result needs no more.
+_PRECISIONS = {numpy.dtype(numpy.float16): (numpy.float32, _SERIES_FLOAT32),
+               numpy.dtype(numpy.float32): (numpy.float64, _SERIES_FLOAT32),
+               numpy.dtype(numpy.float64): (numpy.float64, _SERIES_FLOAT64)}
 
 
-def _expm1mx(x):
-    """exp(x) - 1 - x without cancellation near 0, in x's dtype (float32 or float64).
-
-    For |x| < 1 the Taylor series above in Horner form; elsewhere expm1(x) - x (proved
-    equal to exp(x) - 1 - x), which loses at most 2 bits to cancellation there.
+def _expm1mx(x, series):
+    """exp(x) - 1 - x without cancellation near 0: for |x| < 1 the Taylor coefficients
+    ``series`` of the result's dtype in Horner form; elsewhere expm1(x) - x (proved equal to
+    exp(x) - 1 - x), which loses at most 2 bits to cancellation there.
     """
-    coefficients = _EXPM1MX_SERIES[x.dtype]
-    series = numpy.full_like(x, coefficients[0])
-    for coefficient in coefficients[1:]:
-        series = series * x + coefficient
-    return numpy.where(numpy.abs(x) < 1, x * x * series, numpy.expm1(x) - x)
+    horner = numpy.full_like(x, series[0])
+    for coefficient in series[1:]:
+        horner *= x  # in place: one buffer for the whole evaluation
+        horner += coefficient
+    return numpy.where(numpy.abs(x) < 1, x * x * horner, numpy.expm1(x) - x)
 
 
 def _checked(kernel, names, values, reduction):
@@ -115,7 +121,7 @@ def _checked(kernel, names, values, reduction):
     arrays = []
     for name, value in zip(names, values):
         array = numpy.asarray(value)
-        if array.dtype not in _COMPUTE_DTYPES:
+        if array.dtype not in _PRECISIONS:
             raise TypeError(f"{kernel}: {name} has dtype {array.dtype}; expected float16, float32 or float64")
         arrays.append(array)
     for name, array in zip(names, arrays):
@@ -155,19 +161,20 @@ def _divisor(shape, reduction):
 
 
 def _broadcast(arrays, shape):
-    """(the arrays broadcast to ``shape`` without copies, the dtype to compute in)."""
-    return [numpy.broadcast_to(array, shape) for array in arrays], _COMPUTE_DTYPES[arrays[0].dtype]
+    """(the arrays broadcast to ``shape`` without copies, the dtype to compute in, the series the
+    result needs)."""
+    return ([numpy.broadcast_to(array, shape) for array in arrays], *_PRECISIONS[arrays[0].dtype])
 
 
 def _forward(kernel, names, terms, arrays, shape, reduction):
     dtype = arrays[0].dtype
-    expanded, compute = _broadcast(arrays, shape)
+    expanded, compute, series = _broadcast(arrays, shape)
     out = numpy.empty(shape, dtype=dtype) if reduction == "none" else None
     total = numpy.float64(0)
     for part in _row_chunks(shape):
         # Overflow to inf is the right answer for huge inputs; NaN is caught below.
         with numpy.errstate(over="ignore", invalid="ignore"):
-            term = terms(*(array[part].astype(compute) for array in expanded))
+            term = terms(series, *(array[part].astype(compute) for array in expanded))
         total += numpy.sum(term, dtype=numpy.float64)
         if out is not None:
             out[part] = term
@@ -186,22 +193,22 @@ def _sum_to_shape(grad, shape):
 
 
 def _backward(gradients, arrays, shape, reduction):
-    expanded, compute = _broadcast(arrays, shape)
+    expanded, compute, series = _broadcast(arrays, shape)
     grads = [numpy.empty(shape, dtype=arrays[0].dtype) for _ in arrays]
     weight = compute(1) / _divisor(shape, reduction)
     for part in _row_chunks(shape):
         with numpy.errstate(over="ignore", invalid="ignore"):
-            partials = gradients(*(array[part].astype(compute) for array in expanded))
+            partials = gradients(series, *(array[part].astype(compute) for array in expanded))
         for grad, partial in zip(grads, partials):
             grad[part] = partial * weight
     return tuple(_sum_to_shape(grad, array.shape) for grad, array in zip(grads, arrays))
 
 
-def _kl_standard_normal_terms(mu, logvar):
-    return (1/2)*(mu**2 + _expm1mx(logvar))
+def _kl_standard_normal_terms(series, mu, logvar):
+    return (1/2)*(mu**2 + _expm1mx(logvar, series))
 
 
-def _kl_standard_normal_gradients(mu, logvar):
+def _kl_standard_normal_gradients(series, mu, logvar):
     return (mu, (1/2)*numpy.expm1(logvar))
 
 
@@ -248,11 +255,11 @@ def kl_standard_normal_grad(mu, logvar, *, reduction="sum"):
     return _backward(_kl_standard_normal_gradients, arrays, shape, reduction)
 
 
-def _kl_diagonal_terms(mu1, logvar1, mu2, logvar2):
-    return (1/2)*((mu1 - mu2)**2*numpy.exp(-logvar2) + _expm1mx(logvar1 - logvar2))
+def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
+    return (1/2)*((mu1 - mu2)**2*numpy.exp(-logvar2) + _expm1mx(logvar1 - logvar2, series))
 
 
-def _kl_diagonal_gradients(mu1, logvar1, mu2, logvar2):
+def _kl_diagonal_gradients(series, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = numpy.exp(t0)
     t2 = mu1 - mu2
@@ -307,11 +314,11 @@ def kl_diagonal_grad(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
     return _backward(_kl_diagonal_gradients, arrays, shape, reduction)
 
 
-def _kl_mean_term_terms(mu):
+def _kl_mean_term_terms(series, mu):
     return (1/2)*mu**2
 
 
-def _kl_mean_term_gradients(mu):
+def _kl_mean_term_gradients(series, mu):
     return (mu,)
 
 
@@ -356,11 +363,11 @@ def kl_mean_term_grad(mu, *, reduction="sum"):
     return _backward(_kl_mean_term_gradients, arrays, shape, reduction)
 
 
-def _kl_variance_term_terms(logvar):
-    return (1/2)*_expm1mx(logvar)
+def _kl_variance_term_terms(series, logvar):
+    return (1/2)*_expm1mx(logvar, series)
 
 
-def _kl_variance_term_gradients(logvar):
+def _kl_variance_term_gradients(series, logvar):
     return ((1/2)*numpy.expm1(logvar),)
 
 

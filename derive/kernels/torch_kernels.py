@@ -63,49 +63,70 @@ Claims proved by derive's kernel for this file:
     [proved] kl_variance_term: d/dlogvar = expm1(logvar)/2 (evaluate)
     [proved] _expm1mx: float64: |series - expm1mx(x)| <= 2.78e-17 |expm1mx(x)| for |x| <= 1
         (interval_bound)
+    [proved] _expm1: float64: |x + series - expm1(x)| <= 2.78e-17 |expm1(x)| for |x| <= 1
+        (interval_bound)
     [proved] _expm1mx: float64: Horner's evaluation of the coefficients is the series (expand)
-    [proved] _expm1mx: float32: |series - expm1mx(x)| <= 1.49e-08 |expm1mx(x)| for |x| <= 1
+    [proved] _expm1mx: float32: |series - expm1mx(x)| <= 9.31e-10 |expm1mx(x)| for |x| <= 1
+        (interval_bound)
+    [proved] _expm1: float32: |x + series - expm1(x)| <= 9.31e-10 |expm1(x)| for |x| <= 1
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
     [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
+    [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
 """
 
 
 import torch
 
 _REDUCTIONS = ("none", "sum", "mean", "batchmean")
-# float16 and bfloat16 are computed in float32. float32 is computed in float64, where every
-# intermediate keeps the digits a float32 result needs (logvar1 - logvar2, for one, is exact).
-_COMPUTE_DTYPES = {torch.float16: torch.float32, torch.bfloat16: torch.float32,
-                   torch.float32: torch.float64, torch.float64: torch.float64}
 # The intermediates of one chunk stay in cache, and no intermediate of the inputs' size exists.
 _CHUNK_ELEMENTS = 1 << 16
 
 
-# Taylor coefficients 1/n! of exp(x) - 1 - x, from the highest n down to n = 2 (Horner order).
-# The relative remainder of each series over |x| < 1 is proved below the bound noted.
-_EXPM1MX_SERIES = {
-    torch.float64: (  # remainder <= 6.1e-18
-        1/121645100408832000, 1/6402373705728000, 1/355687428096000, 1/20922789888000,
-        1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
-        1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2),
-    torch.float32: (  # remainder <= 2.4e-09
-        1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24,
-        1/6, 1/2),
-}
+# Taylor coefficients 1/n! of exp(x) - 1 - x, from the highest n down to n = 2 (Horner order), as
+# many as a result of each dtype needs. Over |x| < 1 the relative remainder of each series is
+# proved below the bounds noted: against exp(x) - 1 - x, and, added to x, against exp(x) - 1.
+_SERIES_FLOAT64 = (  # remainder <= 6.1e-18 and 3e-18
+    1/121645100408832000, 1/6402373705728000, 1/355687428096000, 1/20922789888000,
+    1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
+    1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2)
+_SERIES_FLOAT32 = (  # remainder <= 1.7e-10 and 8.5e-11
+    1/6227020800, 1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720,
+    1/120, 1/24, 1/6, 1/2)
+# For each input dtype: the dtype to compute in, and the series its result needs. float16 and
+# bfloat16 are computed in float32, with float32's series (more than they need). float32 is
+# computed in float64, where every intermediate keeps the digits a float32 result needs
+# (logvar1 - logvar2, for one, is exact), with float32's series all the same: a float32 result
+# needs no more.
+_PRECISIONS = {torch.float16: (torch.float32, _SERIES_FLOAT32), torch.bfloat16: (torch.float32, _SERIES_FLOAT32),
+               torch.float32: (torch.float64, _SERIES_FLOAT32), torch.float64: (torch.float64, _SERIES_FLOAT64)}
 
 
-def _expm1mx(x):
-    """exp(x) - 1 - x without cancellation near 0, in x's dtype (float32 or float64).
+def _expm1mx_series(x, series):
+    """exp(x) - 1 - x for |x| < 1: the Taylor coefficients ``series`` in Horner form."""
+    horner = torch.full_like(x, series[0])
+    for coefficient in series[1:]:
+        horner.mul_(x).add_(coefficient)  # in place: one buffer for the whole evaluation
+    return x * x * horner
 
-    For |x| < 1 the Taylor series above in Horner form; elsewhere expm1(x) - x (proved
-    equal to exp(x) - 1 - x), which loses at most 2 bits to cancellation there.
+
+def _expm1mx(x, series):
+    """exp(x) - 1 - x without cancellation near 0, with the coefficients ``series`` of the
+    result's dtype for |x| < 1; elsewhere expm1(x) - x (proved equal to exp(x) - 1 - x),
+    which loses at most 2 bits to cancellation there.
     """
-    coefficients = _EXPM1MX_SERIES[x.dtype]
-    series = torch.full_like(x, coefficients[0])
-    for coefficient in coefficients[1:]:
-        series = series * x + coefficient
-    return torch.where(torch.abs(x) < 1, x * x * series, torch.expm1(x) - x)
+    return torch.where(torch.abs(x) < 1, _expm1mx_series(x, series), torch.expm1(x) - x)
+
+
+def _expm1(x, series):
+    """exp(x) - 1: torch.expm1, except under torch.compile, whose CPU code (torch 2.13) computes
+    torch.expm1 as exp(x) - 1 and so loses every digit near 0 (pytorch/pytorch#189803). There it
+    is x + expm1mx(x) (proved equal) with the series for |x| < 1, whose remainder is proved
+    small against exp(x) - 1 itself; elsewhere exp(x) - 1 does not cancel.
+    """
+    if not torch.compiler.is_compiling():
+        return torch.expm1(x)
+    return torch.where(torch.abs(x) < 1, x + _expm1mx_series(x, series), torch.expm1(x))
 
 
 def _checked(kernel, names, values, reduction):
@@ -115,7 +136,7 @@ def _checked(kernel, names, values, reduction):
     for name, value in zip(names, values):
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"{kernel}: {name} must be a torch.Tensor, got {type(value).__name__}")
-        if value.dtype not in _COMPUTE_DTYPES:
+        if value.dtype not in _PRECISIONS:
             raise TypeError(f"{kernel}: {name} has dtype {value.dtype}; expected float16, bfloat16, "
                             "float32 or float64")
     first = values[0]
@@ -158,36 +179,52 @@ def _divisor(shape, reduction):
 
 
 def _broadcast(values):
-    """(the broadcast shape, the values expanded to it without copies, the dtype to compute in)."""
+    """(the broadcast shape, the values expanded to it without copies, the dtype to compute in,
+    the series the result needs)."""
     shape = torch.broadcast_shapes(*(value.shape for value in values))
-    return shape, [value.expand(shape) for value in values], _COMPUTE_DTYPES[values[0].dtype]
+    return (shape, [value.expand(shape) for value in values], *_PRECISIONS[values[0].dtype])
 
 
 def _forward(kernel, names, terms, values, reduction, fused):
-    shape, expanded, compute = _broadcast(values)
+    """The kernel's result from its per-element ``terms``; compiled (one loop) when fused."""
+    run = _compiled(_forward_pass, terms, values, reduction) if fused else _forward_pass
+    result, total = run(terms, values, reduction, fused)
+    if torch.isnan(total):
+        _raise_not_finite(kernel, names, values)
+    return result
+
+
+def _forward_pass(terms, values, reduction, fused):
+    """(the result, the float64 sum of the terms)."""
+    shape, expanded, compute, series = _broadcast(values)
     dtype, device = values[0].dtype, values[0].device
     out = torch.empty(shape, dtype=dtype, device=device) if reduction == "none" else None
     total = torch.zeros((), dtype=torch.float64, device=device)
     for part in _row_chunks(shape, fused):
-        term = terms(*(value[part].to(compute) for value in expanded))
+        term = terms(series, *(value[part].to(compute) for value in expanded))
         total += term.sum(dtype=torch.float64)
         if out is not None:
             out[part] = term
-    if not fused and torch.isnan(total):
-        _raise_not_finite(kernel, names, values)
     if out is not None:
-        return out
-    return (total / _divisor(shape, reduction)).to(dtype)
+        return out, total
+    return (total / _divisor(shape, reduction)).to(dtype), total
 
 
 def _backward(gradients, values, grad_output, reduction, fused, needed):
-    shape, expanded, compute = _broadcast(values)
+    """The gradient of each input whose gradient is ``needed``, from the kernel's per-element
+    ``gradients``; compiled (one loop) when fused."""
+    run = _compiled(_backward_pass, gradients, values, reduction) if fused else _backward_pass
+    return run(gradients, values, grad_output, reduction, fused, needed)
+
+
+def _backward_pass(gradients, values, grad_output, reduction, fused, needed):
+    shape, expanded, compute, series = _broadcast(values)
     dtype, device = values[0].dtype, values[0].device
     grads = [torch.empty(shape, dtype=dtype, device=device) if need else None for need in needed]
     scale = None if reduction == "none" else grad_output.to(compute) / _divisor(shape, reduction)
     for part in _row_chunks(shape, fused):
         weight = grad_output.expand(shape)[part].to(compute) if scale is None else scale
-        partials = gradients(*(value[part].to(compute) for value in expanded))
+        partials = gradients(series, *(value[part].to(compute) for value in expanded))
         for grad, partial in zip(grads, partials):
             if grad is not None:
                 grad[part] = partial * weight
@@ -195,26 +232,35 @@ def _backward(gradients, values, grad_output, reduction, fused, needed):
                  for grad, value in zip(grads, values))
 
 
-_compiled = {}
+_COMPILED = {}
 
 
-def _apply(function, kernel, names, values, reduction, fused):
-    if not fused:
-        return function.apply(reduction, False, *values)
-    if function not in _compiled:
-        _compiled[function] = torch.compile(lambda reduction, *values: function.apply(reduction, True, *values))
-    result = _compiled[function](reduction, *values)
-    if torch.isnan(result).any():
-        _raise_not_finite(kernel, names, values)
-    return result
+def _compiled(function, helper, values, reduction):
+    """torch.compile of ``function`` (_forward_pass or _backward_pass) for one kernel, named by
+    its ``helper`` (_<kernel>_terms or _<kernel>_gradients), dtype, device type and reduction.
+
+    The forward and the backward compile apart, inside the autograd.Function, so that it saves
+    only its inputs (compiled through it, the partitioner may save intermediates as well).
+    Dynamo keeps its compiled graphs per code object and, past recompile_limit (8) of them, runs
+    that code uncompiled: one code object for every kernel, dtype and reduction would reach it.
+    So each key compiles a copy of ``function`` whose code object, and name, are its own
+    (``type(function)`` is types.FunctionType: the module imports nothing but torch).
+    """
+    dtype, device = values[0].dtype, values[0].device.type
+    key = (function, helper, dtype, device, reduction)
+    if key not in _COMPILED:
+        name = f"{helper.__name__.lstrip('_')}_{str(dtype).removeprefix('torch.')}_{device}_{reduction}"
+        code = function.__code__.replace(co_name=name)
+        _COMPILED[key] = torch.compile(type(function)(code, globals(), name))
+    return _COMPILED[key]
 
 
-def _kl_standard_normal_terms(mu, logvar):
-    return (1/2)*(torch.pow(mu, 2) + _expm1mx(logvar))
+def _kl_standard_normal_terms(series, mu, logvar):
+    return (1/2)*(torch.pow(mu, 2) + _expm1mx(logvar, series))
 
 
-def _kl_standard_normal_gradients(mu, logvar):
-    return (mu, (1/2)*torch.expm1(logvar))
+def _kl_standard_normal_gradients(series, mu, logvar):
+    return (mu, (1/2)*_expm1(logvar, series))
 
 
 class _KlStandardNormal(torch.autograd.Function):
@@ -251,7 +297,8 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
         fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each shape and dtype).
+            backward (compiled on first use for each dtype, device and
+            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype; sums accumulate in float64.
@@ -265,20 +312,19 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
         ValueError: shapes that do not broadcast, an unknown reduction, or a
             non-finite input that makes the result NaN; each names the argument.
     """
-    values = (mu, logvar)
-    _checked("kl_standard_normal", ('mu', 'logvar'), values, reduction)
-    return _apply(_KlStandardNormal, "kl_standard_normal", ('mu', 'logvar'), values, reduction, fused)
+    _checked("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
+    return _KlStandardNormal.apply(reduction, fused, mu, logvar)
 
 
-def _kl_diagonal_terms(mu1, logvar1, mu2, logvar2):
-    return (1/2)*(torch.pow(mu1 - mu2, 2)*torch.exp(-logvar2) + _expm1mx(logvar1 - logvar2))
+def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
+    return (1/2)*(torch.pow(mu1 - mu2, 2)*torch.exp(-logvar2) + _expm1mx(logvar1 - logvar2, series))
 
 
-def _kl_diagonal_gradients(mu1, logvar1, mu2, logvar2):
+def _kl_diagonal_gradients(series, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = torch.exp(t0)
     t2 = mu1 - mu2
-    t3 = torch.expm1(logvar1 + t0)
+    t3 = _expm1(logvar1 + t0, series)
     return (t1*t2, (1/2)*t3, -t1*t2, -1/2*t1*torch.pow(t2, 2) - 1/2*t3)
 
 
@@ -316,7 +362,8 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
         fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each shape and dtype).
+            backward (compiled on first use for each dtype, device and
+            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype; sums accumulate in float64.
@@ -332,16 +379,15 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
         ValueError: shapes that do not broadcast, an unknown reduction, or a
             non-finite input that makes the result NaN; each names the argument.
     """
-    values = (mu1, logvar1, mu2, logvar2)
-    _checked("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), values, reduction)
-    return _apply(_KlDiagonal, "kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), values, reduction, fused)
+    _checked("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
+    return _KlDiagonal.apply(reduction, fused, mu1, logvar1, mu2, logvar2)
 
 
-def _kl_mean_term_terms(mu):
+def _kl_mean_term_terms(series, mu):
     return (1/2)*torch.pow(mu, 2)
 
 
-def _kl_mean_term_gradients(mu):
+def _kl_mean_term_gradients(series, mu):
     return (mu,)
 
 
@@ -379,7 +425,8 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
         fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each shape and dtype).
+            backward (compiled on first use for each dtype, device and
+            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype; sums accumulate in float64.
@@ -392,17 +439,16 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
         ValueError: shapes that do not broadcast, an unknown reduction, or a
             non-finite input that makes the result NaN; each names the argument.
     """
-    values = (mu,)
-    _checked("kl_mean_term", ('mu',), values, reduction)
-    return _apply(_KlMeanTerm, "kl_mean_term", ('mu',), values, reduction, fused)
+    _checked("kl_mean_term", ('mu',), (mu,), reduction)
+    return _KlMeanTerm.apply(reduction, fused, mu)
 
 
-def _kl_variance_term_terms(logvar):
-    return (1/2)*_expm1mx(logvar)
+def _kl_variance_term_terms(series, logvar):
+    return (1/2)*_expm1mx(logvar, series)
 
 
-def _kl_variance_term_gradients(logvar):
-    return ((1/2)*torch.expm1(logvar),)
+def _kl_variance_term_gradients(series, logvar):
+    return ((1/2)*_expm1(logvar, series),)
 
 
 class _KlVarianceTerm(torch.autograd.Function):
@@ -439,7 +485,8 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
         fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each shape and dtype).
+            backward (compiled on first use for each dtype, device and
+            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype; sums accumulate in float64.
@@ -452,6 +499,5 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
         ValueError: shapes that do not broadcast, an unknown reduction, or a
             non-finite input that makes the result NaN; each names the argument.
     """
-    values = (logvar,)
-    _checked("kl_variance_term", ('logvar',), values, reduction)
-    return _apply(_KlVarianceTerm, "kl_variance_term", ('logvar',), values, reduction, fused)
+    _checked("kl_variance_term", ('logvar',), (logvar,), reduction)
+    return _KlVarianceTerm.apply(reduction, fused, logvar)
