@@ -2,7 +2,9 @@
 
 Registered as a ``pytest11`` entry point and opt-in: without ``--derive`` it adds the option
 and nothing else (it imports neither sympy nor the rest of derive). With it, each proof file
-(what ``derive check`` would load from the ``derive_paths`` ini option, default ``proofs``) is a
+(what ``derive check`` would load from the ``derive_paths`` ini option, else the ``paths`` of
+``[tool.derive]`` in the rootdir's pyproject.toml, else ``proofs``; ``samples`` is read there
+too, and unknown steps always fail) is a
 collected file, each derivation in it a collector, and each step an item with the ``derive``
 marker: ``proofs/stage1_univariate.py::kl_univariate::1.2``. A derivation with ``origin=`` also
 gets an ``origin`` item, the first link of its chain: the kernel's theorem of the origin (its
@@ -38,16 +40,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("derive"):
         return
+    from ._kernel import Settings
+    from .config import find_pyproject, read_config
     from .errors import DeriveError
     from .loader import proof_files
 
     config.addinivalue_line("markers", "derive: a step of a derivation, checked by derive's kernel")
-    paths = config.getini("derive_paths") or [config.rootpath / "proofs"]
     try:
+        pyproject = find_pyproject(config.rootpath)
+        project = read_config(pyproject) if pyproject else None
+        paths = config.getini("derive_paths") or (project and project.paths) or [config.rootpath / "proofs"]
         files = proof_files(paths)
     except DeriveError as exc:
         raise pytest.UsageError(f"--derive: {exc} (set derive_paths in the pytest configuration)") from None
-    config.stash[_PROOFS] = _Proofs(files, None if config.getoption("derive_no_cache") else _step_cache(config))
+    samples = (project and project.samples) or Settings.samples
+    settings = Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples))
+    cache = None if config.getoption("derive_no_cache") else _step_cache(config)
+    config.stash[_PROOFS] = _Proofs(files, settings, cache)
 
 
 def _step_cache(config: pytest.Config):
@@ -70,12 +79,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 class _Proofs:
     """One process's proof files, loaded together once, and the Checker all its items share."""
 
-    def __init__(self, files: list[Path], cache):
+    def __init__(self, files: list[Path], settings, cache):
         from .checking import Checker
 
         self.files = files
         self.file_set = set(files)
-        self.checker = Checker(cache=cache)
+        self.checker = Checker(settings, cache)
         self._loaded = None  # a Loaded, or the ProofFileError that stopped loading every file at once
 
     def defined_in(self, file: Path) -> list:

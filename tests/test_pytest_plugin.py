@@ -189,3 +189,19 @@ def test_items_record_their_proofs_in_the_cache_unless_told_not_to(pytester, mon
         monkeypatch.setenv("DERIVE_CACHE_DIR", str(folder))
         pytester.runpytest(*QUIET, "--derive", "proofs", *([option] if option else [])).assert_outcomes(passed=3)
         assert len(list(folder.glob("*/*.json"))) == expected
+
+
+def test_tool_derive_in_the_rootdirs_pyproject_names_the_paths_and_samples(pytester):
+    write(pytester, {"variance.py": VARIANCE}, folder="maths")
+    pytester.makefile(".toml", pyproject='[tool.derive]\npaths = ["maths"]\nsamples = 5\n')
+    result = pytester.runpytest(*QUIET, "--derive", "maths")
+    result.assert_outcomes(passed=3)
+    from derive.pytest_plugin import _PROOFS  # noqa: PLC0415 - the stash key, read back from the run below
+
+    reprec = pytester.inline_run(*QUIET, "--derive", "maths")
+    session = reprec.getcalls("pytest_collection_finish")[0].session
+    assert session.config.stash[_PROOFS].checker.settings.samples == 5
+    broken = pytester.makefile(".toml", pyproject='[tool.derive]\nsamples = "many"\n')
+    result = pytester.runpytest(*QUIET, "--derive")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{broken}: [[]tool.derive[]] samples must be an integer*"])
