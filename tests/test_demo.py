@@ -20,6 +20,7 @@ from derive.demo.training import Hyperparameters, train  # noqa: E402
 from derive.demo.vae import Vae, loss  # noqa: E402
 from derive.errors import UsageError  # noqa: E402
 from derive.kernels import torch_kernels  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALL = ["--epochs", "2", "--hidden", "16", "--latent", "3", "--batch-size", "256"]
@@ -221,3 +222,18 @@ def test_a_diverging_run_stops_with_a_clear_error(tmp_path):
     assert result.exit_code == 1
     assert "training diverged in epoch 1" in result.output and "lower the learning rate" in result.output
     assert not (tmp_path / "never").exists()
+
+
+def test_a_data_folder_gets_one_line():
+    result = invoke("demo", "vae", *SMALL, "--data", str(ROOT), "--out", str(ROOT / "never"))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"derive: {ROOT}: is a folder; name the IDX images file or the .npz in it"
+
+
+def test_an_out_folder_that_cannot_be_made_gets_one_line(tmp_path):
+    (tmp_path / "a_file").write_text("mine")
+    out = tmp_path / "a_file" / "run"
+    result = invoke("demo", "vae", *SMALL, "--no-compare", "--out", str(out))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(f"derive: {out}: cannot write the pictures there: ")
+    assert (tmp_path / "a_file").read_text() == "mine"

@@ -49,6 +49,8 @@ def load_images(path: Path | None, seed: int) -> Images:
         digits = load_digits()
         return _split(digits.images / 16.0, digits.target, seed, "scikit-learn digits")
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; name the IDX images file or the .npz in it")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     if path.suffix == ".npz":

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from derive._files import write_atomically
-from derive.errors import UsageError
+from derive.errors import DeriveError, UsageError
 
 from . import figures
 from .data import Images, load_images
@@ -87,11 +87,14 @@ def _run(settings: VaeSettings, progress: Progress) -> VaeRun:
         drawn["prior_vs_autoencoder.png"] = figures.prior_versus_autoencoder(compared, images.shape,
                                                                              SAMPLE_GRID_COLUMNS)
 
-    out.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, figure in drawn.items():
-        files.append(out / name)
-        write_atomically(files[-1], _png(figure))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, figure in drawn.items():
+            files.append(out / name)
+            write_atomically(files[-1], _png(figure))
+    except OSError as exc:
+        raise DeriveError(f"{out}: cannot write the pictures there: {exc.strerror or exc}") from None
     metrics = {
         "settings": {**asdict(settings), "data": None if settings.data is None else str(settings.data),
                      "out": str(out), "device": str(device)},
@@ -108,7 +111,10 @@ def _run(settings: VaeSettings, progress: Progress) -> VaeRun:
         "seconds": round(time.perf_counter() - started, 2),
     }
     files.append(out / "metrics.json")
-    write_atomically(files[-1], json.dumps(metrics, indent=2) + "\n")
+    try:
+        write_atomically(files[-1], json.dumps(metrics, indent=2) + "\n")
+    except OSError as exc:
+        raise DeriveError(f"{files[-1]}: cannot write: {exc.strerror or exc}") from None
     return VaeRun(metrics, files)
 
 
