@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from ._files import write_atomically
@@ -19,6 +20,7 @@ FOLDER_NAME = ".derive_cache"
 KEY_VARIABLE = "DERIVE_CACHE_KEY"
 FOLDER_VARIABLE = "DERIVE_CACHE_DIR"  # e.g. a folder that CI keeps between runs
 _KEY_BYTES = 32
+_MIN_KEY_BYTES = 16  # a shorter DERIVE_CACHE_KEY could be guessed
 
 
 class StepCache:
@@ -58,20 +60,49 @@ def _key_file() -> Path:
 def load_key() -> bytes:
     """DERIVE_CACHE_KEY (a CI secret) if set, else the user's key file, made on first use.
 
-    Raises OSError when there is no key and none can be made."""
+    Raises OSError when there is no usable key and none can be made."""
     if os.environ.get(KEY_VARIABLE):
-        return os.environ[KEY_VARIABLE].encode()
+        key = os.environ[KEY_VARIABLE].encode()
+        if len(key) < _MIN_KEY_BYTES:
+            raise OSError(f"{KEY_VARIABLE} is shorter than {_MIN_KEY_BYTES} bytes")
+        return key
     path = _key_file()
+    key = _read_key(path)
+    if key is None:
+        _make_key(path)
+        key = _read_key(path)
+    if key is None:
+        raise OSError(f"{path} does not hold a key of {_KEY_BYTES} bytes in hex")
+    return key
+
+
+def _read_key(path: Path) -> bytes | None:
     try:
-        return bytes.fromhex(path.read_text().strip())
+        key = bytes.fromhex(path.read_text().strip())
     except (OSError, ValueError):
-        pass
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+def _make_key(path: Path) -> None:
+    """Write a fresh key beside the path, then link it into place: a concurrent maker (an xdist
+    worker) either wins or finds the whole key there, never half of one. A bad file is replaced."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    made = secrets.token_hex(_KEY_BYTES)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as stream:
-        stream.write(made + "\n")
-    return bytes.fromhex(made)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cache-key.")
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(secrets.token_hex(_KEY_BYTES) + "\n")
+        if path.exists() and _read_key(path) is None:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def open_cache(project: Path) -> StepCache:

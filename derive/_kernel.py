@@ -25,7 +25,6 @@ import enum
 import functools
 import hashlib
 import hmac
-import inspect
 import json
 import time
 from dataclasses import astuple, dataclass
@@ -158,6 +157,8 @@ def _evaluate_both(lhs, rhs, point, dps: int, settings: Settings):
             return (_numeric.evaluate(lhs, point, dps), _numeric.evaluate(rhs, point, dps)), ""
     except _numeric.Inconclusive as exc:
         return None, str(exc)
+    except (ValueError, TypeError) as exc:  # e.g. a variable both bound and free: Integral(x, (x, 0, x))
+        return None, f"cannot be evaluated at a point: {exc}"
     except _strategies.StrategyTimeout:
         return None, f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
 
@@ -292,28 +293,27 @@ def _build() -> str:
     return hashlib.sha256(versions.encode() + sources).hexdigest()
 
 
-def _foreign_sources(expressions) -> list[str] | None:
-    """The source of every class in the expressions that is neither sympy's nor derive's own
-    (a user's Function subclass in a proof file: srepr names it, not what it does); None when
-    one has no source to read, and then the claim is never cached."""
+def _classes(expressions) -> list[str] | None:
+    """What srepr leaves out of the classes in the expressions: an undefined function's
+    assumptions (``Function('f', positive=True)`` prints as ``Function('f')``). None, and the
+    claim is never cached, when a class is neither sympy's nor derive's: a class in a proof file
+    rests on code (its methods, its bases, the helpers they call) that no digest can cover."""
     classes = {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}
-    sources = []
+    described = []
     for cls in sorted(classes, key=lambda c: f"{c.__module__}.{c.__qualname__}"):
-        # An undefined function f(x) is its name and assumptions, which srepr spells out.
-        if (cls.__module__ or "").split(".")[0] in ("sympy", "derive") or isinstance(cls, UndefinedFunction):
-            continue
-        try:
-            sources.append(inspect.getsource(cls))
-        except (OSError, TypeError):
+        if isinstance(cls, UndefinedFunction):
+            described.append(f"{cls.__name__} {sorted(cls._kwargs.items())} {cls.nargs}")
+        elif (cls.__module__ or "").split(".")[0] not in ("sympy", "derive"):
             return None
-    return sources
+    return described
 
 
 def _claim_digest(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) -> str | None:
     """What a record proves: both sides, the lemmas' equalities it may use, the reasoning allowed,
-    how hard the witnesses look, and the exact code that decides (assumptions are in srepr)."""
+    how hard the witnesses look, and the exact code that decides (symbols' assumptions are in
+    srepr, undefined functions' in _classes)."""
     expressions = [lhs, rhs, *(side for theorem in theorems for side in theorem)]
-    sources = _foreign_sources(expressions)
+    sources = _classes(expressions)
     if sources is None:
         return None
     # order="none" prints args in sympy's canonical (hash-independent) order without re-sorting them.
@@ -374,35 +374,38 @@ def _respects_assumptions(key, value) -> str | None:
     return None
 
 
-def _bound_symbols(expr) -> set | None:
-    """The symbols some node of expr binds (integration, summation, Lambda and expectation
-    variables), or None when expr holds a Derivative or Subs, whose variables are not plain."""
+class _Captured(ValueError):
+    """A substitution that would replace a bound variable or be captured by a binder."""
+
+
+def _bound_symbols(expr) -> set:
+    """Every symbol some node of expr binds: the variables of integrals, sums, Lambdas, Subs and
+    expectations (``bound_symbols``), of derivatives, and of any other node whose free symbols
+    lack some of its arguments'."""
     bound = set()
     for node in sympy.preorder_traversal(expr):
-        if isinstance(node, (sympy.Derivative, sympy.Subs)):
-            return None
+        bound |= set(getattr(node, "bound_symbols", ()))
+        if isinstance(node, sympy.Derivative):
+            bound |= set(node.variables)
         if node.args:
             bound |= set().union(*(arg.free_symbols for arg in node.args)) - node.free_symbols
     return bound
 
 
-def _replace_free(expr, plain: dict):
-    """Simultaneous substitution of free symbols. When no key is bound in expr and no value
-    would be captured by a binder, that is exactly the syntactic xreplace (fast); otherwise
-    sympy's subs, which renames bound variables."""
-    bound = _bound_symbols(expr)
-    values = set().union(*(getattr(value, "free_symbols", set()) for value in plain.values()))
-    if bound is not None and not bound & (set(plain) | values):
-        return expr.xreplace(plain)
-    return expr.subs(plain, simultaneous=True)
-
-
 def substitute(expr, mapping: dict):
-    """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by Lambdas)."""
+    """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by
+    Lambdas), as plain syntactic replacement. That is sound only when no replaced symbol is bound
+    anywhere in expr and no symbol of a value would be captured by a binder, so anything else is
+    refused (sympy's subs does not rename bound variables: it would capture)."""
     families = (sympy.FunctionClass, sympy.IndexedBase)
     plain = {k: v for k, v in mapping.items() if not isinstance(k, families)}
+    touched = set(plain).union(*(getattr(value, "free_symbols", set()) for value in mapping.values()))
+    caught = touched & _bound_symbols(expr)
+    if caught:
+        raise _Captured(f"the substitution touches {', '.join(sorted(map(str, caught)))}, bound inside "
+                        f"{sympy.sstr(expr)[:80]}: rename the bound variable")
     if plain:
-        expr = _replace_free(expr, plain)
+        expr = expr.xreplace(plain)
     for key, family in mapping.items():
         if isinstance(key, sympy.FunctionClass):
             # sympy's subs cannot replace a function class inside an Integral; replace can.
@@ -417,7 +420,10 @@ def instantiate(verdict: Verdict, mapping: dict) -> Verdict:
     """Specialise a proved equality: free symbols, undefined functions or indexed families
     (given as Lambdas) replaced by values that satisfy every assumption they were declared with."""
     started = time.perf_counter()
-    lhs, rhs = substitute(verdict.lhs, mapping), substitute(verdict.rhs, mapping)
+    try:
+        lhs, rhs = substitute(verdict.lhs, mapping), substitute(verdict.rhs, mapping)
+    except _Captured as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started, detail=str(exc))
     if not verdict.proved:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
                         detail="the instantiated equality is not proved")

@@ -29,6 +29,7 @@ class DerivationResult:
     theorem: Verdict
     seconds: float
     requested: bool = True
+    origin: Verdict | None = None  # the first link of the chain, for a derivation with origin=
 
     @property
     def proved(self) -> bool:
@@ -94,11 +95,9 @@ class Checker:
         self._in_progress.add(key)
         started = time.perf_counter()
         results = [self.check_step(derivation, index) for index in range(len(derivation.steps))]
-        links = [r.verdict for r in results]
-        if derivation.origin is not None:
-            links.insert(0, self.theorem(derivation.origin))
-        theorem = _kernel.chain(links)
-        result = DerivationResult(derivation, results, theorem, time.perf_counter() - started, requested)
+        origin = None if derivation.origin is None else self.theorem(derivation.origin)
+        theorem = _kernel.chain([r.verdict for r in results] if origin is None else [origin, *(r.verdict for r in results)])
+        result = DerivationResult(derivation, results, theorem, time.perf_counter() - started, requested, origin)
         self._in_progress.discard(key)
         self.results[key] = result
         self.order.append(result)

@@ -93,9 +93,12 @@ class GaussianExpectation(sympy.Expr):
         return tuple(self.args[1])
 
     @property
+    def bound_symbols(self) -> set[sympy.Symbol]:
+        return set(self.variables)
+
+    @property
     def free_symbols(self) -> set[sympy.Basic]:
-        bound = set(self.variables)
-        inner = self.function.free_symbols - bound
+        inner = self.function.free_symbols - self.bound_symbols
         return inner | self.args[2].free_symbols | self.args[3].free_symbols
 
     def _eval_is_real(self):

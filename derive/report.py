@@ -92,6 +92,9 @@ def render_text(report: Report, *, allow_unknown: bool = False) -> str:
         out.append(f"    scope: {d.scope}")
         if d.origin is not None:
             out.append(f"    starts from: {d.origin.name}")
+            if result.origin is not None and not result.origin.proved:
+                out.append(f"           origin {result.origin.status.value}: {result.origin.reason.value}: "
+                           f"{result.origin.detail}")
         for s in result.steps:
             v = s.verdict
             mark = "warn" if outcome.allowed(s) else _MARK[v.status.value]

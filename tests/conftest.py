@@ -12,7 +12,7 @@ def private_step_cache(tmp_path_factory, monkeypatch):
     """Each test gets an empty cache of proved steps and a key of its own, so that no test sees
     another's proofs (or the user's) and none writes into the repository or the home folder."""
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path_factory.mktemp("derive_cache")))
-    monkeypatch.setenv("DERIVE_CACHE_KEY", "the tests' key")
+    monkeypatch.setenv("DERIVE_CACHE_KEY", "the key of derive's own tests")
 
 
 @pytest.fixture

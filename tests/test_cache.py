@@ -111,8 +111,9 @@ def test_a_record_with_fields_added_is_not_believed(cache):
     assert check_equal(*TRUE_CLAIM, cache=cache).reason is Reason.SYMBOLIC_AND_NUMERIC
 
 
-def test_a_class_without_source_is_never_cached(cache):
-    opaque = type("Opaque", (sympy.Function,), {"__module__": "nowhere"})
+def test_a_class_of_the_users_is_never_cached(cache):
+    # Its methods, bases and helpers are code that no digest covers.
+    opaque = type("Opaque", (sympy.Function,), {"__module__": "my_proofs.functions"})
     claim = (opaque(x) + 1, 1 + opaque(x))
     assert digest_of(*claim) is None
     check_equal(*claim, reasoning=Reasoning.ALGEBRA, cache=cache)
@@ -120,14 +121,22 @@ def test_a_class_without_source_is_never_cached(cache):
 
 
 def test_the_key_comes_from_the_environment_or_a_private_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("DERIVE_CACHE_KEY", "ci secret")
-    assert _cache.load_key() == b"ci secret"
+    monkeypatch.setenv("DERIVE_CACHE_KEY", "a ci secret of some length")
+    assert _cache.load_key() == b"a ci secret of some length"
+    monkeypatch.setenv("DERIVE_CACHE_KEY", "short")
+    with pytest.raises(OSError, match="shorter than 16 bytes"):
+        _cache.load_key()
     monkeypatch.delenv("DERIVE_CACHE_KEY")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     made = _cache.load_key()
     path = tmp_path / "derive" / "cache-key"
     assert len(made) == 32 and _cache.load_key() == made
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for damaged in ("", "   \n", "abcd\n", "not hex at all\n"):  # e.g. a crash while it was written
+        path.write_text(damaged)
+        fresh = _cache.load_key()
+        assert len(fresh) == 32 and fresh != made and _cache.load_key() == fresh
+    assert [p.name for p in path.parent.iterdir()] == ["cache-key"]
 
 
 # --- through the command line: a second run recalls, any edit re-proves -------------------------
@@ -187,3 +196,12 @@ def test_an_edit_to_a_step_or_to_a_lemma_it_uses_re_proves_exactly_what_changed(
     code, reasons = check_json(path)
     assert code == 1
     assert reasons["log_square:lemma"] == "NOT_EQUAL" and reasons["variance_term:1"] == "DEPENDENCY_NOT_PROVED"
+
+
+def test_an_undefined_functions_assumptions_are_part_of_the_claim(cache):
+    real = sympy.Symbol("r", real=True)
+    positive_f, plain_f = sympy.Function("f", positive=True), sympy.Function("f")
+    assert sympy.srepr(positive_f(real)) == sympy.srepr(plain_f(real))  # why srepr alone is not enough
+    assert check_equal(sympy.log(positive_f(real) ** 2), 2 * sympy.log(positive_f(real)), cache=cache).proved
+    assert check_equal(sympy.log(plain_f(real) ** 2), 2 * sympy.log(plain_f(real)), cache=cache).status is Status.REFUTED
+

@@ -297,3 +297,25 @@ def test_pre_commit_hooks_run_the_cli_once_per_commit():
     ci = next(line for line in (ROOT / ".ci" / "run").read_text().splitlines() if "derive codegen" in line)
     assert sorted([*shlex.split(codegen["entry"]), *codegen["args"]]) == \
         sorted(shlex.split(ci.replace(".venv/bin/", "")))
+
+
+ORIGIN_BREAKS_AN_ASSUMPTION = """
+from sympy import Symbol, sqrt
+from derive import Derivation, rules
+
+x = Symbol("x", positive=True)
+y = Symbol("y", real=True)
+base = Derivation("root_of_square", "sqrt(x^2) = x", sqrt(x**2))
+base.step("1", "x > 0", rules.algebra(), x)
+uses = Derivation("misused", "y only real", origin=base.instance({x: y}))
+uses.step("1", "restate", rules.algebra(), y)
+"""
+
+
+def test_allow_unknown_never_lets_an_origin_that_breaks_an_assumption_pass(write_proof):
+    path = write_proof("origin.py", ORIGIN_BREAKS_AN_ASSUMPTION)
+    for options in ([], ["--allow-unknown"]):
+        result = run("check", str(path), *options)
+        assert result.exit_code == 1, (options, result.output)
+        assert "misused" in result.output and "NOT all steps proved" in result.output
+        assert "origin unknown: ASSUMPTION_MISSING: y is not known to be positive" in result.output

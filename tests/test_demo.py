@@ -167,6 +167,14 @@ def bad_files(tmp_path):
     np.savez(out_of_range, images=np.full((10, 8, 8), 3.0))
     not_npz = tmp_path / "broken.npz"
     not_npz.write_text("hello")
+    cut_npz = tmp_path / "cut.npz"
+    np.savez(cut_npz, images=np.zeros((10, 8, 8)))
+    cut_npz.write_bytes(cut_npz.read_bytes()[:200])
+    bad_gzip = tmp_path / "bad-images-idx3-ubyte.gz"
+    write_idx(bad_gzip, np.zeros((10, 28, 28)), gzip.open)
+    content = bytearray(bad_gzip.read_bytes())
+    content[20:40] = b"\xff" * 20
+    bad_gzip.write_bytes(bytes(content))
     return {
         tmp_path / "missing.npz": "no such file",
         garbage: "not an IDX file",
@@ -176,6 +184,8 @@ def bad_files(tmp_path):
         with_nan: "NaN",
         out_of_range: "float pixels must lie in [0, 1]",
         not_npz: "not a readable .npz archive",
+        cut_npz: "not a readable .npz archive",
+        bad_gzip: "cannot read",
     }
 
 

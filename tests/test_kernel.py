@@ -6,7 +6,7 @@ from sympy import Function, Integral, Matrix, Rational, Sum, Symbol, exp, log, o
 
 from derive import Reason, Reasoning, Settings, Status, Verdict, chain, check_equal, instantiate
 from derive import _strategies
-from derive.gaussian import expectation, normal_pdf
+from derive.gaussian import GaussianExpectation, expectation, normal_pdf
 
 x = Symbol("x", real=True)
 mu1, mu2 = symbols("mu1 mu2", real=True)
@@ -195,3 +195,26 @@ def test_strategy_time_limit_gives_timeout():
     slow = check_equal(sympy.sin(x) ** 40, (1 - sympy.cos(x) ** 2) ** 20, settings=Settings(seconds_per_strategy=0.001))
     assert slow.status is Status.UNKNOWN
     assert slow.reason is Reason.TIMEOUT
+
+
+def test_instantiate_refuses_a_substitution_that_a_binder_would_capture():
+    t, x, y, m = symbols("t x y m", real=True)
+    partial = check_equal(Integral(t * y, (t, 0, x)), x**2 * y / 2)
+    assert partial.proved
+    # t -> y inside the integral over t, or y -> t: either would change what the integral means.
+    for mapping in ({x: t}, {y: t}):
+        refused = instantiate(partial, mapping)
+        assert refused.status is Status.UNKNOWN and refused.reason is Reason.INVALID_INPUT
+        assert "bound inside" in refused.detail
+    assert instantiate(partial, {y: m}).proved
+    mean = check_equal(GaussianExpectation(x * y, [x], Matrix([m]), Matrix([[1]])), m * y)
+    assert mean.proved
+    assert instantiate(mean, {y: x}).reason is Reason.INVALID_INPUT  # E[x*x] is not m*x
+    slope = check_equal(sympy.Derivative(x * y, x), y)
+    assert instantiate(slope, {y: x}).reason is Reason.INVALID_INPUT  # d/dx (x*x) is not x
+
+
+def test_a_claim_that_cannot_be_evaluated_at_a_point_is_unknown_not_a_crash():
+    x = Symbol("x", positive=True)
+    verdict = check_equal(Integral(x, (x, 0, x)), x**2 / 2)
+    assert verdict.status is Status.UNKNOWN and verdict.conclusive_points == 0

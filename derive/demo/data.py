@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,9 +99,10 @@ def _intensities(images: np.ndarray, where: str) -> np.ndarray:
 
 def _from_npz(path: Path, seed: int) -> Images:
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # Opened here, not by np.load, which leaves the file open when the archive is broken.
+        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DataError(f"{path}: not a readable .npz archive ({exc})") from None
     if {"x_train", "x_test"} <= arrays.keys():
         return _images(arrays["x_train"], arrays["x_test"], arrays.get("y_train"), arrays.get("y_test"),
@@ -120,7 +123,7 @@ def _read_idx(path: Path, dimensions: int) -> np.ndarray:
     try:
         with opener(path, "rb") as stream:
             content = stream.read()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read ({exc})") from None
     if len(content) < 4 or content[:2] != b"\x00\x00" or content[2] != _IDX_UNSIGNED_BYTE or content[3] != dimensions:
         raise DataError(f"{path}: not an IDX file of unsigned bytes with {dimensions} dimension(s) "
