@@ -96,7 +96,8 @@ class Checker:
         started = time.perf_counter()
         results = [self.check_step(derivation, index) for index in range(len(derivation.steps))]
         origin = None if derivation.origin is None else self.theorem(derivation.origin)
-        theorem = _kernel.chain([r.verdict for r in results] if origin is None else [origin, *(r.verdict for r in results)])
+        links = [r.verdict for r in results]
+        theorem = _kernel.chain(links if origin is None else [origin, *links])
         result = DerivationResult(derivation, results, theorem, time.perf_counter() - started, requested, origin)
         self._in_progress.discard(key)
         self.results[key] = result

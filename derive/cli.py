@@ -55,11 +55,6 @@ def _proof_paths(paths: tuple[str, ...], config: Config) -> list[str]:
                      "or set paths in [tool.derive] of pyproject.toml")
 
 
-def _settings(config: Config, samples: int | None, seed: int) -> Settings:
-    samples = samples or config.samples or Settings.samples
-    return Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples), seed=seed)
-
-
 def _step_cache(config: Config) -> StepCache | None:
     """The cache in the project's folder (that of its pyproject.toml, else the current one);
     None, and every step proved afresh, when no key can be read or made."""
@@ -108,7 +103,7 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool | None, sampl
     allow_unknown = not (strict if strict is not None else config.strict is not False)
     derivations = load(_proof_paths(paths, config)).defined
     cache = None if no_cache else _step_cache(config)
-    report = check_derivations(derivations, _settings(config, samples, seed), cache)
+    report = check_derivations(derivations, config.settings(samples, seed), cache)
     click.echo(FORMATS[output_format](report, allow_unknown=allow_unknown))
     if output_format == "github":
         _append_step_summary(render_step_summary(report, allow_unknown=allow_unknown))
@@ -135,7 +130,7 @@ def show(name: str, paths: tuple[str, ...], check_it: bool) -> None:
     """Print the derivation NAME from PATHS (default as for check), pretty-printed, without checking it."""
     config = project_config(paths)
     derivation = _named(load(_proof_paths(paths, config)).created, name)
-    report = check_derivations([derivation], _settings(config, None, Settings.seed)) if check_it else None
+    report = check_derivations([derivation], config.settings()) if check_it else None
     result = None if report is None else next(r for r in report.results if r.derivation is derivation)
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     click.echo(render_derivation(derivation, result, unicode=encoding == "utf8",

@@ -36,6 +36,14 @@ class Config:
     strict: bool | None = None
     samples: int | None = None
 
+    def settings(self, samples: int | None = None, seed: int | None = None):
+        """The kernel's Settings: ``samples`` (a command-line option) over the file's, over the default."""
+        from ._kernel import Settings  # here: reading the configuration never imports sympy
+
+        samples = samples or self.samples or Settings.samples
+        return Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples),
+                        seed=Settings.seed if seed is None else seed)
+
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml in ``start`` (a folder, or a file's folder) or above it."""

@@ -40,23 +40,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("derive"):
         return
-    from ._kernel import Settings
-    from .config import find_pyproject, read_config
+    from .config import project_config
     from .errors import DeriveError
     from .loader import proof_files
 
     config.addinivalue_line("markers", "derive: a step of a derivation, checked by derive's kernel")
     try:
-        pyproject = find_pyproject(config.rootpath)
-        project = read_config(pyproject) if pyproject else None
-        paths = config.getini("derive_paths") or (project and project.paths) or [config.rootpath / "proofs"]
-        files = proof_files(paths)
+        project = project_config([config.rootpath])
+        files = proof_files(config.getini("derive_paths") or project.paths or [config.rootpath / "proofs"])
     except DeriveError as exc:
         raise pytest.UsageError(f"--derive: {exc} (set derive_paths in the pytest configuration)") from None
-    samples = (project and project.samples) or Settings.samples
-    settings = Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples))
     cache = None if config.getoption("derive_no_cache") else _step_cache(config)
-    config.stash[_PROOFS] = _Proofs(files, settings, cache)
+    config.stash[_PROOFS] = _Proofs(files, project.settings(), cache)
 
 
 def _step_cache(config: pytest.Config):
