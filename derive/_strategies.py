@@ -1,6 +1,10 @@
 """Symbolic strategies: each proposes a residual for ``lhs - rhs``; only the kernel judges it.
 
-The sequence is fixed and deterministic. Every strategy runs under a time limit. A strategy may
+The sequence is fixed and deterministic: the strategy of the claim's own reasoning level goes
+first (a step that says it evaluates is checked by evaluating, without first paying for every
+weaker strategy to fail), then the others from the cheapest up. The order decides only which
+strategy is credited and how long it takes, never the verdict: any strategy that reaches zero
+proves, and when none does they have all been tried. Every strategy runs under a time limit. A strategy may
 leave notes (a side condition it could not discharge, a time-out) that the kernel turns into
 the reason of an unproved verdict.
 
@@ -272,7 +276,8 @@ def attempts(
     reasoning: Reasoning,
     seconds: float,
 ) -> Iterator[Attempt]:
-    """The fixed sequence of strategies, each yielding its residual in turn."""
+    """The fixed sequence of strategies, each yielding its residual in turn: the strongest one
+    the reasoning allows first, then the rest from the cheapest up."""
     pairs = _theorem_pairs(theorems)
     if pairs:
         # First as written: a lemma with a free index i then matches inside a Sum over i,
@@ -290,6 +295,8 @@ def attempts(
     if reasoning >= Reasoning.EVALUATION:
         sequence.append(("evaluate", lambda d, notes: sympy.simplify(sympy.expand_func(
             _evaluate_operators(merge_linear_operators(d), notes)))))
+    if reasoning > Reasoning.ALGEBRA:
+        sequence.insert(0, sequence.pop())
     if isinstance(lhs, sympy.MatrixBase):
         difference = sympy.ImmutableMatrix(lhs) - sympy.ImmutableMatrix(rhs)
     else:

@@ -40,25 +40,25 @@ Claims proved by derive's kernel for this file:
     [proved] kl_mean_term: derivation 'kl_logvar_terms' is proved (inference)
     [proved] kl_variance_term: derivation 'kl_logvar_terms' is proved (inference)
     [proved] kl_standard_normal: summed over the index, the per-element term is the verified
-        result (identical)
+        result (linearity)
     [proved] kl_standard_normal: stable form (mu**2 + expm1mx(logvar))/2 (expand)
-    [proved] kl_standard_normal: d/dmu = mu (simplify)
+    [proved] kl_standard_normal: d/dmu = mu (evaluate)
     [proved] kl_standard_normal: d/dlogvar = expm1(logvar)/2 (evaluate)
     [proved] kl_diagonal: summed over the index, the per-element term is the verified result
-        (identical)
+        (linearity)
     [proved] kl_diagonal: stable form ((mu1 - mu2)**2*exp(-logvar2) + expm1mx(logvar1 -
         logvar2))/2 (expand)
-    [proved] kl_diagonal: d/dmu1 = (mu1 - mu2)*exp(-logvar2) (simplify)
+    [proved] kl_diagonal: d/dmu1 = (mu1 - mu2)*exp(-logvar2) (evaluate)
     [proved] kl_diagonal: d/dlogvar1 = expm1(logvar1 - logvar2)/2 (evaluate)
-    [proved] kl_diagonal: d/dmu2 = (-mu1 + mu2)*exp(-logvar2) (simplify)
+    [proved] kl_diagonal: d/dmu2 = (-mu1 + mu2)*exp(-logvar2) (evaluate)
     [proved] kl_diagonal: d/dlogvar2 = -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 -
         logvar2))/2 (evaluate)
     [proved] kl_mean_term: summed over the index, the per-element term is the verified result
-        (identical)
+        (linearity)
     [proved] kl_mean_term: stable form mu**2/2 (identical)
-    [proved] kl_mean_term: d/dmu = mu (simplify)
+    [proved] kl_mean_term: d/dmu = mu (evaluate)
     [proved] kl_variance_term: summed over the index, the per-element term is the verified
-        result (identical)
+        result (linearity)
     [proved] kl_variance_term: stable form expm1mx(logvar)/2 (expand)
     [proved] kl_variance_term: d/dlogvar = expm1(logvar)/2 (evaluate)
     [proved] _expm1mx: float64: |series - expm1mx(x)| <= 2.78e-17 |expm1mx(x)| for |x| <= 1
