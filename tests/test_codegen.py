@@ -79,6 +79,33 @@ def test_generated_header_traces_kernel_to_proof_and_hash(derive_plan):
     assert imports == {"import numpy"}
 
 
+def test_sums_split_by_two_sum_and_both_branches_of_expm1mx_are_proved(derive_plan):
+    from derive.codegen import _templates
+
+    claims = {(c.subject, c.what.split(",")[0]): c.proved for c in derive_plan.claims}
+    assert claims["_expm1mx_of_sum", "expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b)"]
+    assert claims["_expm1_of_sum", "expm1(a + b) = expm1(a) + exp(a)*expm1(b)"]
+    assert claims["_expm1mx", "exp(x) - (1 + x) is expm1mx(x)"]
+    torch_text = _templates.render(derive_plan, "torch")
+    assert "_expm1mx_of_sum(logvar1, -logvar2, series)" in torch_text
+
+
+def test_only_functions_without_cancellation_may_compute_in_float32(derive_plan):
+    from sympy import exp, symbols
+
+    from derive.codegen import _forms, _templates
+    from derive.functions import expm1, expm1mx
+
+    x, y, z = symbols("x y z", real=True)
+    assert _forms.cancellation_free(x**2 + expm1mx(y))
+    assert _forms.cancellation_free((x - y) ** 2 * exp(-z) + expm1mx(y - z))  # x - y: inputs, one rounding
+    assert not _forms.cancellation_free(-((x - y) ** 2 * exp(-z) + expm1(y - z)) / 2)  # expm1 may be negative
+    assert not _forms.cancellation_free(exp(x) - 1)
+    by_kernel = {k.name: _templates._fused_in_float32(k) for k in derive_plan.kernels}
+    assert by_kernel["kl_standard_normal"] == ("_kl_standard_normal_terms", "_kl_standard_normal_gradients")
+    assert by_kernel["kl_diagonal"] == ("_kl_diagonal_terms",)  # d/dlogvar2 cancels: float64
+
+
 def test_codegen_writes_a_working_module(write_proof, tmp_path):
     proof = write_proof("prior.py", PRIOR)
     out = tmp_path / "prior_kernels.py"

@@ -52,6 +52,23 @@ def stable(expression: sympy.Expr) -> sympy.Expr:
     return sympy.factor_terms(sympy.Add(*terms))
 
 
+def cancellation_free(expression: sympy.Expr) -> bool:
+    """No sum in ``expression`` subtracts rounded numbers: each of its sums adds terms that sympy
+    finds all nonnegative or all nonpositive, or adds inputs exactly (symbols, numbers, negated
+    symbols: one rounding). Such an expression keeps its digits when computed in a narrow dtype;
+    the helpers it calls (expm1mx, expm1) keep theirs by construction."""
+    def exact(term: sympy.Expr) -> bool:
+        return term.is_Symbol or term.is_Number or (-term).is_Symbol
+
+    for node in sympy.preorder_traversal(expression):
+        if isinstance(node, sympy.Add):
+            terms = node.args
+            if not (all(map(exact, terms)) or all(t.is_nonnegative for t in terms)
+                    or all(t.is_nonpositive for t in terms)):
+                return False
+    return True
+
+
 def gradient(stable_form: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
     return stable(sympy.diff(stable_form, variable))
 

@@ -12,18 +12,29 @@ from sympy.printing.pytorch import TorchPrinter
 
 class _DeriveFunctions:
     def _print_expm1mx(self, expr):
-        return f"_expm1mx({self._print(expr.args[0])}, series)"
+        return self._of_argument("_expm1mx", expr.args[0])
+
+    def _of_argument(self, helper: str, argument: sympy.Expr, series: str = ", series") -> str:
+        """``helper(x, series)``; for a sum of two terms ``helper_of_sum(a, b, series)``, which
+        keeps the rounding of a + b out of exp."""
+        if isinstance(argument, sympy.Add) and len(argument.args) == 2:
+            a, b = (self._print(term) for term in argument.args)
+            return f"{helper}_of_sum({a}, {b}{series})"
+        return f"{helper}({self._print(argument)}{series})"
 
 
 class NumpyKernelPrinter(_DeriveFunctions, NumPyPrinter):
-    pass
+    def _print_expm1(self, expr):
+        if isinstance(expr.args[0], sympy.Add) and len(expr.args[0].args) == 2:
+            return self._of_argument("_expm1", expr.args[0], series="")
+        return super()._print_expm1(expr)
 
 
 class TorchKernelPrinter(_DeriveFunctions, TorchPrinter):
     # Note: sympy 1.14's torch printer has no expm1; and the module's own _expm1 keeps its digits
     # under torch.compile, whose torch.expm1 does not.
     def _print_expm1(self, expr):
-        return f"_expm1({self._print(expr.args[0])}, series)"
+        return self._of_argument("_expm1", expr.args[0])
 
 
 PRINTERS = {"numpy": NumpyKernelPrinter, "torch": TorchKernelPrinter}

@@ -11,7 +11,7 @@ from pathlib import Path
 import sympy
 
 from ..derivation import Derivation, Instance
-from . import _printing
+from . import _forms, _printing
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _ARRAY = {"numpy": "array", "torch": "tensor"}
@@ -81,8 +81,21 @@ def _header(plan, target: str) -> str:
     return "\n".join(lines)
 
 
+def _fused_in_float32(kernel) -> tuple[str, ...]:
+    """The kernel's per-element functions that the fused path may compute in float32."""
+    functions = []
+    if _forms.cancellation_free(kernel.stable):
+        functions.append(f"_{kernel.name}_terms")
+    if all(_forms.cancellation_free(g) for g in kernel.gradients):
+        functions.append(f"_{kernel.name}_gradients")
+    return tuple(functions)
+
+
 def _common(plan, target: str) -> str:
     fields = {"radius": str(plan.series[0].radius)}
+    in_float32 = [f'"{name}"' for kernel in plan.kernels for name in _fused_in_float32(kernel)]
+    fields["fused_in_float32"] = "\n".join(textwrap.wrap(", ".join(in_float32), 92, initial_indent=" " * 4,
+                                                         subsequent_indent=" " * 4))
     for series in plan.series:
         literals = ", ".join(f"1/{1 / c}" for c in series.coefficients)
         fields[f"series_{series.dtype}"] = "\n".join(
@@ -116,6 +129,17 @@ def _gradient_doc(kernel) -> str:
     return "\n".join(f"    d/d{s} = {sympy.sstr(g)}" for s, g in zip(kernel.symbols, kernel.gradients))
 
 
+def _fused_dtypes(kernel, target: str) -> str:
+    if target != "torch":
+        return ""
+    parts = {"_terms": "the value", "_gradients": "the gradients"}
+    in_float32 = [parts[name.removeprefix(f"_{kernel.name}")] for name in _fused_in_float32(kernel)]
+    if not in_float32:
+        return ""
+    return (f" (with fused=True, float32 computes {' and '.join(in_float32)} in float32: "
+            "nothing cancels there, and it stays within 4 ulp)")
+
+
 def _doc(kernel, target: str, extra_args: str) -> str:
     names = ", ".join(str(s) for s in kernel.symbols)
     text = f"""\
@@ -132,7 +156,8 @@ Args:
         usually (batch, latent).
     reduction: {textwrap.indent(_REDUCTION_DOC, ' ' * 8).lstrip()}
 {extra_args}
-Dtypes: {textwrap.fill(_DTYPES[target] + "; sums accumulate in float64.", 80, subsequent_indent="    ")}
+Dtypes: {textwrap.fill(_DTYPES[target] + _fused_dtypes(kernel, target) + "; sums accumulate in float64.", 80,
+                       subsequent_indent="    ")}
 
 Gradients (proved: the derivatives of the per-element term):
 {_gradient_doc(kernel)}

@@ -71,8 +71,13 @@ Claims proved by derive's kernel for this file:
     [proved] _expm1: float32: |x + series - expm1(x)| <= 9.31e-10 |expm1(x)| for |x| <= 1
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
-    [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
+    [proved] _expm1mx: expm1(x) - x is expm1mx(x), as computed for x >= 1 (expand)
+    [proved] _expm1mx: exp(x) - (1 + x) is expm1mx(x), as computed for x <= -1 (expand)
     [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
+    [proved] _expm1mx_of_sum: expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b), with
+        a + b split exactly by TwoSum (expand)
+    [proved] _expm1_of_sum: expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly
+        by TwoSum (expand)
 """
 
 
@@ -104,14 +109,46 @@ _PRECISIONS = {numpy.dtype(numpy.float16): (numpy.float32, _SERIES_FLOAT32),
 
 def _expm1mx(x, series):
     """exp(x) - 1 - x without cancellation near 0: for |x| < 1 the Taylor coefficients
-    ``series`` of the result's dtype in Horner form; elsewhere expm1(x) - x (proved equal to
-    exp(x) - 1 - x), which loses at most 2 bits to cancellation there.
+    ``series`` of the result's dtype in Horner form; elsewhere, both proved equal to
+    exp(x) - 1 - x, exp(x) - (1 + x) for x <= -1 (a sum of two nonnegative numbers) and
+    expm1(x) - x for x >= 1 (which keeps at least 0.718 / 1.718 of expm1(x)).
     """
     horner = numpy.full_like(x, series[0])
     for coefficient in series[1:]:
         horner *= x  # in place: one buffer for the whole evaluation
         horner += coefficient
-    return numpy.where(numpy.abs(x) < 1, x * x * horner, numpy.expm1(x) - x)
+    outside = numpy.where(x < 0, numpy.exp(x) - (1 + x), numpy.expm1(x) - x)
+    return numpy.where(numpy.abs(x) < 1, x * x * horner, outside)
+
+
+def _two_sum(a, b):
+    """(s, e) with s = a + b rounded and s + e = a + b exactly (Knuth's TwoSum)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def _finite_or_zero(correction):
+    # Where a + b, or exp of it, overflows, the result is infinite and its correction (inf * 0, or
+    # TwoSum's inf - inf) says nothing.
+    return numpy.where(numpy.isfinite(correction), correction, 0)
+
+
+def _expm1mx_of_sum(a, b, series):
+    """exp(a + b) - 1 - (a + b) without rounding a + b first, which exp would amplify |a + b|
+    times (30 ulp for log-variances 30 apart): a + b = s + e exactly, and
+    expm1mx(s + e) = expm1mx(s) + expm1(s) e + exp(s) expm1mx(e) (proved).
+    """
+    s, e = _two_sum(a, b)
+    return _expm1mx(s, series) + _finite_or_zero(numpy.expm1(s) * e + numpy.exp(s) * _expm1mx(e, series))
+
+
+def _expm1_of_sum(a, b):
+    """exp(a + b) - 1 without rounding a + b first: a + b = s + e exactly, and
+    expm1(s + e) = expm1(s) + exp(s) expm1(e) (proved).
+    """
+    s, e = _two_sum(a, b)
+    return numpy.expm1(s) + _finite_or_zero(numpy.exp(s) * numpy.expm1(e))
 
 
 def _checked(kernel, names, values, reduction):
@@ -256,14 +293,14 @@ def kl_standard_normal_grad(mu, logvar, *, reduction="sum"):
 
 
 def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
-    return (1/2)*((mu1 - mu2)**2*numpy.exp(-logvar2) + _expm1mx(logvar1 - logvar2, series))
+    return (1/2)*((mu1 - mu2)**2*numpy.exp(-logvar2) + _expm1mx_of_sum(logvar1, -logvar2, series))
 
 
 def _kl_diagonal_gradients(series, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = numpy.exp(t0)
     t2 = mu1 - mu2
-    t3 = numpy.expm1(logvar1 + t0)
+    t3 = _expm1_of_sum(t0, logvar1)
     return (t1*t2, (1/2)*t3, -t1*t2, -1/2*t1*t2**2 - 1/2*t3)
 
 

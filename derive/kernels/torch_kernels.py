@@ -71,8 +71,13 @@ Claims proved by derive's kernel for this file:
     [proved] _expm1: float32: |x + series - expm1(x)| <= 9.31e-10 |expm1(x)| for |x| <= 1
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
-    [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
+    [proved] _expm1mx: expm1(x) - x is expm1mx(x), as computed for x >= 1 (expand)
+    [proved] _expm1mx: exp(x) - (1 + x) is expm1mx(x), as computed for x <= -1 (expand)
     [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
+    [proved] _expm1mx_of_sum: expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b), with
+        a + b split exactly by TwoSum (expand)
+    [proved] _expm1_of_sum: expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly
+        by TwoSum (expand)
 """
 
 
@@ -100,6 +105,14 @@ _SERIES_FLOAT32 = (  # remainder <= 1.7e-10 and 8.5e-11
 # needs no more.
 _PRECISIONS = {torch.float16: (torch.float32, _SERIES_FLOAT32), torch.bfloat16: (torch.float32, _SERIES_FLOAT32),
                torch.float32: (torch.float64, _SERIES_FLOAT32), torch.float64: (torch.float64, _SERIES_FLOAT64)}
+# The fused path trades a little accuracy for speed: there float32 inputs are computed in float32
+# itself, twice as many per vector as float64, by each per-element function in which code
+# generation found no cancellation (every sum in it adds terms of one sign, or adds inputs
+# exactly): within 4 ulp instead of within half an ulp. The others compute in float64 as ever.
+_FUSED_IN_FLOAT32 = frozenset({
+    "_kl_standard_normal_terms", "_kl_standard_normal_gradients", "_kl_diagonal_terms",
+    "_kl_mean_term_terms", "_kl_mean_term_gradients", "_kl_variance_term_terms",
+    "_kl_variance_term_gradients"})
 
 
 def _expm1mx_series(x, series):
@@ -112,10 +125,12 @@ def _expm1mx_series(x, series):
 
 def _expm1mx(x, series):
     """exp(x) - 1 - x without cancellation near 0, with the coefficients ``series`` of the
-    result's dtype for |x| < 1; elsewhere expm1(x) - x (proved equal to exp(x) - 1 - x),
-    which loses at most 2 bits to cancellation there.
+    result's dtype for |x| < 1; elsewhere, both proved equal to exp(x) - 1 - x,
+    exp(x) - (1 + x) for x <= -1 (a sum of two nonnegative numbers) and expm1(x) - x for
+    x >= 1 (which keeps at least 0.718 / 1.718 of expm1(x)).
     """
-    return torch.where(torch.abs(x) < 1, _expm1mx_series(x, series), torch.expm1(x) - x)
+    outside = torch.where(x < 0, torch.exp(x) - (1 + x), torch.expm1(x) - x)
+    return torch.where(torch.abs(x) < 1, _expm1mx_series(x, series), outside)
 
 
 def _expm1(x, series):
@@ -127,6 +142,36 @@ def _expm1(x, series):
     if not torch.compiler.is_compiling():
         return torch.expm1(x)
     return torch.where(torch.abs(x) < 1, x + _expm1mx_series(x, series), torch.expm1(x))
+
+
+def _two_sum(a, b):
+    """(s, e) with s = a + b rounded and s + e = a + b exactly (Knuth's TwoSum)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def _finite_or_zero(correction):
+    # Where a + b, or exp of it, overflows, the result is infinite and its correction (inf * 0, or
+    # TwoSum's inf - inf) says nothing.
+    return torch.where(torch.isfinite(correction), correction, 0)
+
+
+def _expm1mx_of_sum(a, b, series):
+    """exp(a + b) - 1 - (a + b) without rounding a + b first, which exp would amplify |a + b|
+    times (30 ulp for log-variances 30 apart): a + b = s + e exactly, and
+    expm1mx(s + e) = expm1mx(s) + expm1(s) e + exp(s) expm1mx(e) (proved).
+    """
+    s, e = _two_sum(a, b)
+    return _expm1mx(s, series) + _finite_or_zero(_expm1(s, series) * e + torch.exp(s) * _expm1mx(e, series))
+
+
+def _expm1_of_sum(a, b, series):
+    """exp(a + b) - 1 without rounding a + b first: a + b = s + e exactly, and
+    expm1(s + e) = expm1(s) + exp(s) expm1(e) (proved).
+    """
+    s, e = _two_sum(a, b)
+    return _expm1(s, series) + _finite_or_zero(torch.exp(s) * _expm1(e, series))
 
 
 def _checked(kernel, names, values, reduction):
@@ -178,11 +223,15 @@ def _divisor(shape, reduction):
     return shape[0] if reduction == "batchmean" else 1
 
 
-def _broadcast(values):
-    """(the broadcast shape, the values expanded to it without copies, the dtype to compute in,
-    the series the result needs)."""
+def _broadcast(values, function, fused):
+    """(the broadcast shape, the values expanded to it without copies, the dtype that the
+    per-element ``function`` computes in, the series the result needs)."""
     shape = torch.broadcast_shapes(*(value.shape for value in values))
-    return (shape, [value.expand(shape) for value in values], *_PRECISIONS[values[0].dtype])
+    dtype = values[0].dtype
+    compute, series = _PRECISIONS[dtype]
+    if fused and dtype == torch.float32 and function.__name__ in _FUSED_IN_FLOAT32:
+        compute = torch.float32
+    return shape, [value.expand(shape) for value in values], compute, series
 
 
 def _forward(kernel, names, terms, values, reduction, fused):
@@ -196,7 +245,7 @@ def _forward(kernel, names, terms, values, reduction, fused):
 
 def _forward_pass(terms, values, reduction, fused):
     """(the result, the float64 sum of the terms)."""
-    shape, expanded, compute, series = _broadcast(values)
+    shape, expanded, compute, series = _broadcast(values, terms, fused)
     dtype, device = values[0].dtype, values[0].device
     out = torch.empty(shape, dtype=dtype, device=device) if reduction == "none" else None
     total = torch.zeros((), dtype=torch.float64, device=device)
@@ -218,7 +267,7 @@ def _backward(gradients, values, grad_output, reduction, fused, needed):
 
 
 def _backward_pass(gradients, values, grad_output, reduction, fused, needed):
-    shape, expanded, compute, series = _broadcast(values)
+    shape, expanded, compute, series = _broadcast(values, gradients, fused)
     dtype, device = values[0].dtype, values[0].device
     grads = [torch.empty(shape, dtype=dtype, device=device) if need else None for need in needed]
     scale = None if reduction == "none" else grad_output.to(compute) / _divisor(shape, reduction)
@@ -301,7 +350,9 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
             reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype; sums accumulate in float64.
+        float64; the result has the inputs' dtype (with fused=True, float32 computes
+        the value and the gradients in float32: nothing cancels there, and it stays
+        within 4 ulp); sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu = mu
@@ -317,14 +368,14 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
 
 
 def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
-    return (1/2)*(torch.pow(mu1 - mu2, 2)*torch.exp(-logvar2) + _expm1mx(logvar1 - logvar2, series))
+    return (1/2)*(torch.pow(mu1 - mu2, 2)*torch.exp(-logvar2) + _expm1mx_of_sum(logvar1, -logvar2, series))
 
 
 def _kl_diagonal_gradients(series, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = torch.exp(t0)
     t2 = mu1 - mu2
-    t3 = _expm1(logvar1 + t0, series)
+    t3 = _expm1_of_sum(t0, logvar1, series)
     return (t1*t2, (1/2)*t3, -t1*t2, -1/2*t1*torch.pow(t2, 2) - 1/2*t3)
 
 
@@ -366,7 +417,9 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
             reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype; sums accumulate in float64.
+        float64; the result has the inputs' dtype (with fused=True, float32 computes
+        the value in float32: nothing cancels there, and it stays within 4 ulp);
+        sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu1 = (mu1 - mu2)*exp(-logvar2)
@@ -429,7 +482,9 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
             reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype; sums accumulate in float64.
+        float64; the result has the inputs' dtype (with fused=True, float32 computes
+        the value and the gradients in float32: nothing cancels there, and it stays
+        within 4 ulp); sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu = mu
@@ -489,7 +544,9 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
             reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype; sums accumulate in float64.
+        float64; the result has the inputs' dtype (with fused=True, float32 computes
+        the value and the gradients in float32: nothing cancels there, and it stays
+        within 4 ulp); sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dlogvar = expm1(logvar)/2
