@@ -7,9 +7,11 @@ torch: the median wall time of one forward + backward (the loss is the KL summed
 element, then loss.backward()) for the generated kernel (eager and fused=True), the hand-written
 line, torch.compile of that line, and torch.distributions (Normal, and Independent Normal over
 the latent dimension; N(0, 1) is expanded to the shape, not allocated, and torch.distributions
-checks its arguments, as it does by default). numpy: the median time of the forward alone, generated kernel against
-the same line in numpy. Every method is warmed up (compiled) at the shape before it is timed;
-torch.compile starts afresh at each shape, so each shape gets its own static graph.
+checks its arguments, as it does by default). numpy: the median time of the forward alone,
+generated kernel against the same line in numpy. Every method is warmed up (compiled) at the
+shape before any is timed; then the methods are timed in turns, one repeat of each per round, so
+that a slow spell of a shared machine falls on all of them alike. torch.compile starts afresh at
+each shape, so each shape gets its own static graph.
 
 Peak extra memory: each method and shape in a fresh process (this script with --one): inputs,
 one warm-up forward + backward (compiling there), then the peak RSS is reset to the current RSS
@@ -72,19 +74,29 @@ def forward_backward(loss):
     return step
 
 
-def median_seconds(step, args, repeats: int) -> float:
-    """Median over `repeats` of the time of one call, after two warm-up calls."""
-    step(*args)
-    started = time.perf_counter()
-    step(*args)
-    calls = max(1, int(MIN_REPEAT_SECONDS / (time.perf_counter() - started)))
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(calls):
+def median_seconds(steps: dict, args, repeats: int) -> dict:
+    """For each method in ``steps``, the median over ``repeats`` of the time of one call, after two
+    warm-up calls (or why it failed). The methods are timed in turns, one repeat of each per round,
+    so that a slow spell of a shared machine falls on all of them alike and their ratios hold."""
+    calls, results = {}, {}
+    for method, step in steps.items():
+        try:
             step(*args)
-        times.append((time.perf_counter() - started) / calls)
-    return statistics.median(times)
+            started = time.perf_counter()
+            step(*args)
+        except Exception as error:  # torch.compile failing on this machine, say
+            results[method] = failure(error)
+            continue
+        calls[method] = max(1, int(MIN_REPEAT_SECONDS / (time.perf_counter() - started)))
+    times = {method: [] for method in calls}
+    for _ in range(repeats):
+        for method, count in calls.items():
+            started = time.perf_counter()
+            for _ in range(count):
+                steps[method](*args)
+            times[method].append((time.perf_counter() - started) / count)
+    results.update({method: statistics.median(measured) for method, measured in times.items()})
+    return {method: results[method] for method in steps}
 
 
 def failure(error: Exception) -> str:
@@ -166,19 +178,15 @@ def main() -> None:
         arrays = inputs(shape)
         tensors = [torch.from_numpy(array).requires_grad_() for array in arrays]
         torch._dynamo.reset()
-        times = {}
-        for method, build in TORCH_METHODS.items():
-            try:
-                times[method] = median_seconds(forward_backward(build()), tensors, args.repeats)
-            except Exception as error:  # torch.compile failing on this machine, say
-                times[method] = failure(error)
+        times = median_seconds({method: forward_backward(build()) for method, build in TORCH_METHODS.items()},
+                               tensors, args.repeats)
         for method, seconds in times.items():
             torch_rows.append([f"{shape[0]}x{shape[1]}", method,
                                milliseconds(seconds) if isinstance(seconds, float) else seconds,
                                ratio(times["hand-written line"], seconds),
                                ratio(times["torch.distributions Normal"], seconds),
                                ratio(seconds, times["hand-written line, torch.compile"])])
-        numpy_times = {method: median_seconds(function, arrays, args.repeats) for method, function in NUMPY_METHODS.items()}
+        numpy_times = median_seconds(NUMPY_METHODS, arrays, args.repeats)
         for method, seconds in numpy_times.items():
             numpy_rows.append([f"{shape[0]}x{shape[1]}", method, milliseconds(seconds),
                                ratio(numpy_times["hand-written numpy line"], seconds)])

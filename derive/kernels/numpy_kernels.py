@@ -71,8 +71,7 @@ Claims proved by derive's kernel for this file:
     [proved] _expm1: float32: |x + series - expm1(x)| <= 9.31e-10 |expm1(x)| for |x| <= 1
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
-    [proved] _expm1mx: expm1(x) - x is expm1mx(x), as computed for x >= 1 (expand)
-    [proved] _expm1mx: exp(x) - (1 + x) is expm1mx(x), as computed for x <= -1 (expand)
+    [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
     [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
     [proved] _expm1mx_of_sum: expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b), with
         a + b split exactly by TwoSum (expand)
@@ -109,16 +108,14 @@ _PRECISIONS = {numpy.dtype(numpy.float16): (numpy.float32, _SERIES_FLOAT32),
 
 def _expm1mx(x, series):
     """exp(x) - 1 - x without cancellation near 0: for |x| < 1 the Taylor coefficients
-    ``series`` of the result's dtype in Horner form; elsewhere, both proved equal to
-    exp(x) - 1 - x, exp(x) - (1 + x) for x <= -1 (a sum of two nonnegative numbers) and
-    expm1(x) - x for x >= 1 (which keeps at least 0.718 / 1.718 of expm1(x)).
+    ``series`` of the result's dtype in Horner form; elsewhere expm1(x) - x (proved equal to
+    exp(x) - 1 - x), which loses at most 2 bits to cancellation there.
     """
     horner = numpy.full_like(x, series[0])
     for coefficient in series[1:]:
         horner *= x  # in place: one buffer for the whole evaluation
         horner += coefficient
-    outside = numpy.where(x < 0, numpy.exp(x) - (1 + x), numpy.expm1(x) - x)
-    return numpy.where(numpy.abs(x) < 1, x * x * horner, outside)
+    return numpy.where(numpy.abs(x) < 1, x * x * horner, numpy.expm1(x) - x)
 
 
 def _two_sum(a, b):
