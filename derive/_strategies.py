@@ -211,10 +211,54 @@ def _resolve_piecewise(expr: sympy.Expr, notes: list[str]) -> sympy.Expr:
     return expr.replace(lambda n: isinstance(n, sympy.Piecewise), pick)
 
 
+def _gaussian_integral(integral: sympy.Integral) -> sympy.Expr | None:
+    """An integral over the real line of polynomial-times-exp(quadratic) terms in closed form,
+    or None when it has another shape (sympy then integrates it).
+
+    With exp(-a x^2 + b x + c) and a > 0 by the assumptions, the integral of x^n times it is
+    exp(c + b^2 / (4a)) sqrt(pi / a) E[(m + z / sqrt(2a))^n], m = b / (2a) and z ~ N(0, 1), whose
+    moments are (k - 1)!! for even k and 0 for odd k. sympy reaches the same through Meijer G
+    functions in about 0.3 s per integral; this takes milliseconds.
+    """
+    if len(integral.limits) != 1 or integral.limits[0][1:] != (-sympy.oo, sympy.oo):
+        return None
+    x = integral.limits[0][0]
+    total = sympy.S.Zero
+    for term in sympy.Add.make_args(integral.function):
+        constant, dependent = term.as_independent(x, as_Add=False)
+        exponent, polynomial = sympy.S.Zero, sympy.S.One
+        for factor in sympy.Mul.make_args(dependent):
+            if isinstance(factor, sympy.exp):
+                exponent += factor.args[0]
+            else:
+                polynomial *= factor
+        if not (polynomial.is_polynomial(x) and exponent.is_polynomial(x)) or sympy.degree(exponent, x) != 2:
+            return None
+        minus_a, b, c = sympy.Poly(exponent, x).all_coeffs()
+        a = -minus_a
+        if a.is_positive is not True:
+            return None
+        mean, spread = b / (2 * a), 1 / sympy.sqrt(2 * a)
+        moment = sympy.S.Zero
+        for power, coefficient in sympy.Poly(polynomial, x).terms():
+            n = power[0]
+            moment += coefficient * sum(sympy.binomial(n, k) * mean ** (n - k) * spread**k * sympy.factorial2(k - 1)
+                                        for k in range(0, n + 1, 2))
+        total += constant * sympy.exp(c + b**2 / (4 * a)) * sympy.sqrt(sympy.pi / a) * moment
+    return total
+
+
 def _evaluate_operators(expr: sympy.Expr, notes: list[str]) -> sympy.Expr:
-    # sympy integrates an expanded integrand in a fraction of the time of the raw one.
+    # sympy integrates an expanded integrand in a fraction of the time of the raw one, and a
+    # Gaussian one needs no integration at all.
     expanded = expr.replace(lambda n: isinstance(n, sympy.Integral), lambda n: _rebuild(n, _expanded(n.args[0])))
-    return _resolve_piecewise(expanded.doit(), notes)
+    closed = expanded.replace(lambda n: isinstance(n, sympy.Integral), _in_closed_form)
+    return _resolve_piecewise(closed.doit(), notes)
+
+
+def _in_closed_form(integral: sympy.Integral) -> sympy.Expr:
+    closed = _gaussian_integral(integral)
+    return integral if closed is None else closed
 
 
 @dataclass

@@ -85,6 +85,23 @@ def test_narrow_gaussian_far_from_zero_integrates_correctly():
     assert verdict.conclusive_points == Settings().samples
 
 
+def test_gaussian_integrals_are_proposed_in_closed_form_and_still_checked():
+    def closed(body, limits=(x, -oo, oo)):
+        return _strategies._gaussian_integral(Integral(_strategies._expanded(body), limits))
+
+    assert sympy.simplify(closed(x**2 * p) - (s1**2 + mu1**2)) == 0
+    assert sympy.simplify(closed((x - mu1) ** 4 * p) - 3 * s1**4) == 0
+    a = Symbol("a", real=True)  # exp(-a x^2) decays only for a > 0, which a real a does not promise
+    assert closed(exp(-a * x**2)) is None
+    assert closed(sympy.sin(x) * p) is None
+    assert closed(p, (x, 0, oo)) is None
+    third = check_equal(Integral(x**3 * p, (x, -oo, oo)), mu1**3 + 3 * mu1 * s1**2)
+    assert third.proved and third.strategy == "evaluate"
+    assert_refuted(check_equal(Integral(x**3 * p, (x, -oo, oo)), mu1**3 + mu1 * s1**2))
+    # Not Gaussian: sympy integrates it as before.
+    assert check_equal(Integral(exp(-x), (x, 0, oo)), 1).proved
+
+
 def test_counterexample_gives_every_free_symbol_and_is_deterministic():
     first = check_equal(KL, -KL)
     second = check_equal(KL, -KL)
