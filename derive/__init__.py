@@ -9,8 +9,14 @@ generated kernels) never imports sympy.
 from __future__ import annotations
 
 import importlib
+import os
 
 __version__ = "0.1.0"
+
+# sympy sizes its memo caches from this variable when it is first imported; its default of 1000
+# entries is too small for a derivation's worth of expressions (10000: a cold `derive check` of
+# proofs/ about 6% faster, for 7 MB). A value the user set stands.
+os.environ.setdefault("SYMPY_CACHE_SIZE", "10000")
 
 _PUBLIC = {
     "Bound": "._kernel", "Counterexample": "._kernel", "Reason": "._kernel", "Reasoning": "._kernel",

@@ -110,11 +110,11 @@ class GaussianExpectation(sympy.Expr):
         z = [sympy.Dummy(f"z{i}", real=True) for i in range(len(x))]
         shifted = mean + factor * sympy.Matrix(z)
         # log of a density is polynomial in x once logs are split, which the assumptions allow.
-        g = sympy.expand(sympy.expand_log(f.xreplace(dict(zip(x, shifted))), force=False))
+        g = sympy.expand_log(f.xreplace(dict(zip(x, shifted))), force=False)
         if not g.is_polynomial(*z):
             return self.func(f, x, mean, factor)
         total = sympy.S.Zero
-        for powers, coefficient in sympy.Poly(g, *z).terms():
+        for powers, coefficient in sympy.Poly(g, *z).terms():  # Poly expands g itself
             moment = sympy.S.One
             for n in powers:
                 moment *= 0 if n % 2 else sympy.factorial2(n - 1)
