@@ -120,6 +120,17 @@ def test_python_dash_m_derive(write_proof):
     assert "all steps proved" in done.stdout
 
 
+def test_the_console_script_skips_teardown_but_keeps_exit_codes_and_output(write_proof):
+    # main() leaves through os._exit: what was printed into a pipe must still arrive.
+    command = [sys.executable, "-c", "from derive.cli import main; main(prog_name='derive')"]
+    refuted = subprocess.run([*command, "check", "--format", "json", str(write_proof("bad.py", BAD))],
+                             capture_output=True, text=True)
+    assert refuted.returncode == 1, refuted.stderr
+    assert json.loads(refuted.stdout)["summary"]["refuted"] == 1
+    usage = subprocess.run([*command, "check", "--format", "yaml", "x.py"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "yaml" in usage.stderr
+
+
 # Report formats, --strict / --allow-unknown, $GITHUB_STEP_SUMMARY
 
 @pytest.mark.parametrize("output_format", ["text", "json", "junit", "markdown", "github"])
