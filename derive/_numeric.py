@@ -269,11 +269,19 @@ def _quadrature(integral: sympy.Integral, dps: int) -> sympy.Float:
 def _constants_folded(expr: sympy.Expr, digits: int) -> sympy.Expr:
     """Every constant subexpression as one float: ``evalf`` leaves the rationals inside an
     ``exp`` and powers such as ``pi**(-1/2)``, which the integrand would recompute per call.
-    Integers stay, so that ``x**2`` remains an integer power."""
+    The constant terms of a sum (or factors of a product) are evaluated together, by evalf's
+    adaptive precision, so that constants that cancel (10**13*pi - 31415926535897) keep their
+    digits. Integers stay, so that ``x**2`` remains an integer power."""
     if expr.is_Integer or expr.is_Float:
         return expr
     if expr.is_number:
         return expr.evalf(digits)
     if not expr.args:
         return expr
+    if expr.is_Add or expr.is_Mul:
+        constant, variable = sympy.sift(expr.args, lambda arg: arg.is_number, binary=True)
+        folded = [_constants_folded(arg, digits) for arg in variable]
+        if constant:
+            folded.append(expr.func(*constant).evalf(digits))
+        return expr.func(*folded)
     return expr.func(*(_constants_folded(arg, digits) for arg in expr.args))

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.polys.polyerrors import BasePolynomialError
 
 from ._numeric import is_operator
 
@@ -354,7 +355,7 @@ def attempts(
             yield Attempt(name, None, notes, timed_out=True)
             continue
         except (TypeError, ValueError, NotImplementedError, AttributeError,
-                sympy.PolynomialError, RecursionError) as exc:
+                BasePolynomialError, RecursionError) as exc:
             yield Attempt(name, None, [*notes, f"{name}: {type(exc).__name__}: {exc}"])
             continue
         yield Attempt(name, residual, notes)

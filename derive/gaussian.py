@@ -112,7 +112,9 @@ class GaussianExpectation(sympy.Expr):
         # log of a density is polynomial in x once logs are split, which the assumptions allow.
         g = sympy.expand_log(f.xreplace(dict(zip(x, shifted))), force=False)
         if not g.is_polynomial(*z):
-            return self.func(f, x, mean, factor)
+            g = sympy.expand(g)  # exp(x) (exp(-x) + x**2 exp(-x)) is a polynomial only once expanded
+            if not g.is_polynomial(*z):
+                return self.func(f, x, mean, factor)
         total = sympy.S.Zero
         for powers, coefficient in sympy.Poly(g, *z).terms():  # Poly expands g itself
             moment = sympy.S.One

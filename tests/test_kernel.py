@@ -102,6 +102,17 @@ def test_gaussian_integrals_are_proposed_in_closed_form_and_still_checked():
     assert check_equal(Integral(exp(-x), (x, 0, oo)), 1).proved
 
 
+def test_constants_that_cancel_inside_an_integrand_keep_their_digits():
+    # Folded one by one to floats, 10**13*pi and its integer part would leave c no digits at all.
+    c = 10**13 * pi - int(sympy.floor(10**13 * pi))
+    assert check_equal(Integral(exp(-x**2) * (x**2 + c), (x, -oo, oo)), sqrt(pi) * (Rational(1, 2) + c)).proved
+
+
+def test_an_expectation_polynomial_only_once_expanded_is_taken():
+    assert check_equal(GaussianExpectation(exp(x) * (exp(-x) + x**2 * exp(-x)), [x], Matrix([0]), Matrix([[1]])),
+                       2).proved
+
+
 def test_counterexample_gives_every_free_symbol_and_is_deterministic():
     first = check_equal(KL, -KL)
     second = check_equal(KL, -KL)
