@@ -52,11 +52,15 @@ def stable(expression: sympy.Expr) -> sympy.Expr:
     return sympy.factor_terms(sympy.Add(*terms))
 
 
-def cancellation_free(expression: sympy.Expr) -> bool:
-    """No sum in ``expression`` subtracts rounded numbers: each of its sums adds terms that sympy
-    finds all nonnegative or all nonpositive, or adds inputs exactly (symbols, numbers, negated
-    symbols: one rounding). Such an expression keeps its digits when computed in a narrow dtype;
-    the helpers it calls (expm1mx, expm1) keep theirs by construction."""
+def safe_in_float32(expression: sympy.Expr) -> bool:
+    """Whether float32 keeps the digits of ``expression`` as well as its result needs.
+
+    No sum subtracts rounded numbers: each adds terms that sympy finds all nonnegative or all
+    nonpositive, or adds inputs exactly (symbols, numbers, negated symbols: one rounding). And no
+    product has two factors that depend on the inputs: (mu1 - mu2)**2 * exp(-logvar2) can meet an
+    overflowing square with an underflowing exp, in float32 far sooner than in float64. The
+    helpers the expression calls (expm1mx, expm1) keep their digits by construction; a single
+    factor that overflows float32 is caught at run time and that call computed in float64."""
     def exact(term: sympy.Expr) -> bool:
         return term.is_Symbol or term.is_Number or (-term).is_Symbol
 
@@ -66,6 +70,8 @@ def cancellation_free(expression: sympy.Expr) -> bool:
             if not (all(map(exact, terms)) or all(t.is_nonnegative for t in terms)
                     or all(t.is_nonpositive for t in terms)):
                 return False
+        if isinstance(node, sympy.Mul) and sum(1 for factor in node.args if factor.free_symbols) > 1:
+            return False
     return True
 
 

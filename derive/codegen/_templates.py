@@ -84,9 +84,9 @@ def _header(plan, target: str) -> str:
 def _fused_in_float32(kernel) -> tuple[str, ...]:
     """The kernel's per-element functions that the fused path may compute in float32."""
     functions = []
-    if _forms.cancellation_free(kernel.stable):
+    if _forms.safe_in_float32(kernel.stable):
         functions.append(f"_{kernel.name}_terms")
-    if all(_forms.cancellation_free(g) for g in kernel.gradients):
+    if all(_forms.safe_in_float32(g) for g in kernel.gradients):
         functions.append(f"_{kernel.name}_gradients")
     return tuple(functions)
 
@@ -136,8 +136,8 @@ def _fused_dtypes(kernel, target: str) -> str:
     in_float32 = [parts[name.removeprefix(f"_{kernel.name}")] for name in _fused_in_float32(kernel)]
     if not in_float32:
         return ""
-    return (f" (with fused=True, float32 computes {' and '.join(in_float32)} in float32: "
-            "nothing cancels there, and it stays within 4 ulp)")
+    return (f" (with fused=True, float32 computes {' and '.join(in_float32)} in float32, within "
+            "4 ulp; a call that overflows float32 is computed again in float64)")
 
 
 def _doc(kernel, target: str, extra_args: str) -> str:

@@ -106,12 +106,12 @@ _PRECISIONS = {torch.float16: (torch.float32, _SERIES_FLOAT32), torch.bfloat16: 
                torch.float32: (torch.float64, _SERIES_FLOAT32), torch.float64: (torch.float64, _SERIES_FLOAT64)}
 # The fused path trades a little accuracy for speed: there float32 inputs are computed in float32
 # itself, twice as many per vector as float64, by each per-element function in which code
-# generation found no cancellation (every sum in it adds terms of one sign, or adds inputs
-# exactly): within 4 ulp instead of within half an ulp. The others compute in float64 as ever.
+# generation found nothing that float32 would spoil (no sum that cancels, no product of two
+# factors that depend on the inputs): within 4 ulp instead of within half an ulp. A call whose
+# float32 result overflows is computed again in float64. The others compute in float64 as ever.
 _FUSED_IN_FLOAT32 = frozenset({
-    "_kl_standard_normal_terms", "_kl_standard_normal_gradients", "_kl_diagonal_terms",
-    "_kl_mean_term_terms", "_kl_mean_term_gradients", "_kl_variance_term_terms",
-    "_kl_variance_term_gradients"})
+    "_kl_standard_normal_terms", "_kl_standard_normal_gradients", "_kl_mean_term_terms",
+    "_kl_mean_term_gradients", "_kl_variance_term_terms", "_kl_variance_term_gradients"})
 
 
 def _expm1mx_series(x, series):
@@ -220,13 +220,17 @@ def _divisor(shape, reduction):
     return shape[0] if reduction == "batchmean" else 1
 
 
+def _in_float32(values, function, fused):
+    """Whether the per-element ``function`` computes these values in float32 (_FUSED_IN_FLOAT32)."""
+    return fused and values[0].dtype == torch.float32 and function.__name__ in _FUSED_IN_FLOAT32
+
+
 def _broadcast(values, function, fused):
     """(the broadcast shape, the values expanded to it without copies, the dtype that the
     per-element ``function`` computes in, the series the result needs)."""
     shape = torch.broadcast_shapes(*(value.shape for value in values))
-    dtype = values[0].dtype
-    compute, series = _PRECISIONS[dtype]
-    if fused and dtype == torch.float32 and function.__name__ in _FUSED_IN_FLOAT32:
+    compute, series = _PRECISIONS[values[0].dtype]
+    if _in_float32(values, function, fused):
         compute = torch.float32
     return shape, [value.expand(shape) for value in values], compute, series
 
@@ -235,6 +239,9 @@ def _forward(kernel, names, terms, values, reduction, fused):
     """The kernel's result from its per-element ``terms``; compiled (one loop) when fused."""
     run = _compiled(_forward_pass, terms, values, reduction) if fused else _forward_pass
     result, total = run(terms, values, reduction, fused)
+    if _in_float32(values, terms, fused) and not torch.isfinite(total):
+        # float32 overflowed (exp(89), say) where float64 may not: this call again, in float64.
+        result, total = _forward_pass(terms, values, reduction, False)
     if torch.isnan(total):
         _raise_not_finite(kernel, names, values)
     return result
@@ -260,22 +267,33 @@ def _backward(gradients, values, grad_output, reduction, fused, needed):
     """The gradient of each input whose gradient is ``needed``, from the kernel's per-element
     ``gradients``; compiled (one loop) when fused."""
     run = _compiled(_backward_pass, gradients, values, reduction) if fused else _backward_pass
-    return run(gradients, values, grad_output, reduction, fused, needed)
+    grads, finite = run(gradients, values, grad_output, reduction, fused, needed)
+    if not finite:
+        # float32 overflowed where float64 may not: this call again, in float64.
+        grads, _ = _backward_pass(gradients, values, grad_output, reduction, False, needed)
+    return grads
 
 
 def _backward_pass(gradients, values, grad_output, reduction, fused, needed):
+    """(the gradients, and whether they are all finite when computed in float32, else True)."""
     shape, expanded, compute, series = _broadcast(values, gradients, fused)
     dtype, device = values[0].dtype, values[0].device
+    in_float32 = _in_float32(values, gradients, fused)
     grads = [torch.empty(shape, dtype=dtype, device=device) if need else None for need in needed]
     scale = None if reduction == "none" else grad_output.to(compute) / _divisor(shape, reduction)
+    finite = True
     for part in _row_chunks(shape, fused):
         weight = grad_output.expand(shape)[part].to(compute) if scale is None else scale
         partials = gradients(series, *(value[part].to(compute) for value in expanded))
         for grad, partial in zip(grads, partials):
             if grad is not None:
-                grad[part] = partial * weight
-    return tuple(grad if grad is None or grad.shape == value.shape else grad.sum_to_size(value.shape)
-                 for grad, value in zip(grads, values))
+                scaled = partial * weight
+                grad[part] = scaled
+                if in_float32:
+                    finite = finite & torch.isfinite(scaled).all()
+    grads = tuple(grad if grad is None or grad.shape == value.shape else grad.sum_to_size(value.shape)
+                  for grad, value in zip(grads, values))
+    return grads, finite
 
 
 _COMPILED = {}
@@ -348,8 +366,8 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value and the gradients in float32: nothing cancels there, and it stays
-        within 4 ulp); sums accumulate in float64.
+        the value and the gradients in float32, within 4 ulp; a call that overflows
+        float32 is computed again in float64); sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu = mu
@@ -414,9 +432,7 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
             reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value in float32: nothing cancels there, and it stays within 4 ulp);
-        sums accumulate in float64.
+        float64; the result has the inputs' dtype; sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu1 = (mu1 - mu2)*exp(-logvar2)
@@ -480,8 +496,8 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value and the gradients in float32: nothing cancels there, and it stays
-        within 4 ulp); sums accumulate in float64.
+        the value and the gradients in float32, within 4 ulp; a call that overflows
+        float32 is computed again in float64); sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu = mu
@@ -542,8 +558,8 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value and the gradients in float32: nothing cancels there, and it stays
-        within 4 ulp); sums accumulate in float64.
+        the value and the gradients in float32, within 4 ulp; a call that overflows
+        float32 is computed again in float64); sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dlogvar = expm1(logvar)/2
