@@ -101,6 +101,10 @@ class Derivation:
                 raise ProofFileError(where, f"step {label} of '{self.name}': a lemma must be a Derivation or "
                                             f"an Instance, got {type(lemma).__name__}")
         stated = _require_expression(stated, f"step {label} of '{self.name}'", where)
+        # A label names the step in every report and is its pytest item's id: one step each.
+        same = next((s for s in self.steps if s.label == str(label)), None)
+        if same is not None:
+            raise ProofFileError(where, f"step label '{label}' of '{self.name}' is already used at {same.location}")
         self.steps.append(Step(str(label), description, rule, stated, where))
         return stated
 

@@ -1,6 +1,7 @@
 """Loading proof files: Python modules that build Derivation objects.
 
-A path is a ``.py`` file or a folder of them (files starting with ``_`` are helpers, not proofs).
+A path is a ``.py`` file or a folder of them (files starting with ``_`` are helpers, and a
+``conftest.py`` belongs to pytest: neither is a proof).
 Files of one load may import each other by module name (``from stage1_univariate import kl``),
 the way modules of one folder do. Anything that stops a file from loading becomes a one-line
 ``ProofFileError`` that names the file and line.
@@ -24,7 +25,7 @@ def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.py") if not p.name.startswith("_"))
+            found = sorted(p for p in path.glob("*.py") if not p.name.startswith("_") and p.name != "conftest.py")
             if not found:
                 raise UsageError(f"{path}: no proof files (*.py) in this folder")
             files += found

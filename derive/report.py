@@ -56,7 +56,7 @@ def _verdict_words(outcome: Outcome) -> str:
     if outcome.report.ok:
         return "all steps proved"
     if outcome.ok:
-        return f"no step refuted, {len(outcome.allowed_steps)} unknown allowed by --allow-unknown"
+        return f"no step refuted, {len(outcome.allowed_steps)} unknown allowed (not strict)"
     return "NOT all steps proved"
 
 
@@ -70,11 +70,11 @@ def _summary(outcome: Outcome) -> str:
 
 
 def _allowed_note(outcome: Outcome) -> str | None:
-    """Which unknown steps passed only because of --allow-unknown (None when none did)."""
+    """Which unknown steps passed only because the check is not strict (None when none did)."""
     names = [_name(r, s) for r in outcome.report.results for s in r.steps if outcome.allowed(s)]
     if not names:
         return None
-    return f"--allow-unknown let {len(names)} unknown steps pass unproved: {', '.join(names)}"
+    return f"not strict: {len(names)} unknown steps pass unproved: {', '.join(names)}"
 
 
 def render_text(report: Report, *, allow_unknown: bool = False) -> str:
@@ -218,7 +218,7 @@ def _junit_case(suite: ET.Element, file: str, r: DerivationResult, s: StepResult
     kind = None
     if outcome.allowed(s):
         kind = "skipped"
-        ET.SubElement(case, "skipped", message=_xml(f"unknown, allowed by --allow-unknown: {v.reason.value}: "
+        ET.SubElement(case, "skipped", message=_xml(f"unknown, allowed (not strict): {v.reason.value}: "
                                                     f"{v.detail}"))
     elif not v.proved:
         kind = "failures"
@@ -276,7 +276,8 @@ def _command(kind: str, message: str, **properties) -> str:
 
 def render_github(report: Report, *, allow_unknown: bool = False) -> str:
     """The text report in a collapsed log group, an ``::error`` on the line of each failing step
-    (``::warning`` for an unknown step --allow-unknown lets pass) and a ``::notice`` summary."""
+    (``::warning`` for an unknown step that passes, the check not being strict) and a ``::notice``
+    summary."""
     outcome = Outcome(report, allow_unknown)
     out = ["::group::derive check report", render_text(report, allow_unknown=allow_unknown), "::endgroup::"]
     for r in report.results:
@@ -284,7 +285,7 @@ def render_github(report: Report, *, allow_unknown: bool = False) -> str:
             if s.verdict.proved:
                 continue
             allowed = outcome.allowed(s)
-            status = "unknown, allowed by --allow-unknown" if allowed else s.verdict.status.value
+            status = "unknown, allowed (not strict)" if allowed else s.verdict.status.value
             out.append(_command("warning" if allowed else "error",
                                 "\n".join([s.step.description, *_failure_lines(s)]),
                                 file=_relative(s.step.location.file), line=s.step.location.line,
@@ -315,7 +316,7 @@ def _math(expr, prefix: str = "") -> list[str]:
 def _md_step(s: StepResult, outcome: Outcome) -> list[str]:
     v = s.verdict
     if outcome.allowed(s):
-        verdict = f"⚠️ unknown ({v.reason.value}), allowed by --allow-unknown"
+        verdict = f"⚠️ unknown ({v.reason.value}), allowed (not strict)"
     else:
         verdict = f"{_ICON[v.status.value]} {v.status.value}" + ("" if v.proved else f" ({v.reason.value})")
     out = [f"**{_md(s.step.label)}** {_md(s.step.description)} · rule {_code(s.step.rule.describe())} · "

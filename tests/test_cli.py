@@ -78,6 +78,15 @@ def test_default_path_is_proofs_folder(tmp_path, monkeypatch):
     assert run("check").exit_code == 0
 
 
+def test_a_folder_leaves_out_helpers_and_conftest(tmp_path):
+    (tmp_path / "good.py").write_text(GOOD)
+    for helper in ("_shared.py", "conftest.py"):
+        (tmp_path / helper).write_text("raise RuntimeError('a helper is not a proof')\n")
+    result = run("check", "--format", "json", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert [d["file"] for d in json.loads(result.output)["derivations"]] == [str(tmp_path / "good.py")]
+
+
 def one_line_error(result, code: int) -> str:
     assert result.exit_code == code, result.output
     lines = result.stderr.strip().splitlines()
@@ -146,7 +155,7 @@ def test_strict_and_allow_unknown_exit_codes(write_proof):
     assert run("check", "--strict", unknown).exit_code == 1
     allowed = run("check", "--allow-unknown", unknown)
     assert allowed.exit_code == 0, allowed.output
-    assert "--allow-unknown let 1 unknown steps pass unproved: cancel step 1" in allowed.output
+    assert "not strict: 1 unknown steps pass unproved: cancel step 1" in allowed.output
     assert run("check", "--allow-unknown", bad).exit_code == 1  # refuted always fails
     assert run("check", "--allow-unknown", unknown, bad).exit_code == 1
 
@@ -251,7 +260,7 @@ def test_check_a_users_project_outside_this_repository(project):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("maths/cancel.py\n")
     assert "numeric witness: 3 seeded points" in done.stdout
-    assert done.stdout.rstrip().endswith("no step refuted, 1 unknown allowed by --allow-unknown")
+    assert done.stdout.rstrip().endswith("no step refuted, 1 unknown allowed (not strict)")
 
 
 @pytest.mark.parametrize("toml, text", [

@@ -93,6 +93,12 @@ def test_instance_that_breaks_an_assumption_is_not_proved():
     assert result.theorem.reason is Reason.DEPENDENCY_NOT_PROVED
 
 
+def _twice_labelled():
+    d = Derivation("a", "t", x)
+    d.step("1", "d", rules.algebra(), x)
+    d.step("1", "d", rules.algebra(), x)
+
+
 @pytest.mark.parametrize("build, message", [
     (lambda: Derivation("", "t", x), "non-empty name"),
     (lambda: Derivation("a", "t", "x + 1"), "not a sympy expression"),
@@ -100,6 +106,7 @@ def test_instance_that_breaks_an_assumption_is_not_proved():
     (lambda: Derivation("a", "t", x).step("1", "d", rules.algebra(), x > 1), "not an equation or a condition"),
     (lambda: Derivation("a", "t", x).step("1", "d", rules.use(object()), x), "must be a Derivation"),
     (lambda: Derivation("a", "t"), "needs a start expression or an origin"),
+    (lambda: _twice_labelled(), "step label '1' of 'a' is already used at"),
 ])
 def test_malformed_derivations_name_the_line(build, message):
     with pytest.raises(ProofFileError) as error:

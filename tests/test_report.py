@@ -114,7 +114,7 @@ def test_junit_passing_and_allowed_unknown_steps(reports, here):
     root = parse_junit(reports["unknown.py"], allow_unknown=True)
     assert (root.get("failures"), root.get("skipped")) == ("0", "1")
     skipped = root.find("testsuite/testcase/skipped")
-    assert skipped.get("message").startswith("unknown, allowed by --allow-unknown: ASSUMPTION_MISSING")
+    assert skipped.get("message").startswith("unknown, allowed (not strict): ASSUMPTION_MISSING")
     assert {p.get("name"): p.get("value") for p in root.find("testsuite/properties")}["strict"] == "false"
 
 
@@ -200,9 +200,9 @@ def test_github_passing_report_has_the_notice_and_the_text_report_in_a_group(rep
 def test_github_allowed_unknown_is_a_warning_and_the_notice_says_so(reports, here):
     warning, notice = annotations(render_github(reports["unknown.py"], allow_unknown=True))
     assert warning.startswith("::warning file=unknown.py,line=7,title=derive%3A cancel step 1 unknown%2C "
-                              "allowed by --allow-unknown::cancel x - 1%0Areason: ASSUMPTION_MISSING")
-    assert notice.endswith("no step refuted, 1 unknown allowed by --allow-unknown"
-                           "%0A--allow-unknown let 1 unknown steps pass unproved: cancel step 1")
+                              "allowed (not strict)::cancel x - 1%0Areason: ASSUMPTION_MISSING")
+    assert notice.endswith("no step refuted, 1 unknown allowed (not strict)"
+                           "%0Anot strict: 1 unknown steps pass unproved: cancel step 1")
 
 
 def test_step_summary_has_the_table_and_the_failing_step(reports, here):
@@ -247,8 +247,8 @@ def test_markdown_escapes_the_authors_text_and_marks_allowed_unknown(reports, he
     assert r"next <&> \*x\*" not in render_markdown(reports["we,ird.py"])  # < and > are escaped too
     assert r"next \<&\> \*x\*" in render_markdown(reports["we,ird.py"])
     text = render_markdown(reports["unknown.py"], allow_unknown=True)
-    assert "⚠️ unknown (ASSUMPTION_MISSING), allowed by --allow-unknown" in text
-    assert "> ⚠️ --allow-unknown let 1 unknown steps pass unproved: cancel step 1" in text
+    assert "⚠️ unknown (ASSUMPTION_MISSING), allowed (not strict)" in text
+    assert "> ⚠️ not strict: 1 unknown steps pass unproved: cancel step 1" in text
 
 
 # Text
@@ -257,9 +257,9 @@ def test_text_marks_allowed_unknown_steps(reports, here):
     text = render_text(reports["unknown.py"], allow_unknown=True)
     assert "[warn] 1      cancel x - 1" in text
     assert text.splitlines()[-2:] == [
-        "--allow-unknown let 1 unknown steps pass unproved: cancel step 1",
+        "not strict: 1 unknown steps pass unproved: cancel step 1",
         f"1 steps in 1 derivations: 0 proved, 0 refuted, 1 unknown in {reports['unknown.py'].seconds:.1f}s: "
-        "no step refuted, 1 unknown allowed by --allow-unknown"]
+        "no step refuted, 1 unknown allowed (not strict)"]
     assert "[FAIL] 1      cancel x - 1" in render_text(reports["unknown.py"])
 
 
