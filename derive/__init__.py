@@ -21,7 +21,8 @@ os.environ.setdefault("SYMPY_CACHE_SIZE", "10000")
 _PUBLIC = {
     "Bound": "._kernel", "Counterexample": "._kernel", "Reason": "._kernel", "Reasoning": "._kernel",
     "Settings": "._kernel", "Status": "._kernel", "Verdict": "._kernel", "chain": "._kernel",
-    "check_equal": "._kernel", "check_series_bound": "._kernel", "instantiate": "._kernel",
+    "check_constant_bound": "._kernel", "check_equal": "._kernel", "check_series_bound": "._kernel",
+    "instantiate": "._kernel",
     "Report": ".checking", "check": ".checking",
     "Derivation": ".derivation", "Export": ".derivation", "Instance": ".derivation",
     "export": ".derivation", "lemma": ".derivation",

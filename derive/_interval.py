@@ -30,7 +30,7 @@ class Unenclosable(Exception):
 
 
 @contextlib.contextmanager
-def _precision(bits: int) -> Iterator[None]:
+def precision(bits: int) -> Iterator[None]:
     # mpmath.iv has no workprec (only mpmath.mp has); its precision is a global we restore.
     previous = iv.prec
     try:  # set inside the try: a time limit may interrupt between any two statements
@@ -72,6 +72,8 @@ def _node(expr: sympy.Expr, variable: sympy.Symbol, x: iv.mpf) -> iv.mpf:
         if expr.exp.q == 1:
             return base ** int(expr.exp.p)
         return iv.sqrt(_positive(expr, base)) ** int(expr.exp.p)
+    if isinstance(expr, sympy.Pow) and isinstance(expr.exp, sympy.Rational):  # 2**(5/64): exp(5/64 log 2)
+        return iv.exp(exact(expr.exp) * iv.log(_positive(expr, _enclose(expr.base, variable, x))))
     if isinstance(expr, (sympy.Add, sympy.Mul)):
         combine = operator.add if isinstance(expr, sympy.Add) else operator.mul
         return functools.reduce(combine, [_enclose(arg, variable, x) for arg in expr.args])
@@ -91,7 +93,7 @@ def _enclose(expr: sympy.Expr, variable: sympy.Symbol, x: iv.mpf) -> iv.mpf:
 
 def enclose(expr: sympy.Expr, variable: sympy.Symbol, lo: sympy.Rational, hi: sympy.Rational) -> iv.mpf:
     """An interval containing ``expr`` at every ``variable`` in [lo, hi]."""
-    with _precision(PRECISION):
+    with precision(PRECISION):
         return _enclose(expr, variable, iv.mpf([exact(lo).a, exact(hi).b]))
 
 
@@ -100,3 +102,9 @@ def enclose_on_pieces(expr: sympy.Expr, variable: sympy.Symbol, lo: sympy.Ration
     """Enclosures on ``pieces`` equal sub-intervals of [lo, hi], with exact rational endpoints."""
     step = (hi - lo) / pieces
     return [enclose(expr, variable, lo + k * step, lo + (k + 1) * step) for k in range(pieces)]
+
+
+def enclose_constant(expr: sympy.Expr, bits: int) -> iv.mpf:
+    """An interval containing the real constant ``expr``, computed at ``bits`` bits."""
+    with precision(bits):
+        return _enclose(expr, sympy.Dummy(), iv.mpf(0))

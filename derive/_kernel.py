@@ -12,9 +12,10 @@ when both of two independent witnesses agree:
 
 It is REFUTED only with a counterexample that the kernel re-evaluated at higher precision. Any
 other outcome is UNKNOWN, with an enumerated reason. Three inference rules build on proved
-verdicts: ``using=`` (rewrite with proved equalities), ``instantiate`` and ``chain``. One more,
-``check_series_bound``, proves a truncated Taylor series' relative remainder bound from exact
-coefficients and interval enclosures (``_interval``); its answer is a Bound.
+verdicts: ``using=`` (rewrite with proved equalities), ``instantiate`` and ``chain``. Two more
+answer with a Bound, both by interval enclosures (``_interval``): ``check_series_bound`` proves a
+truncated Taylor series' relative remainder from exact coefficients, ``check_constant_bound`` a
+constant's relative rounding error (log(2)/64 stored as three doubles, say).
 
 A Verdict or Bound cannot be made outside this module: its constructor demands a private token.
 """
@@ -453,7 +454,9 @@ def chain(verdicts: list[Verdict]) -> Verdict:
 
 
 class Bound:
-    """The kernel's answer about a truncated series' relative remainder. Immutable; made only here."""
+    """The kernel's answer about an approximation's relative error: a truncated series'
+    remainder (check_series_bound) or a constant's rounding (check_constant_bound). Immutable;
+    made only here."""
 
     __slots__ = ("status", "reason", "function", "approximation", "variable", "radius",
                  "relative_error", "detail", "seconds")
@@ -551,3 +554,41 @@ def check_series_bound(function, variable, approximation, radius, *, pieces: int
         return bound(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, str(exc))
     except _strategies.StrategyTimeout:
         return bound(Status.UNKNOWN, Reason.TIMEOUT, f"took over {settings.seconds_per_strategy:g}s")
+
+
+def check_constant_bound(value, approximation, *, bits: int = 256) -> Bound:
+    """Prove |approximation - value| <= relative_error * |value| for a real constant ``value``
+    (log(2)/64, 2**(5/64)) and a rational ``approximation`` (the sum of the doubles code stores
+    for it). The proof: interval arithmetic at ``bits`` bits, rounding outward, encloses ``value``
+    in an interval not containing 0; relative_error is the upper end of
+    |approximation - enclosure| / |enclosure|, which holds for every point of it."""
+    started = time.perf_counter()
+    claim = dict(function=value, approximation=approximation, variable=None, radius=sympy.S.Zero)
+
+    def bound(status, reason, detail, relative_error=None) -> Bound:
+        return Bound(_TOKEN, status=status, reason=reason, detail=detail,
+                     relative_error=relative_error, seconds=time.perf_counter() - started, **claim)
+
+    try:
+        value, approximation = _as_expression(value), _as_expression(approximation)
+    except TypeError as exc:
+        return bound(Status.UNKNOWN, Reason.INVALID_INPUT, str(exc))
+    invalid = [why for valid, why in (
+        (not value.free_symbols, f"the value {value} is not a constant"),
+        (isinstance(approximation, sympy.Rational), f"the approximation must be a Rational, got {approximation}"),
+        (isinstance(bits, int) and bits >= 53, f"bits must be an int of at least 53, got {bits!r}"),
+    ) if not valid]
+    if invalid:
+        return bound(Status.UNKNOWN, Reason.INVALID_INPUT, invalid[0])
+    try:
+        enclosure = _interval.enclose_constant(value, bits)
+    except _interval.Unenclosable as exc:
+        return bound(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, str(exc))
+    if enclosure.a <= 0 <= enclosure.b:
+        return bound(Status.UNKNOWN, Reason.UNDECIDED, f"the enclosure {enclosure} of {value} contains 0")
+    with _interval.precision(bits):
+        ratio = abs(_interval.exact(approximation) - enclosure) / abs(enclosure)
+    relative_error = mpmath.mpf(ratio.b, rounding="c")
+    return bound(Status.PROVED, Reason.INTERVAL_BOUND,
+                 f"|{approximation} - {value}| <= {mpmath.nstr(relative_error, 3)} |{value}| (interval "
+                 f"arithmetic at {bits} bits)", relative_error)

@@ -85,8 +85,74 @@ def test_sums_split_by_two_sum_are_proved(derive_plan):
     claims = {(c.subject, c.what.split(",")[0]): c.proved for c in derive_plan.claims}
     assert claims["_expm1mx_of_sum", "expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b)"]
     assert claims["_expm1_of_sum", "expm1(a + b) = expm1(a) + exp(a)*expm1(b)"]
+    assert claims["_square_of_sum", "(s + e)**2 = s**2 + (2*s + e)*e"]
     torch_text = _templates.render(derive_plan, "torch")
-    assert "_expm1mx_of_sum(logvar1, -logvar2, series)" in torch_text
+    assert "_expm1mx_of_sum(logvar1, -logvar2, precision)" in torch_text
+    assert "_square_of_sum(mu1, -mu2)" in torch_text  # never (mu1 - mu2) rounded, then squared
+
+
+def test_a_sum_whose_terms_may_cancel_is_refined_in_double_double(derive_plan):
+    from derive.codegen import _templates
+
+    diagonal = next(k for k in derive_plan.kernels if k.name == "kl_diagonal")
+    assert diagonal.stable_terms is None  # its terms are nonnegative
+    assert [terms is not None for terms in diagonal.gradient_terms] == [False, False, False, True]
+    assert not any(k.cancels for k in derive_plan.kernels if k.name != "kl_diagonal")
+    claims = {c.what: c for c in derive_plan.claims if c.subject in ("kl_diagonal", "_dd_expm1_series",
+                                                                      "_dd_reduced", "_dd_exp", "_dd_expm1")}
+    assert all(c.proved for c in claims.values()), claims
+    assert any(what.startswith("d/dlogvar2 is the sum of") for what in claims)
+    plan_dd = derive_plan.double_double
+    assert plan_dd.bound.relative_error <= 2.0**-104 and plan_dd.radius > numpy.log(2) / 128
+    assert plan_dd.log2_bound.relative_error <= 2.0**-140 and plan_dd.powers_bound.relative_error <= 2.0**-105
+    first = plan_dd.log2_64[0]
+    assert first * 2.0**(36 - numpy.frexp(first)[1]) % 1 == 0  # 36 significant bits: m * first is exact
+    torch_text = _templates.render(derive_plan, "torch")
+    assert "_refined((-1/2*t1*_square_of_sum(mu1, t2), -t4), precision, _kl_diagonal_d_logvar2_double_double" in torch_text
+
+
+def test_pairs_are_the_nearest_doubles_and_what_remains():
+    from fractions import Fraction
+
+    from sympy import Rational, factorial
+
+    from derive.codegen import _templates
+
+    for n in range(1, 12):
+        hi, lo = eval(_templates._pairs(1 / factorial(n)))  # noqa: S307 - our own printed literals
+        assert hi == float(Fraction(1, int(factorial(n))))
+        assert abs(Fraction(hi) + Fraction(lo) - Fraction(1, int(factorial(n)))) <= Fraction(1, int(factorial(n))) / 2**106
+    assert _templates._pairs(Rational(1, 2)) == "(0.5, 0.0)"
+
+
+CANCELLING = """
+from sympy import IndexedBase, Sum, Symbol, log
+from derive import Derivation, export, rules
+
+i = Symbol("i", integer=True, positive=True)
+k = Symbol("k", integer=True, positive=True)
+x = IndexedBase("x", real=True)
+f = Derivation("f", "a sum whose terms cancel", Sum(x[i] ** 2 - log(1 + x[i] ** 2), (i, 1, k)))
+f.step("1", "the same, written again", rules.algebra(), Sum(x[i] ** 2 - log(x[i] ** 2 + 1), (i, 1, k)))
+export("f", f, index=i, arguments={x: "x"}, summary="x^2 - log(1 + x^2)")
+"""
+
+
+def test_a_cancelling_sum_without_double_double_arithmetic_is_refused(write_proof, tmp_path):
+    proof = write_proof("cancelling.py", CANCELLING)
+    out = tmp_path / "f.py"
+    result = run("codegen", str(proof), "--target", "numpy", "--out", str(out))
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "cancelling.py:" in result.output
+    assert "export 'f': the stable form is a sum that may cancel, and no double-double arithmetic for log" in result.output
+    assert not out.exists()
+
+
+def test_a_module_without_cancelling_sums_has_no_double_double_helpers(write_proof, tmp_path):
+    out = tmp_path / "prior_kernels.py"
+    assert run("codegen", str(write_proof("prior.py", PRIOR)), "--target", "torch", "--out", str(out)).exit_code == 0
+    text = out.read_text()
+    assert "_dd_" not in text and "def _refined" not in text and "_uncompiled_by_dynamo" not in text
 
 
 def test_only_functions_float32_cannot_spoil_may_compute_in_float32(derive_plan):

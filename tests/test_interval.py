@@ -9,7 +9,7 @@ from mpmath import iv
 from sympy import Rational, Symbol, exp, factorial, log, sqrt
 from sympy.codegen.cfunctions import expm1
 
-from derive import Bound, Reason, Settings, Status, check_series_bound
+from derive import Bound, Reason, Settings, Status, check_constant_bound, check_series_bound
 from derive._interval import Unenclosable, enclose, enclose_on_pieces
 
 x = Symbol("x", real=True)
@@ -186,3 +186,33 @@ def test_bounds_cannot_be_forged_or_edited():
     bound = check_series_bound(EXP_TAIL, x, taylor_of_exp_tail(4), Rational(1, 2))
     with pytest.raises(AttributeError):
         bound.relative_error = mpmath.mpf(0)
+
+
+def test_a_rational_power_is_enclosed():
+    lo, hi = endpoints(enclose(2 ** Rational(5, 64) * x, x, Rational(1), Rational(1)))
+    with mpmath.workdps(50):
+        assert lo <= mpmath.mpf(2) ** (mpmath.mpf(5) / 64) <= hi and hi - lo < mpmath.mpf(10) ** -30
+
+
+@pytest.mark.parametrize("value", [log(2) / 64, 2 ** Rational(37, 64), exp(Rational(-1, 3))])
+def test_constant_bound_is_proved_and_sound(value):
+    with mpmath.workdps(60):
+        approximation = Rational(float(value))  # the nearest double
+        truth = abs(mpmath.mpf(sympy.N(approximation, 60)) - mpmath.mpf(sympy.N(value, 60))) / mpmath.mpf(
+            sympy.N(value, 60))
+    bound = check_constant_bound(value, approximation)
+    assert bound.proved and bound.reason is Reason.INTERVAL_BOUND
+    # The bound is rounded up to a double: tight to that.
+    with mpmath.workdps(60):
+        assert truth <= bound.relative_error <= truth * (1 + mpmath.mpf(2) ** -50)
+
+
+@pytest.mark.parametrize("value, approximation, reason", [
+    (x + 1, Rational(1), Reason.INVALID_INPUT),
+    (log(2), 0.6931471805599453, Reason.INVALID_INPUT),  # a float, not a Rational
+    (sympy.gamma(Rational(1, 3)), Rational(2), Reason.UNSUPPORTED_DOMAIN),
+    (log(3) - log(2) - log(Rational(3, 2)), Rational(0), Reason.UNDECIDED),  # 0, enclosed around 0
+])
+def test_constant_bound_says_why_it_is_unknown(value, approximation, reason):
+    bound = check_constant_bound(value, approximation)
+    assert bound.status is Status.UNKNOWN and bound.reason is reason, bound

@@ -10,17 +10,23 @@
   ``x`` plus the series against ``expm1(x)`` (the fused path's ``expm1`` near 0); its Horner form
   is the series; ``expm1(x) - x`` is ``expm1mx`` elsewhere and ``x + expm1mx(x)`` is ``expm1(x)``;
 * ``expm1mx`` and ``expm1`` of a sum a + b split as the generated ``_of_sum`` helpers compute
-  them, after TwoSum has made a + b exactly s + e in floating point.
+  them, after TwoSum has made a + b exactly s + e in floating point;
+* where a kernel's value or gradient is a sum whose terms may cancel, the terms add up to it, and
+  the double-double ``_dd_expm1`` and ``_dd_exp`` that recompute it where they cancel rest on a
+  series with a proved remainder bound, its Horner form, constants with proved rounding bounds
+  (log(2)/64, 2^(j/64)) and the identities of the reduction by multiples of log(2)/64.
 
 ``generate`` renders a module only when every claim is proved; otherwise it raises ``Refused``.
 """
 
 from __future__ import annotations
 
+import fractions
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import mpmath
 import sympy
 
 from .. import _kernel
@@ -29,7 +35,7 @@ from ..checking import Checker
 from ..derivation import Export
 from ..errors import DeriveError, UsageError
 from ..functions import expm1, expm1mx
-from . import _forms, _templates
+from . import _forms, _printing, _templates
 
 TARGETS = ("numpy", "torch")
 
@@ -56,6 +62,13 @@ class Kernel:
     term: sympy.Expr  # the verified per-element term
     stable: sympy.Expr
     gradients: tuple[sympy.Expr, ...]
+    # For the stable form and each gradient: the terms of its sum when they may cancel, else None.
+    stable_terms: tuple[sympy.Expr, ...] | None
+    gradient_terms: tuple[tuple[sympy.Expr, ...] | None, ...]
+
+    @property
+    def cancels(self) -> bool:
+        return self.stable_terms is not None or any(t is not None for t in self.gradient_terms)
 
     @property
     def name(self) -> str:
@@ -79,9 +92,35 @@ class Series:
 
 
 @dataclass(frozen=True)
+class DoubleDouble:
+    """The double-double ``_dd_exp`` and ``_dd_expm1``: y = n log(2) + j log(2)/64 + t, with
+    log(2)/64 in three doubles and 2^(j/64) from a table of pairs, and expm1's Taylor series for
+    |t| <= radius, its coefficients 1/n! for n >= split in doubles and the rest in pairs (Horner
+    order: highest n first)."""
+
+    radius: sympy.Rational
+    degree: int
+    split: int
+    bound: Bound  # of the series against expm1(t)
+    log2_64: tuple[float, float, float]  # log(2)/64 = the sum, the first of 36 significant bits
+    log2_bound: Bound
+    powers: tuple[tuple[float, float], ...]  # 2^(j/64) = hi + lo for j = 0 .. 63
+    powers_bound: Bound  # the worst of the 64
+
+    @property
+    def tail(self) -> tuple[sympy.Rational, ...]:
+        return tuple(1 / sympy.factorial(n) for n in range(self.degree, self.split - 1, -1))
+
+    @property
+    def head(self) -> tuple[sympy.Rational, ...]:
+        return tuple(1 / sympy.factorial(n) for n in range(self.split - 1, 0, -1))
+
+
+@dataclass(frozen=True)
 class Plan:
     kernels: tuple[Kernel, ...]
     series: tuple[Series, ...]
+    double_double: DoubleDouble | None  # None when no kernel has a sum that cancels
     claims: tuple[Claim, ...]
 
     @property
@@ -99,6 +138,25 @@ SERIES_TARGETS = {"float64": sympy.Rational(1, 2**55), "float32": sympy.Rational
 # Outside |x| < 1, expm1(x) - x loses at most 2 bits to cancellation (worst at x = -1).
 SERIES_RADIUS = sympy.Integer(1)
 MAX_SERIES_DEGREE = 30
+# Double-double results are good to about 2^-104: where a sum cancels by 2^40, still 2^-64.
+DOUBLE_DOUBLE_TARGET = sympy.Rational(1, 2**104)
+# Beyond log(2)/128, the largest |t| that the reduction by multiples of log(2)/64 leaves.
+DOUBLE_DOUBLE_RADIUS = sympy.Rational(1, 128)
+# Significant bits of each dtype, and the dtype each is computed in.
+BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+COMPUTED_IN = {"float16": "float32", "bfloat16": "float32", "float32": "float64", "float64": "float64"}
+# A sum computed in float64 for a float64 result is recomputed in double-double where its terms'
+# magnitudes add up to more than this many times its value: each term is within a few ulp, so at
+# this ratio the plain sum stays within 4 ulp (benchmarks/kernel_accuracy.py measures it).
+SAME_PRECISION_CANCELLATION = 2.0
+
+
+def cancellation_limit(dtype: str) -> float:
+    """The ratio of a sum's terms' magnitudes to its value above which a result of ``dtype`` is
+    recomputed in double-double. A sum computed with e extra bits over its result, of terms each
+    within 4 ulp of the dtype computed in, stays within a quarter ulp of the result below 2^(e - 4)."""
+    extra = BITS[COMPUTED_IN[dtype]] - BITS[dtype]
+    return float(2 ** (extra - 4)) if extra > 4 else SAME_PRECISION_CANCELLATION
 
 
 def _series(dtype: str, settings: Settings, claims: list[Claim]) -> Series:
@@ -124,6 +182,79 @@ def _series(dtype: str, settings: Settings, claims: list[Claim]) -> Series:
     return Series(dtype, SERIES_RADIUS, coefficients, bound, expm1_bound)
 
 
+def _nearest_doubles(value: mpmath.mpf, count: int, first_bits: int = 53) -> tuple[float, ...]:
+    """``count`` doubles whose sum is ``value`` to about 2^-53 of the last: each the double nearest
+    what the ones before leave (the first rounded to ``first_bits`` significant bits)."""
+    mantissa, exponent = value.man_exp
+    remainder, parts = fractions.Fraction(mantissa) * fractions.Fraction(2) ** exponent, []
+    for n in range(count):
+        bits = first_bits if n == 0 else 53
+        exponent = remainder.numerator.bit_length() - remainder.denominator.bit_length() - bits
+        unit = fractions.Fraction(2) ** exponent
+        part = float(round(remainder / unit) * unit)
+        parts.append(part)
+        remainder -= fractions.Fraction(part)
+    return tuple(parts)
+
+
+def _double_double(settings: Settings, claims: list[Claim]) -> DoubleDouble:
+    """The shortest expm1 series within DOUBLE_DOUBLE_TARGET, where its doubles start (the terms
+    from 1/split! on add less than 2^-50 of the value, so the few roundings of their double
+    Horner steps stay below the target), and the constants of the reduction, each bound proved."""
+    radius = DOUBLE_DOUBLE_RADIUS
+    for degree in range(2, MAX_SERIES_DEGREE + 1):
+        bound = _kernel.check_series_bound(expm1(X), X, _forms.expm1_taylor_polynomial(X, degree), radius,
+                                           settings=settings)
+        if not bound.proved or bound.relative_error <= DOUBLE_DOUBLE_TARGET:
+            break
+    split = next((n for n in range(2, degree + 1)
+                  if radius ** (n - 1) / sympy.factorial(n) <= DOUBLE_DOUBLE_TARGET * 2**50), degree)
+    claims.append(Claim("_dd_expm1_series", f"|series - expm1(t)| <= {float(DOUBLE_DOUBLE_TARGET):.3g} "
+                                            f"|expm1(t)| for |t| <= {radius}", bound))
+    claims.append(Claim("_dd_expm1_series", "Horner's evaluation of the coefficients is the series",
+                        _kernel.check_equal(_forms.expm1_taylor_polynomial(X, degree), _forms.expm1_horner(X, degree),
+                                            reasoning=Reasoning.ALGEBRA, settings=settings)))
+    with mpmath.workprec(400):  # proposals: the kernel bounds each below
+        log2_64 = _nearest_doubles(mpmath.log(2) / 64, 3, first_bits=36)
+        powers = tuple(_nearest_doubles(mpmath.mpf(2) ** (mpmath.mpf(j) / 64), 2) for j in range(64))
+    log2_bound = _kernel.check_constant_bound(sympy.log(2) / 64, sum(map(sympy.Rational, log2_64)))
+    claims.append(Claim("_dd_reduced", f"log(2)/64 = {' + '.join(map(repr, log2_64))} within "
+                                       f"{float(log2_bound.relative_error or 0):.3g} of it", log2_bound))
+    bounds = [_kernel.check_constant_bound(2 ** sympy.Rational(j, 64), sympy.Rational(hi) + sympy.Rational(lo))
+              for j, (hi, lo) in enumerate(powers)]
+    powers_bound = next((b for b in bounds if not b.proved), None) or max(bounds, key=lambda b: b.relative_error)
+    claims.append(Claim("_dd_reduced", f"2**(j/64) = hi + lo for j = 0 .. 63, each within "
+                                       f"{float(powers_bound.relative_error or 0):.3g} of it", powers_bound))
+    n, j, t = sympy.Symbol("n", integer=True), sympy.Symbol("j", integer=True), sympy.Symbol("t", real=True)
+    y = n * sympy.log(2) + j * sympy.log(2) / 64 + t
+    power = sympy.exp(n * sympy.log(2)) * sympy.exp(j * sympy.log(2) / 64)  # 2**n 2**(j/64)
+    for subject, what, lhs, rhs in (
+            ("_dd_exp", "exp(n log(2) + j log(2)/64 + t) = 2**n 2**(j/64) (expm1(t) + 1)", sympy.exp(y),
+             power * (expm1(t) + 1)),
+            ("_dd_expm1", "expm1(n log(2) + j log(2)/64 + t) = (2**n 2**(j/64) - 1) + 2**n 2**(j/64) expm1(t)",
+             expm1(y), (power - 1) + power * expm1(t))):
+        claims.append(Claim(subject, what, _kernel.check_equal(lhs, rhs, reasoning=Reasoning.ALGEBRA,
+                                                               settings=settings)))
+    return DoubleDouble(radius, degree, split, bound, log2_64, log2_bound, powers, powers_bound)
+
+
+def _cancelling(name: str, what: str, export: Export, expression: sympy.Expr, settings: Settings,
+                claims: list[Claim]) -> tuple[sympy.Expr, ...] | None:
+    """The terms of ``expression`` when they may cancel, proved to add up to it; None otherwise."""
+    terms = _forms.cancelling_terms(expression)
+    if terms is None:
+        return None
+    try:
+        _printing.print_double_double(expression)
+    except _printing.Unsupported as exc:
+        raise Refused(f"{export.location}: export '{name}': {what} is a sum that may cancel, and {exc}") from None
+    claims.append(Claim(name, f"{what} is the sum of {', '.join(sympy.sstr(t) for t in terms)} (recomputed in "
+                              "double-double where they cancel)",
+                        _kernel.check_equal(expression, sympy.Add(*terms), reasoning=Reasoning.ALGEBRA,
+                                            settings=settings)))
+    return terms
+
+
 def _kernel_for(export: Export, settings: Settings, claims: list[Claim]) -> Kernel:
     name = export.name
     try:
@@ -144,7 +275,10 @@ def _kernel_for(export: Export, settings: Settings, claims: list[Claim]) -> Kern
         claims.append(Claim(name, f"d/d{symbol} = {sympy.sstr(gradient)}",
                             _kernel.check_equal(sympy.Derivative(term, symbol), gradient, settings=settings)))
         gradients.append(gradient)
-    return Kernel(export, symbols, term, stable, tuple(gradients))
+    stable_terms = _cancelling(name, "the stable form", export, stable, settings, claims)
+    gradient_terms = tuple(_cancelling(name, f"d/d{symbol}", export, gradient, settings, claims)
+                           for symbol, gradient in zip(symbols, gradients))
+    return Kernel(export, symbols, term, stable, tuple(gradients), stable_terms, gradient_terms)
 
 
 def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
@@ -177,7 +311,12 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
                                          "by TwoSum",
                         _kernel.check_equal(expm1(a + b), expm1(a) + sympy.exp(a) * expm1(b),
                                             reasoning=Reasoning.ALGEBRA, settings=settings)))
-    return Plan(kernels, series, tuple(claims))
+    s, e = sympy.symbols("s e", real=True)
+    claims.append(Claim("_square_of_sum", "(s + e)**2 = s**2 + (2*s + e)*e, with a + b = s + e split exactly by TwoSum",
+                        _kernel.check_equal((s + e) ** 2, s**2 + (2 * s + e) * e, reasoning=Reasoning.ALGEBRA,
+                                            settings=settings)))
+    double_double = _double_double(settings, claims) if any(k.cancels for k in kernels) else None
+    return Plan(kernels, series, double_double, tuple(claims))
 
 
 def require_targets(targets) -> None:

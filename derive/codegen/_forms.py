@@ -52,27 +52,45 @@ def stable(expression: sympy.Expr) -> sympy.Expr:
     return sympy.factor_terms(sympy.Add(*terms))
 
 
-def safe_in_float32(expression: sympy.Expr) -> bool:
-    """Whether float32 keeps the digits of ``expression`` as well as its result needs.
-
-    No sum subtracts rounded numbers: each adds terms that sympy finds all nonnegative or all
-    nonpositive, or adds inputs exactly (symbols, numbers, negated symbols: one rounding). And no
-    product has two factors that depend on the inputs: (mu1 - mu2)**2 * exp(-logvar2) can meet an
-    overflowing square with an underflowing exp, in float32 far sooner than in float64. The
-    helpers the expression calls (expm1mx, expm1) keep their digits by construction; a single
-    factor that overflows float32 is caught at run time and that call computed in float64."""
+def _adds_without_cancelling(terms: tuple[sympy.Expr, ...]) -> bool:
+    """Whether floating point adds ``terms`` without losing digits: sympy finds them all
+    nonnegative or all nonpositive, or they are inputs (symbols, numbers, negated symbols), which
+    a sum adds with one rounding."""
     def exact(term: sympy.Expr) -> bool:
         return term.is_Symbol or term.is_Number or (-term).is_Symbol
 
+    return (all(map(exact, terms)) or all(t.is_nonnegative for t in terms)
+            or all(t.is_nonpositive for t in terms))
+
+
+def safe_in_float32(expression: sympy.Expr) -> bool:
+    """Whether float32 keeps the digits of ``expression`` as well as its result needs.
+
+    No sum cancels (``_adds_without_cancelling``). And no product has two factors that depend on
+    the inputs: (mu1 - mu2)**2 * exp(-logvar2) can meet an overflowing square with an
+    underflowing exp, in float32 far sooner than in float64. The helpers the expression calls
+    (expm1mx, expm1) keep their digits by construction; a single factor that overflows float32 is
+    caught at run time and that call computed in float64."""
     for node in sympy.preorder_traversal(expression):
-        if isinstance(node, sympy.Add):
-            terms = node.args
-            if not (all(map(exact, terms)) or all(t.is_nonnegative for t in terms)
-                    or all(t.is_nonpositive for t in terms)):
-                return False
+        if isinstance(node, sympy.Add) and not _adds_without_cancelling(node.args):
+            return False
         if isinstance(node, sympy.Mul) and sum(1 for factor in node.args if factor.free_symbols) > 1:
             return False
     return True
+
+
+def cancelling_terms(expression: sympy.Expr) -> tuple[sympy.Expr, ...] | None:
+    """(c t1, c t2, ...) when ``expression`` is c (t1 + t2 + ...), c a number, and the terms may
+    cancel (``_adds_without_cancelling`` does not hold); else None.
+
+    Such a sum loses to floating point as many ulps as its terms' magnitudes add up to times its
+    own value, and more: -((mu1 - mu2)**2 exp(-logvar2) + expm1(logvar1 - logvar2))/2 nears 0
+    where its terms balance. The generated code recomputes it in double-double arithmetic where
+    that ratio is large (``_refined``)."""
+    coefficient, rest = expression.as_coeff_Mul()
+    if not isinstance(rest, sympy.Add) or _adds_without_cancelling(rest.args):
+        return None
+    return tuple(coefficient * term for term in rest.args)
 
 
 def gradient(stable_form: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
@@ -95,3 +113,18 @@ def horner(coefficients: tuple[sympy.Rational, ...], variable: sympy.Symbol) -> 
     for coefficient in coefficients[1:]:
         series = sympy.Mul(series, variable, evaluate=False) + coefficient
     return variable * variable * series
+
+
+def expm1_taylor_polynomial(variable: sympy.Symbol, degree: int) -> sympy.Expr:
+    """x + x**2/2! + ... + x**degree/degree!."""
+    return sympy.Add(*[variable**n / sympy.factorial(n) for n in range(1, degree + 1)])
+
+
+def expm1_horner(variable: sympy.Symbol, degree: int) -> sympy.Expr:
+    """x (1 + x (1/2! + x (1/3! + ... x/degree!))): what the generated ``_dd_expm1_series``
+    computes, step for step."""
+    series = 1 / sympy.factorial(degree)
+    for n in range(degree - 1, 0, -1):
+        series = sympy.Mul(series, variable, evaluate=False) + 1 / sympy.factorial(n)
+    return sympy.Mul(variable, series, evaluate=False)
+

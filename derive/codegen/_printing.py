@@ -1,6 +1,6 @@
 """sympy printers for the generated kernels: sympy's numpy and torch printers, plus the
 functions derive adds (``expm1mx`` becomes a call to the module's own ``_expm1mx``). The module's
-helpers that take a series take the coefficients a result needs as ``series``, an argument of
+helpers that take a series take what a result needs of them as ``precision``, an argument of
 every printed kernel function."""
 
 from __future__ import annotations
@@ -9,24 +9,47 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pytorch import TorchPrinter
 
+from ..functions import expm1
+
+
+class _SquareOfSum(sympy.Function):
+    """(a + b)**2 of two inputs, printed as the module's ``_square_of_sum(a, b)``. A node of its
+    own, so that common subexpressions never take a + b out of it: rounding the sum first would
+    double its rounding error in the square."""
+
+    nargs = 2
+
+
+def _squares_of_sums(expr: sympy.Expr) -> sympy.Expr:
+    def exact(term: sympy.Expr) -> bool:
+        return isinstance(term, sympy.Symbol) or isinstance(-term, sympy.Symbol)
+
+    return expr.replace(lambda n: (isinstance(n, sympy.Pow) and n.exp == 2 and isinstance(n.base, sympy.Add)
+                                   and len(n.base.args) == 2 and all(map(exact, n.base.args))),
+                        lambda n: _SquareOfSum(*n.base.args))
+
 
 class _DeriveFunctions:
     def _print_expm1mx(self, expr):
         return self._of_argument("_expm1mx", expr.args[0])
 
-    def _of_argument(self, helper: str, argument: sympy.Expr, series: str = ", series") -> str:
-        """``helper(x, series)``; for a sum of two terms ``helper_of_sum(a, b, series)``, which
+    def _print__SquareOfSum(self, expr):
+        a, b = (self._print(term) for term in expr.args)
+        return f"_square_of_sum({a}, {b})"
+
+    def _of_argument(self, helper: str, argument: sympy.Expr, precision: str = ", precision") -> str:
+        """``helper(x, precision)``; for a sum of two terms ``helper_of_sum(a, b, precision)``, which
         keeps the rounding of a + b out of exp."""
         if isinstance(argument, sympy.Add) and len(argument.args) == 2:
             a, b = (self._print(term) for term in argument.args)
-            return f"{helper}_of_sum({a}, {b}{series})"
-        return f"{helper}({self._print(argument)}{series})"
+            return f"{helper}_of_sum({a}, {b}{precision})"
+        return f"{helper}({self._print(argument)}{precision})"
 
 
 class NumpyKernelPrinter(_DeriveFunctions, NumPyPrinter):
     def _print_expm1(self, expr):
         if isinstance(expr.args[0], sympy.Add) and len(expr.args[0].args) == 2:
-            return self._of_argument("_expm1", expr.args[0], series="")
+            return self._of_argument("_expm1", expr.args[0], precision="")
         return super()._print_expm1(expr)
 
 
@@ -41,11 +64,96 @@ PRINTERS = {"numpy": NumpyKernelPrinter, "torch": TorchKernelPrinter}
 
 
 def print_expression(target: str, expr: sympy.Expr) -> str:
-    return PRINTERS[target]({"fully_qualified_modules": True, "strict": True}).doprint(expr)
+    return PRINTERS[target]({"fully_qualified_modules": True, "strict": True}).doprint(_squares_of_sums(expr))
 
 
 def print_assignments(target: str, exprs: list[sympy.Expr]) -> tuple[list[str], list[str]]:
     """Common subexpressions as ``t0 = ...`` lines, and the expressions in terms of them."""
-    replacements, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("t"), optimizations=None)
+    replacements, reduced = sympy.cse([_squares_of_sums(e) for e in exprs], symbols=sympy.numbered_symbols("t"),
+                                      optimizations=None)
     lines = [f"{symbol} = {print_expression(target, value)}" for symbol, value in replacements]
     return lines, [print_expression(target, e) for e in reduced]
+
+
+
+class Unsupported(ValueError):
+    """An expression that the double-double printer has no arithmetic for."""
+
+
+def _exact_double(value: sympy.Rational) -> float | None:
+    as_float = float(value)
+    return as_float if sympy.Rational(as_float) == value else None
+
+
+def _power_of_two(value: sympy.Rational) -> bool:
+    magnitude = abs(value)
+    return magnitude.p & (magnitude.p - 1) == 0 and magnitude.q & (magnitude.q - 1) == 0
+
+
+class _DoubleDouble:
+    """Prints an expression in calls of the generated ``_dd_*`` helpers, each of which takes and
+    gives pairs (hi, lo) whose sum is the value to about 2^-100. Input symbols become pairs
+    through ``_dd``; the names in ``pairs`` already are pairs. Every product, power and function
+    gets a line of its own (``lines``); sums and exact scalings nest."""
+
+    def __init__(self, pairs: list[sympy.Symbol]):
+        self.pairs = set(pairs)
+        self.lines: list[str] = []
+        self._count = len(pairs)
+
+    def assign(self, name: sympy.Symbol, expr: sympy.Expr) -> None:
+        self.lines.append(f"{name} = {self.print(expr)}")
+
+    def _line(self, text: str) -> str:
+        name = f"d{self._count}"
+        self._count += 1
+        self.lines.append(f"{name} = {text}")
+        return name
+
+    def print(self, expr: sympy.Expr) -> str:
+        if isinstance(expr, sympy.Symbol):
+            return str(expr) if expr in self.pairs else f"_dd({expr})"
+        if expr.is_Rational:
+            value = _exact_double(expr)
+            if value is None:
+                raise Unsupported(f"the constant {expr} is not a double")
+            return f"({value!r}, 0.0)"
+        if isinstance(expr, sympy.Add):
+            printed = [self.print(term) for term in expr.args]
+            result = printed[0]
+            for term in printed[1:]:
+                result = f"_dd_add({result}, {term})"
+            return result
+        if isinstance(expr, sympy.Mul):
+            coefficient, rest = expr.as_coeff_Mul()
+            if coefficient == -1 and isinstance(rest, sympy.Symbol) and rest not in self.pairs:
+                return f"_dd(-{rest})"  # negating a double is exact
+            factors = [self.print(factor) for factor in sympy.Mul.make_args(rest)]
+            product = factors[0]
+            for factor in factors[1:]:
+                product = self._line(f"_dd_mul({product}, {factor})")
+            if coefficient == 1:
+                return product
+            if _power_of_two(coefficient):  # exact: both parts scale without rounding
+                return f"_dd_scale({product}, {float(coefficient)!r})"
+            return self._line(f"_dd_mul({product}, {self.print(coefficient)})")
+        if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and expr.exp > 0:
+            return self._line(f"_dd_power({self.print(expr.base)}, {int(expr.exp)})")
+        if isinstance(expr, sympy.exp):
+            return self._line(f"_dd_exp({self.print(expr.args[0])})")
+        if isinstance(expr, expm1):
+            return self._line(f"_dd_expm1({self.print(expr.args[0])})")
+        raise Unsupported(f"no double-double arithmetic for {type(expr).__name__} in {sympy.sstr(expr)}")
+
+
+def print_double_double(expr: sympy.Expr) -> tuple[list[str], str]:
+    """Lines ``d0 = ...`` that compute pairs, and ``expr`` in terms of them: the same expression
+    computed in double-double arithmetic (the same text for numpy and torch, whose modules define
+    the ``_dd_*`` helpers). Raises Unsupported for what it cannot print."""
+    replacements, (reduced,) = sympy.cse([expr], symbols=sympy.numbered_symbols("d", real=True),
+                                         optimizations=None)
+    printer = _DoubleDouble([symbol for symbol, _ in replacements])
+    for symbol, value in replacements:
+        printer.assign(symbol, value)
+    result = printer.print(reduced)
+    return printer.lines, result

@@ -8,6 +8,7 @@ import string
 import textwrap
 from pathlib import Path
 
+import mpmath
 import sympy
 
 from ..derivation import Derivation, Instance
@@ -91,15 +92,49 @@ def _fused_in_float32(kernel) -> tuple[str, ...]:
     return tuple(functions)
 
 
+def _pairs(value: sympy.Rational) -> str:
+    """A rational as the pair of doubles (hi, lo) nearest it: hi rounded, lo the rest rounded."""
+    hi = float(value)
+    return f"({hi!r}, {float(value - sympy.Rational(hi))!r})"
+
+
+def _double_double(plan, target: str) -> str:
+    """The target's double-double helpers, with the series of the plan; nothing when no kernel
+    needs them."""
+    series = plan.double_double
+    if series is None:
+        return ""
+    fields = {"dd_degree": str(series.degree), "dd_split": str(series.split), "dd_radius": str(series.radius),
+              "dd_bound": f"{float(series.bound.relative_error):.2g}",
+              "dd_tail": _wrapped(", ".join(f"1/{1 / c}" for c in series.tail)),
+              "dd_head": "\n".join(f"    {_pairs(c)}," for c in series.head),
+              "dd_log2": repr(series.log2_64), "dd_log2_bound": f"{float(series.log2_bound.relative_error):.2g}",
+              "dd_64_over_log2": repr(float(64 / mpmath.log(2))),
+              "dd_powers_hi": _wrapped(", ".join(repr(hi) for hi, _ in series.powers)),
+              "dd_powers_lo": _wrapped(", ".join(repr(lo) for _, lo in series.powers)),
+              "dd_powers_bound": f"{float(series.powers_bound.relative_error):.2g}"}
+    # The arithmetic and the constants are the same for every target; what touches arrays is not.
+    parts = [(_TEMPLATES / name).read_text().strip("\n") for name in ("double_double.py.txt",
+                                                                       f"{target}_double_double.py.txt")]
+    return "\n\n" + string.Template("\n\n\n".join(parts)).substitute(fields)
+
+
+def _wrapped(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, 92, initial_indent=" " * 4, subsequent_indent=" " * 4))
+
+
 def _common(plan, target: str) -> str:
-    fields = {"radius": str(plan.series[0].radius)}
+    from . import COMPUTED_IN, cancellation_limit  # the package imports this module
+
+    fields = {"radius": str(plan.series[0].radius), "double_double": _double_double(plan, target),
+              "before_compiling": "        _uncompiled_by_dynamo()\n" if plan.double_double else "",
+              "cancellation_rule": "2^(extra bits - 4)"}
+    for dtype in COMPUTED_IN:
+        fields[f"cancellation_{dtype}"] = repr(cancellation_limit(dtype))
     in_float32 = [f'"{name}"' for kernel in plan.kernels for name in _fused_in_float32(kernel)]
-    fields["fused_in_float32"] = "\n".join(textwrap.wrap(", ".join(in_float32), 92, initial_indent=" " * 4,
-                                                         subsequent_indent=" " * 4))
+    fields["fused_in_float32"] = _wrapped(", ".join(in_float32))
     for series in plan.series:
-        literals = ", ".join(f"1/{1 / c}" for c in series.coefficients)
-        fields[f"series_{series.dtype}"] = "\n".join(
-            textwrap.wrap(literals, 92, initial_indent=" " * 4, subsequent_indent=" " * 4))
+        fields[f"series_{series.dtype}"] = _wrapped(", ".join(f"1/{1 / c}" for c in series.coefficients))
         fields[f"bound_{series.dtype}"] = f"{float(series.bound.relative_error):.2g}"
         fields[f"expm1_bound_{series.dtype}"] = f"{float(series.expm1_bound.relative_error):.2g}"
     text = (_TEMPLATES / f"{target}_common.py.txt").read_text()
@@ -114,19 +149,80 @@ def _signature(kernel) -> str:
     return ", ".join(str(s) for s in kernel.symbols)
 
 
+def _double_double_name(kernel, output: str) -> str:
+    return f"_{kernel.name}_{output}_double_double"
+
+
+def _outputs(kernel, target: str, expressions, termses, outputs: list[str]) -> tuple[list[str], list[str]]:
+    """Assignment lines of the common subexpressions, and the printed ``expressions``; one whose
+    terms may cancel (``termses``) adds its terms through ``_refined``, which recomputes them in
+    double-double where they cancel."""
+    flat, spans = [], []
+    for expression, terms in zip(expressions, termses):
+        parts = [expression] if terms is None else list(terms)
+        spans.append((len(flat), len(parts), terms is not None))
+        flat += parts
+    assignments, printed = _printing.print_assignments(target, flat)
+    inputs = _tuple([str(s) for s in kernel.symbols])
+    results = []
+    for (start, count, cancels), output in zip(spans, outputs):
+        if cancels:
+            results.append(f"_refined(({_tuple(printed[start:start + count])}), precision, "
+                           f"{_double_double_name(kernel, output)}, ({inputs}))")
+        else:
+            results.append(printed[start])
+    return assignments, results
+
+
+def _double_double_function(kernel, output: str, what: str, expression: sympy.Expr) -> str:
+    lines, result = _printing.print_double_double(expression)
+    body = "".join(f"    {line}\n" for line in lines)
+    return (f"def {_double_double_name(kernel, output)}({_signature(kernel)}):\n"
+            f'    """{what} in double-double arithmetic, where its terms cancel:\n'
+            f"        {sympy.sstr(expression)}\n"
+            f'    """\n'
+            f"{body}    return {result}\n")
+
+
 def _helpers(kernel, target: str) -> str:
     args = _signature(kernel)
-    assignments, gradients = _printing.print_assignments(target, list(kernel.gradients))
+    gradient_outputs = [f"d_{s}" for s in kernel.symbols]
+    if kernel.stable_terms is None:
+        value = f"    return {_printing.print_expression(target, kernel.stable)}\n"
+    else:
+        assignments, (printed,) = _outputs(kernel, target, [kernel.stable], [kernel.stable_terms], ["value"])
+        value = "".join(f"    {line}\n" for line in assignments) + f"    return {printed}\n"
+    assignments, gradients = _outputs(kernel, target, kernel.gradients, kernel.gradient_terms, gradient_outputs)
     body = "".join(f"    {line}\n" for line in assignments)
-    returned = _tuple(gradients)
-    return (f"def _{kernel.name}_terms(series, {args}):\n"
-            f"    return {_printing.print_expression(target, kernel.stable)}\n\n\n"
-            f"def _{kernel.name}_gradients(series, {args}):\n"
-            f"{body}    return ({returned})\n")
+    returned = f"    return ({_tuple(gradients)})\n"
+    if len(returned) > 100:
+        returned = "    return (\n" + "".join(f"        {g},\n" for g in gradients) + "    )\n"
+    parts = [f"def _{kernel.name}_terms(precision, {args}):\n{value}",
+             f"def _{kernel.name}_gradients(precision, {args}):\n{body}{returned}"]
+    if kernel.stable_terms is not None:
+        parts.append(_double_double_function(kernel, "value", f"The value of {kernel.name}", kernel.stable))
+    for symbol, output, gradient, terms in zip(kernel.symbols, gradient_outputs, kernel.gradients,
+                                               kernel.gradient_terms):
+        if terms is not None:
+            parts.append(_double_double_function(kernel, output, f"d/d{symbol} of {kernel.name}", gradient))
+    return "\n\n".join(parts)
 
 
 def _gradient_doc(kernel) -> str:
-    return "\n".join(f"    d/d{s} = {sympy.sstr(g)}" for s, g in zip(kernel.symbols, kernel.gradients))
+    from . import SAME_PRECISION_CANCELLATION  # the package imports this module
+
+    lines = [f"    d/d{s} = {sympy.sstr(g)}" for s, g in zip(kernel.symbols, kernel.gradients)]
+    cancelling = [f"d/d{s}" for s, terms in zip(kernel.symbols, kernel.gradient_terms) if terms is not None]
+    if kernel.stable_terms is not None:
+        cancelling.insert(0, "the value")
+    if cancelling:
+        lines += ["", *textwrap.wrap(
+            f"Where the terms of {' and '.join(cancelling)} cancel (for float64 results, where their "
+            f"magnitudes add up to more than {SAME_PRECISION_CANCELLATION:g} times the sum; for narrower "
+            "ones, where that ratio is more than the extra bits they are computed with absorb), it is "
+            "recomputed in double-double arithmetic, good to about 2^-104.", 88,
+            initial_indent="    ", subsequent_indent="    ", break_on_hyphens=False)]
+    return "\n".join(lines)
 
 
 def _fused_dtypes(kernel, target: str) -> str:

@@ -53,6 +53,8 @@ Claims proved by derive's kernel for this file:
     [proved] kl_diagonal: d/dmu2 = (-mu1 + mu2)*exp(-logvar2) (evaluate)
     [proved] kl_diagonal: d/dlogvar2 = -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 -
         logvar2))/2 (evaluate)
+    [proved] kl_diagonal: d/dlogvar2 is the sum of -(mu1 - mu2)**2*exp(-logvar2)/2,
+        -expm1(logvar1 - logvar2)/2 (recomputed in double-double where they cancel) (identical)
     [proved] kl_mean_term: summed over the index, the per-element term is the verified result
         (linearity)
     [proved] kl_mean_term: stable form mu**2/2 (identical)
@@ -77,6 +79,18 @@ Claims proved by derive's kernel for this file:
         a + b split exactly by TwoSum (expand)
     [proved] _expm1_of_sum: expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly
         by TwoSum (expand)
+    [proved] _square_of_sum: (s + e)**2 = s**2 + (2*s + e)*e, with a + b = s + e split exactly
+        by TwoSum (expand)
+    [proved] _dd_expm1_series: |series - expm1(t)| <= 4.93e-32 |expm1(t)| for |t| <= 1/128
+        (interval_bound)
+    [proved] _dd_expm1_series: Horner's evaluation of the coefficients is the series (expand)
+    [proved] _dd_reduced: log(2)/64 = 0.010830424696223417 + 2.572804622327669e-14 +
+        -1.5746795524851787e-30 within 7.96e-46 of it (interval_bound)
+    [proved] _dd_reduced: 2**(j/64) = hi + lo for j = 0 .. 63, each within 1.6e-32 of it
+        (interval_bound)
+    [proved] _dd_exp: exp(n log(2) + j log(2)/64 + t) = 2**n 2**(j/64) (expm1(t) + 1) (expand)
+    [proved] _dd_expm1: expm1(n log(2) + j log(2)/64 + t) = (2**n 2**(j/64) - 1) + 2**n
+        2**(j/64) expm1(t) (expand)
 """
 
 
@@ -97,20 +111,40 @@ _SERIES_FLOAT64 = (  # remainder <= 6.1e-18
 _SERIES_FLOAT32 = (  # remainder <= 1.7e-10
     1/6227020800, 1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720,
     1/120, 1/24, 1/6, 1/2)
-# For each input dtype: the dtype to compute in, and the series its result needs. float16 is
-# computed in float32, with float32's series (more than it needs). float32 is computed in
-# float64, where every intermediate keeps the digits a float32 result needs (logvar1 - logvar2,
-# for one, is exact), with float32's series all the same: a float32 result needs no more.
-_PRECISIONS = {numpy.dtype(numpy.float16): (numpy.float32, _SERIES_FLOAT32),
-               numpy.dtype(numpy.float32): (numpy.float64, _SERIES_FLOAT32),
-               numpy.dtype(numpy.float64): (numpy.float64, _SERIES_FLOAT64)}
 
 
-def _expm1mx(x, series):
-    """exp(x) - 1 - x without cancellation near 0: for |x| < 1 the Taylor coefficients
-    ``series`` of the result's dtype in Horner form; elsewhere expm1(x) - x (proved equal to
-    exp(x) - 1 - x), which loses at most 2 bits to cancellation there.
+class _Precision:
+    """What a result of one dtype needs of the per-element functions: ``series``, the Taylor
+    coefficients of exp(x) - 1 - x near 0, and ``cancellation``, the ratio of a sum's terms'
+    magnitudes to its value beyond which the sum loses digits the result needs (a kernel's sum
+    whose terms may cancel is recomputed in double-double arithmetic beyond it)."""
+
+    __slots__ = ("series", "cancellation")
+
+    def __init__(self, series, cancellation):
+        self.series, self.cancellation = series, cancellation
+
+
+# For each input dtype: the dtype to compute in, and what its result needs. float16 is computed
+# in float32, with float32's series (more than it needs). float32 is computed in float64, where
+# every intermediate keeps the digits a float32 result needs (logvar1 - logvar2, for one, is
+# exact), with float32's series all the same: a float32 result needs no more. A sum computed in a
+# wider dtype than its result is recomputed only where it cancels beyond what the extra bits
+# absorb (2^(extra bits - 4)); a float64 sum wherever it cancels more than a
+# little (its terms carry a few ulp each).
+_PRECISIONS = {
+    numpy.dtype(numpy.float16): (numpy.float32, _Precision(_SERIES_FLOAT32, 512.0)),
+    numpy.dtype(numpy.float32): (numpy.float64, _Precision(_SERIES_FLOAT32, 33554432.0)),
+    numpy.dtype(numpy.float64): (numpy.float64, _Precision(_SERIES_FLOAT64, 2.0)),
+}
+
+
+def _expm1mx(x, precision):
+    """exp(x) - 1 - x without cancellation near 0: for |x| < 1 the Taylor coefficients of the
+    result's dtype in Horner form; elsewhere expm1(x) - x (proved equal to exp(x) - 1 - x), which
+    loses at most 2 bits to cancellation there.
     """
+    series = precision.series
     horner = numpy.full_like(x, series[0])
     for coefficient in series[1:]:
         horner *= x  # in place: one buffer for the whole evaluation
@@ -131,13 +165,13 @@ def _finite_or_zero(correction):
     return numpy.where(numpy.isfinite(correction), correction, 0)
 
 
-def _expm1mx_of_sum(a, b, series):
+def _expm1mx_of_sum(a, b, precision):
     """exp(a + b) - 1 - (a + b) without rounding a + b first, which exp would amplify |a + b|
     times (30 ulp for log-variances 30 apart): a + b = s + e exactly, and
     expm1mx(s + e) = expm1mx(s) + expm1(s) e + exp(s) expm1mx(e) (proved).
     """
     s, e = _two_sum(a, b)
-    return _expm1mx(s, series) + _finite_or_zero(numpy.expm1(s) * e + numpy.exp(s) * _expm1mx(e, series))
+    return _expm1mx(s, precision) + _finite_or_zero(numpy.expm1(s) * e + numpy.exp(s) * _expm1mx(e, precision))
 
 
 def _expm1_of_sum(a, b):
@@ -146,6 +180,204 @@ def _expm1_of_sum(a, b):
     """
     s, e = _two_sum(a, b)
     return numpy.expm1(s) + _finite_or_zero(numpy.exp(s) * numpy.expm1(e))
+
+def _square_of_sum(a, b):
+    """(a + b)**2 without rounding a + b first, which would double its rounding error in the
+    square: a + b = s + e exactly, and (s + e)**2 = s**2 + (2 s + e) e (proved)."""
+    s, e = _two_sum(a, b)
+    return s * s + _finite_or_zero((2 * s + e) * e)
+
+
+
+# Double-double arithmetic: a value is a pair (hi, lo) of doubles whose exact sum it is, to about
+# 2^-104 of it (Dekker 1971; the sums and products of Hida, Li and Bailey's QD library). The
+# generated code uses it only where a sum of rounded terms cancels (_refined).
+_SPLITTER = 134217729.0  # 2**27 + 1: splits a double into two halves of 26 bits (Dekker)
+
+
+def _fast_two_sum(a, b):
+    """(s, e) with s + e = a + b exactly, where |a| >= |b| or a is 0."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def _split(a):
+    scaled = _SPLITTER * a
+    hi = scaled - (scaled - a)
+    return hi, a - hi
+
+
+def _two_product(a, b):
+    """(p, e) with p = a b rounded and p + e = a b exactly (Dekker), barring overflow."""
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _dd_add(x, y):
+    """x + y, to about 2^-106 of the sum even where x and y cancel."""
+    s, e = _two_sum(x[0], y[0])
+    t, f = _two_sum(x[1], y[1])
+    s, e = _fast_two_sum(s, e + t)
+    return _fast_two_sum(s, e + f)
+
+
+def _dd_add_unlike(x, y):
+    """x + y where they cannot cancel (|x + y| >= |x| / 2, say): fewer operations than _dd_add,
+    as accurate there."""
+    s, e = _two_sum(x[0], y[0])
+    return _fast_two_sum(s, e + (x[1] + y[1]))
+
+
+def _dd_mul(x, y):
+    p, e = _two_product(x[0], y[0])
+    return _fast_two_sum(p, e + (x[0] * y[1] + x[1] * y[0]))
+
+
+def _dd_scale(x, power_of_two):
+    return x[0] * power_of_two, x[1] * power_of_two
+
+
+def _dd_power(x, n):
+    result = x
+    for _ in range(n - 1):
+        result = _dd_mul(result, x)
+    return result
+
+
+# expm1(t) = t + t^2/2! + ... + t^11/11! for |t| <= 1/128, relative remainder proved
+# <= 1.4e-32. In Horner form, its coefficients 1/n! from n = 11 down to 7 are doubles (what
+# those terms add is below 2^-50 of the value, so their few roundings stay below 2^-104 of it),
+# the rest pairs (hi, lo): hi the double nearest 1/n!, lo the double nearest what remains.
+_DD_TAIL = (
+    1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040)
+_DD_HEAD = (
+    (0.001388888888888889, -5.300543954373577e-20),
+    (0.008333333333333333, 1.1564823173178714e-19),
+    (0.041666666666666664, 2.3129646346357427e-18),
+    (0.16666666666666666, 9.25185853854297e-18),
+    (0.5, 0.0),
+    (1.0, 0.0),
+)
+# log(2)/64 as three doubles, within 8e-46 of it (proved); the first has 36 significant
+# bits, so m times it is exact for |m| < 2^17.
+_DD_LOG2_64 = (0.010830424696223417, 2.572804622327669e-14, -1.5746795524851787e-30)
+_DD_64_OVER_LOG2 = 92.33248261689366  # rounded: it only picks m, the multiple of log(2)/64 nearest y
+# 2^(j/64) for j = 0 .. 63 as pairs (hi, lo), each within 1.6e-32 of it (proved).
+_DD_POWERS_HI = (
+    1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284, 1.044273782427414,
+    1.0556451783605572, 1.0671404006768235, 1.0787607977571199, 1.0905077326652577,
+    1.102382583307841, 1.1143867425958924, 1.1265216186082418, 1.1387886347566916,
+    1.1511892299529827, 1.1637248587775775, 1.1763969916502814, 1.189207115002721,
+    1.2021567314527033, 1.2152473599804687, 1.22848053610687, 1.241857812073484,
+    1.255380757024691, 1.2690509571917332, 1.2828700160787783, 1.2968395546510096,
+    1.3109612115247642, 1.3252366431597413, 1.339667524053303, 1.3542555469368929,
+    1.3690024229745905, 1.3839098819638318, 1.398979672538311, 1.414213562373095,
+    1.42961333839197, 1.4451808069770467, 1.4609177941806468, 1.4768261459394993,
+    1.4929077282912648, 1.5091644275934226, 1.5255981507445382, 1.542210825407941,
+    1.559004400237837, 1.5759808451078865, 1.593142151342267, 1.6104903319492543,
+    1.6280274218573476, 1.6457554781539647, 1.6636765803267366, 1.6817928305074292,
+    1.7001063537185235, 1.718619298122478, 1.7373338352737062, 1.7562521603732995,
+    1.7753764925265214, 1.7947090750031072, 1.8142521755003989, 1.8340080864093424,
+    1.8539791250833857, 1.8741676341102997, 1.8945759815869656, 1.9152065613971474,
+    1.9360617934922946, 1.9571441241754002, 1.978456026387951)
+_DD_POWERS_LO = (
+    0.0, -1.523477860336858e-17, 5.109225028973444e-17, 7.60083887402709e-18,
+    -1.3652570786965165e-16, 1.7593257387720916e-18, 1.4304606525661549e-16,
+    -6.656660436056593e-17, -3.046782079812471e-17, 5.2660368715706944e-17,
+    1.0410278456845571e-16, 5.165856758795457e-17, 8.912812676025408e-17,
+    3.250710218863827e-17, 3.8292048369240935e-17, -1.6650257238285053e-16,
+    3.982015231465646e-17, -1.555947899325083e-16, 1.4491829799821643e-16,
+    -1.89878163130253e-17, 4.658027591836937e-17, -6.7113898212968784e-18,
+    2.667932131342186e-18, 1.713594918243561e-17, 2.5382502794888315e-17,
+    1.5022924356983676e-16, -2.8587312100388614e-17, 8.927282594831732e-17,
+    -1.4503512112700143e-16, 9.593797919118849e-17, 1.5433948833708343e-16,
+    1.2590247283451808e-16, 1.2537167179050217e-16, -1.2031642489053655e-17,
+    -3.023758134993988e-17, 1.6604083306427914e-16, -3.483994556892796e-17,
+    1.4192920154284036e-17, 1.203990721496018e-16, 1.117951878016057e-16,
+    -1.4254625682805509e-16, 3.7812070533575275e-17, -1.0136916471278304e-17,
+    -1.0094406542311962e-16, 2.4707192569797888e-17, 1.5491505407796045e-16,
+    1.207878057882836e-16, -1.6313467795790032e-16, -1.4005450471921636e-16,
+    -8.0237193703977e-18, -1.851380418263111e-17, 3.164389299292957e-17,
+    2.960140695448873e-17, -1.577472869594656e-16, 1.822745842791209e-17,
+    -9.969531538920349e-17, 3.283107224245627e-17, -1.2442573001775537e-16,
+    1.6081697079498988e-16, 3.40340353521653e-17, -1.0619946056195963e-16,
+    -1.1872074531826805e-16, 8.960767791036668e-17, 4.0388753109278167e-17)
+# Beyond |y| = 745, exp(y) is inf or 0 and expm1(y) inf or -1, in double-double as in double: y is
+# clamped there, which keeps m below 2^17.
+_DD_LIMIT = 745.0
+
+
+def _dd_exp(y):
+    """exp(y) = 2^n 2^(j/64) (1 + expm1(t)) (proved), the power of two from the table."""
+    t, power, n = _dd_reduced(y)
+    return _dd_scaled(_dd_add_unlike(power, _dd_mul(power, _dd_expm1_series(t))), n)
+
+
+def _dd_expm1(y):
+    """expm1(y) = (2^n 2^(j/64) - 1) + 2^n 2^(j/64) expm1(t) (proved): expm1(t) itself where
+    j = n = 0, and elsewhere |expm1(y)| >= 2^(1/128) - 1, so that subtracting 1 costs no more than
+    a few bits of the pair's 2^-106."""
+    t, power, n = _dd_reduced(y)
+    power = _dd_scaled(power, n)
+    return _dd_add(_dd_add(power, (-1.0, 0.0)), _dd_mul(power, _dd_expm1_series(t)))
+
+
+def _dd(x):
+    """The double x as a pair."""
+    return x, numpy.zeros_like(x)
+
+
+def _dd_expm1_series(t):
+    """expm1(t) for |t| <= 1/128 from the series, its Horner evaluation proved the series."""
+    tail = numpy.full_like(t[0], _DD_TAIL[0])
+    for coefficient in _DD_TAIL[1:]:
+        tail *= t[0]  # t's low part is below 2^-53 of t: nothing to these terms
+        tail += coefficient
+    horner = _dd(tail)
+    for coefficient in _DD_HEAD:
+        horner = _dd_add_unlike(_dd_mul(horner, t), coefficient)  # |horner t| < coefficient / 100
+    return _dd_mul(horner, t)
+
+
+def _dd_reduced(y):
+    """(t, 2^(j/64) as a pair, n) with y = n log(2) + j log(2)/64 + t, 0 <= j < 64 and
+    |t| <= log(2)/128 (and a rounding), t a pair, for y clamped to +-_DD_LIMIT."""
+    hi = numpy.clip(y[0], -_DD_LIMIT, _DD_LIMIT)
+    lo = numpy.where(hi == y[0], y[1], 0)
+    m = numpy.round(hi * _DD_64_OVER_LOG2)
+    j = m - 64 * numpy.floor(m / 64)  # exact: integers below 2^17
+    # m L1 is exact, and so is hi - m L1 (Sterbenz: within a factor 2 of each other, or m = 0).
+    p, q = _two_product(m, _DD_LOG2_64[1])
+    t = _dd_add((hi - m * _DD_LOG2_64[0], lo), (-p, -q - m * _DD_LOG2_64[2]))
+    index = j.astype(numpy.int64)
+    power = numpy.array(_DD_POWERS_HI)[index], numpy.array(_DD_POWERS_LO)[index]
+    return t, power, (m - j) / 64
+
+
+def _dd_scaled(x, n):
+    """x 2^n, exact but for overflow or underflow."""
+    exponent = n.astype(numpy.int64)
+    return numpy.ldexp(x[0], exponent), numpy.ldexp(x[1], exponent)
+
+
+def _refined(terms, precision, double_double, inputs):
+    """The sum of ``terms``, and where they cancel (their magnitudes add up to more than
+    precision.cancellation times the sum) the same sum computed by ``double_double`` from the
+    ``inputs`` at those elements, unless it overflows there. The terms there are finite: a sum
+    with an infinite or NaN term is never taken for cancelling."""
+    total, magnitude = terms[0], abs(terms[0])
+    for term in terms[1:]:
+        total, magnitude = total + term, magnitude + abs(term)
+    total = numpy.array(total)  # a scalar for 0-d inputs: an array takes the refined values
+    cancelling = magnitude > precision.cancellation * numpy.abs(total)
+    if not cancelling.any():
+        return total
+    hi, lo = double_double(*(value[cancelling].astype(numpy.float64) for value in inputs))
+    refined = (hi + lo).astype(total.dtype)
+    total[cancelling] = numpy.where(numpy.isfinite(refined), refined, total[cancelling])
+    return total
 
 
 def _checked(kernel, names, values, reduction):
@@ -195,20 +427,20 @@ def _divisor(shape, reduction):
 
 
 def _broadcast(arrays, shape):
-    """(the arrays broadcast to ``shape`` without copies, the dtype to compute in, the series the
-    result needs)."""
+    """(the arrays broadcast to ``shape`` without copies, the dtype to compute in, what the result
+    needs of the per-element functions)."""
     return ([numpy.broadcast_to(array, shape) for array in arrays], *_PRECISIONS[arrays[0].dtype])
 
 
 def _forward(kernel, names, terms, arrays, shape, reduction):
     dtype = arrays[0].dtype
-    expanded, compute, series = _broadcast(arrays, shape)
+    expanded, compute, precision = _broadcast(arrays, shape)
     out = numpy.empty(shape, dtype=dtype) if reduction == "none" else None
     total = numpy.float64(0)
     for part in _row_chunks(shape):
         # Overflow to inf is the right answer for huge inputs; NaN is caught below.
         with numpy.errstate(over="ignore", invalid="ignore"):
-            term = terms(series, *(array[part].astype(compute) for array in expanded))
+            term = terms(precision, *(array[part].astype(compute) for array in expanded))
         total += numpy.sum(term, dtype=numpy.float64)
         if out is not None:
             out[part] = term
@@ -227,22 +459,22 @@ def _sum_to_shape(grad, shape):
 
 
 def _backward(gradients, arrays, shape, reduction):
-    expanded, compute, series = _broadcast(arrays, shape)
+    expanded, compute, precision = _broadcast(arrays, shape)
     grads = [numpy.empty(shape, dtype=arrays[0].dtype) for _ in arrays]
     weight = compute(1) / _divisor(shape, reduction)
     for part in _row_chunks(shape):
         with numpy.errstate(over="ignore", invalid="ignore"):
-            partials = gradients(series, *(array[part].astype(compute) for array in expanded))
+            partials = gradients(precision, *(array[part].astype(compute) for array in expanded))
         for grad, partial in zip(grads, partials):
             grad[part] = partial * weight
     return tuple(_sum_to_shape(grad, array.shape) for grad, array in zip(grads, arrays))
 
 
-def _kl_standard_normal_terms(series, mu, logvar):
-    return (1/2)*(mu**2 + _expm1mx(logvar, series))
+def _kl_standard_normal_terms(precision, mu, logvar):
+    return (1/2)*(mu**2 + _expm1mx(logvar, precision))
 
 
-def _kl_standard_normal_gradients(series, mu, logvar):
+def _kl_standard_normal_gradients(precision, mu, logvar):
     return (mu, (1/2)*numpy.expm1(logvar))
 
 
@@ -289,16 +521,34 @@ def kl_standard_normal_grad(mu, logvar, *, reduction="sum"):
     return _backward(_kl_standard_normal_gradients, arrays, shape, reduction)
 
 
-def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
-    return (1/2)*((mu1 - mu2)**2*numpy.exp(-logvar2) + _expm1mx_of_sum(logvar1, -logvar2, series))
+def _kl_diagonal_terms(precision, mu1, logvar1, mu2, logvar2):
+    return (1/2)*_expm1mx_of_sum(logvar1, -logvar2, precision) + (1/2)*numpy.exp(-logvar2)*_square_of_sum(mu1, -mu2)
 
 
-def _kl_diagonal_gradients(series, mu1, logvar1, mu2, logvar2):
+def _kl_diagonal_gradients(precision, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = numpy.exp(t0)
-    t2 = mu1 - mu2
-    t3 = _expm1_of_sum(t0, logvar1)
-    return (t1*t2, (1/2)*t3, -t1*t2, -1/2*t1*t2**2 - 1/2*t3)
+    t2 = -mu2
+    t3 = mu1 + t2
+    t4 = (1/2)*_expm1_of_sum(t0, logvar1)
+    return (
+        t1*t3,
+        t4,
+        -t1*t3,
+        _refined((-1/2*t1*_square_of_sum(mu1, t2), -t4), precision, _kl_diagonal_d_logvar2_double_double, (mu1, logvar1, mu2, logvar2)),
+    )
+
+
+def _kl_diagonal_d_logvar2_double_double(mu1, logvar1, mu2, logvar2):
+    """d/dlogvar2 of kl_diagonal in double-double arithmetic, where its terms cancel:
+        -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 - logvar2))/2
+    """
+    d0 = _dd(-logvar2)
+    d1 = _dd_expm1(_dd_add(d0, _dd(logvar1)))
+    d2 = _dd_power(_dd_add(_dd(mu1), _dd(-mu2)), 2)
+    d3 = _dd_exp(d0)
+    d4 = _dd_mul(d2, d3)
+    return _dd_add(_dd_scale(d1, -0.5), _dd_scale(d4, -0.5))
 
 
 def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
@@ -327,6 +577,11 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
         d/dmu2 = (-mu1 + mu2)*exp(-logvar2)
         d/dlogvar2 = -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 - logvar2))/2
 
+        Where the terms of d/dlogvar2 cancel (for float64 results, where their magnitudes
+        add up to more than 2 times the sum; for narrower ones, where that ratio is more
+        than the extra bits they are computed with absorb), it is recomputed in
+        double-double arithmetic, good to about 2^-104.
+
     Raises:
         TypeError: an argument that is not a floating array, or mixed dtypes.
         ValueError: shapes that do not broadcast, an unknown reduction, or a
@@ -343,16 +598,21 @@ def kl_diagonal_grad(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
     d/dlogvar1 = expm1(logvar1 - logvar2)/2
     d/dmu2 = (-mu1 + mu2)*exp(-logvar2)
     d/dlogvar2 = -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 - logvar2))/2
+
+    Where the terms of d/dlogvar2 cancel (for float64 results, where their magnitudes
+    add up to more than 2 times the sum; for narrower ones, where that ratio is more
+    than the extra bits they are computed with absorb), it is recomputed in
+    double-double arithmetic, good to about 2^-104.
     """
     arrays, shape = _checked("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
     return _backward(_kl_diagonal_gradients, arrays, shape, reduction)
 
 
-def _kl_mean_term_terms(series, mu):
+def _kl_mean_term_terms(precision, mu):
     return (1/2)*mu**2
 
 
-def _kl_mean_term_gradients(series, mu):
+def _kl_mean_term_gradients(precision, mu):
     return (mu,)
 
 
@@ -397,11 +657,11 @@ def kl_mean_term_grad(mu, *, reduction="sum"):
     return _backward(_kl_mean_term_gradients, arrays, shape, reduction)
 
 
-def _kl_variance_term_terms(series, logvar):
-    return (1/2)*_expm1mx(logvar, series)
+def _kl_variance_term_terms(precision, logvar):
+    return (1/2)*_expm1mx(logvar, precision)
 
 
-def _kl_variance_term_gradients(series, logvar):
+def _kl_variance_term_gradients(precision, logvar):
     return ((1/2)*numpy.expm1(logvar),)
 
 

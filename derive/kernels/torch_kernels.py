@@ -53,6 +53,8 @@ Claims proved by derive's kernel for this file:
     [proved] kl_diagonal: d/dmu2 = (-mu1 + mu2)*exp(-logvar2) (evaluate)
     [proved] kl_diagonal: d/dlogvar2 = -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 -
         logvar2))/2 (evaluate)
+    [proved] kl_diagonal: d/dlogvar2 is the sum of -(mu1 - mu2)**2*exp(-logvar2)/2,
+        -expm1(logvar1 - logvar2)/2 (recomputed in double-double where they cancel) (identical)
     [proved] kl_mean_term: summed over the index, the per-element term is the verified result
         (linearity)
     [proved] kl_mean_term: stable form mu**2/2 (identical)
@@ -77,6 +79,18 @@ Claims proved by derive's kernel for this file:
         a + b split exactly by TwoSum (expand)
     [proved] _expm1_of_sum: expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly
         by TwoSum (expand)
+    [proved] _square_of_sum: (s + e)**2 = s**2 + (2*s + e)*e, with a + b = s + e split exactly
+        by TwoSum (expand)
+    [proved] _dd_expm1_series: |series - expm1(t)| <= 4.93e-32 |expm1(t)| for |t| <= 1/128
+        (interval_bound)
+    [proved] _dd_expm1_series: Horner's evaluation of the coefficients is the series (expand)
+    [proved] _dd_reduced: log(2)/64 = 0.010830424696223417 + 2.572804622327669e-14 +
+        -1.5746795524851787e-30 within 7.96e-46 of it (interval_bound)
+    [proved] _dd_reduced: 2**(j/64) = hi + lo for j = 0 .. 63, each within 1.6e-32 of it
+        (interval_bound)
+    [proved] _dd_exp: exp(n log(2) + j log(2)/64 + t) = 2**n 2**(j/64) (expm1(t) + 1) (expand)
+    [proved] _dd_expm1: expm1(n log(2) + j log(2)/64 + t) = (2**n 2**(j/64) - 1) + 2**n
+        2**(j/64) expm1(t) (expand)
 """
 
 
@@ -97,13 +111,33 @@ _SERIES_FLOAT64 = (  # remainder <= 6.1e-18 and 3e-18
 _SERIES_FLOAT32 = (  # remainder <= 1.7e-10 and 8.5e-11
     1/6227020800, 1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720,
     1/120, 1/24, 1/6, 1/2)
-# For each input dtype: the dtype to compute in, and the series its result needs. float16 and
-# bfloat16 are computed in float32, with float32's series (more than they need). float32 is
-# computed in float64, where every intermediate keeps the digits a float32 result needs
-# (logvar1 - logvar2, for one, is exact), with float32's series all the same: a float32 result
-# needs no more.
-_PRECISIONS = {torch.float16: (torch.float32, _SERIES_FLOAT32), torch.bfloat16: (torch.float32, _SERIES_FLOAT32),
-               torch.float32: (torch.float64, _SERIES_FLOAT32), torch.float64: (torch.float64, _SERIES_FLOAT64)}
+
+
+class _Precision:
+    """What a result of one dtype needs of the per-element functions: ``series``, the Taylor
+    coefficients of exp(x) - 1 - x near 0, and ``cancellation``, the ratio of a sum's terms'
+    magnitudes to its value beyond which the sum loses digits the result needs (a kernel's sum
+    whose terms may cancel is recomputed in double-double arithmetic beyond it)."""
+
+    __slots__ = ("series", "cancellation")
+
+    def __init__(self, series, cancellation):
+        self.series, self.cancellation = series, cancellation
+
+
+# For each input dtype: the dtype to compute in, and what its result needs. float16 and bfloat16
+# are computed in float32, with float32's series (more than they need). float32 is computed in
+# float64, where every intermediate keeps the digits a float32 result needs (logvar1 - logvar2,
+# for one, is exact), with float32's series all the same: a float32 result needs no more. A sum
+# computed in a wider dtype than its result is recomputed only where it cancels beyond what the
+# extra bits absorb (2^(extra bits - 4)); a float64 sum wherever it cancels
+# more than a little (its terms carry a few ulp each).
+_PRECISIONS = {
+    torch.float16: (torch.float32, _Precision(_SERIES_FLOAT32, 512.0)),
+    torch.bfloat16: (torch.float32, _Precision(_SERIES_FLOAT32, 4096.0)),
+    torch.float32: (torch.float64, _Precision(_SERIES_FLOAT32, 33554432.0)),
+    torch.float64: (torch.float64, _Precision(_SERIES_FLOAT64, 2.0)),
+}
 # The fused path trades a little accuracy for speed: there float32 inputs are computed in float32
 # itself, twice as many per vector as float64, by each per-element function in which code
 # generation found nothing that float32 would spoil (no sum that cancels, no product of two
@@ -122,15 +156,15 @@ def _expm1mx_series(x, series):
     return x * x * horner
 
 
-def _expm1mx(x, series):
-    """exp(x) - 1 - x without cancellation near 0, with the coefficients ``series`` of the
-    result's dtype for |x| < 1; elsewhere expm1(x) - x (proved equal to exp(x) - 1 - x),
-    which loses at most 2 bits to cancellation there.
+def _expm1mx(x, precision):
+    """exp(x) - 1 - x without cancellation near 0, with the series of the result's dtype for
+    |x| < 1; elsewhere expm1(x) - x (proved equal to exp(x) - 1 - x), which loses at most 2
+    bits to cancellation there.
     """
-    return torch.where(torch.abs(x) < 1, _expm1mx_series(x, series), torch.expm1(x) - x)
+    return torch.where(torch.abs(x) < 1, _expm1mx_series(x, precision.series), torch.expm1(x) - x)
 
 
-def _expm1(x, series):
+def _expm1(x, precision):
     """exp(x) - 1: torch.expm1, except under torch.compile, whose CPU code (torch 2.13) computes
     torch.expm1 as exp(x) - 1 and so loses every digit near 0 (pytorch/pytorch#189803). There it
     is x + expm1mx(x) (proved equal) with the series for |x| < 1, whose remainder is proved
@@ -138,7 +172,7 @@ def _expm1(x, series):
     """
     if not torch.compiler.is_compiling():
         return torch.expm1(x)
-    return torch.where(torch.abs(x) < 1, x + _expm1mx_series(x, series), torch.expm1(x))
+    return torch.where(torch.abs(x) < 1, x + _expm1mx_series(x, precision.series), torch.expm1(x))
 
 
 def _two_sum(a, b):
@@ -154,21 +188,237 @@ def _finite_or_zero(correction):
     return torch.where(torch.isfinite(correction), correction, 0)
 
 
-def _expm1mx_of_sum(a, b, series):
+def _expm1mx_of_sum(a, b, precision):
     """exp(a + b) - 1 - (a + b) without rounding a + b first, which exp would amplify |a + b|
     times (30 ulp for log-variances 30 apart): a + b = s + e exactly, and
     expm1mx(s + e) = expm1mx(s) + expm1(s) e + exp(s) expm1mx(e) (proved).
     """
     s, e = _two_sum(a, b)
-    return _expm1mx(s, series) + _finite_or_zero(_expm1(s, series) * e + torch.exp(s) * _expm1mx(e, series))
+    return _expm1mx(s, precision) + _finite_or_zero(_expm1(s, precision) * e + torch.exp(s) * _expm1mx(e, precision))
 
 
-def _expm1_of_sum(a, b, series):
+def _expm1_of_sum(a, b, precision):
     """exp(a + b) - 1 without rounding a + b first: a + b = s + e exactly, and
     expm1(s + e) = expm1(s) + exp(s) expm1(e) (proved).
     """
     s, e = _two_sum(a, b)
-    return _expm1(s, series) + _finite_or_zero(torch.exp(s) * _expm1(e, series))
+    return _expm1(s, precision) + _finite_or_zero(torch.exp(s) * _expm1(e, precision))
+
+def _square_of_sum(a, b):
+    """(a + b)**2 without rounding a + b first, which would double its rounding error in the
+    square: a + b = s + e exactly, and (s + e)**2 = s**2 + (2 s + e) e (proved)."""
+    s, e = _two_sum(a, b)
+    return s * s + _finite_or_zero((2 * s + e) * e)
+
+
+
+# Double-double arithmetic: a value is a pair (hi, lo) of doubles whose exact sum it is, to about
+# 2^-104 of it (Dekker 1971; the sums and products of Hida, Li and Bailey's QD library). The
+# generated code uses it only where a sum of rounded terms cancels (_refined).
+_SPLITTER = 134217729.0  # 2**27 + 1: splits a double into two halves of 26 bits (Dekker)
+
+
+def _fast_two_sum(a, b):
+    """(s, e) with s + e = a + b exactly, where |a| >= |b| or a is 0."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def _split(a):
+    scaled = _SPLITTER * a
+    hi = scaled - (scaled - a)
+    return hi, a - hi
+
+
+def _two_product(a, b):
+    """(p, e) with p = a b rounded and p + e = a b exactly (Dekker), barring overflow."""
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _dd_add(x, y):
+    """x + y, to about 2^-106 of the sum even where x and y cancel."""
+    s, e = _two_sum(x[0], y[0])
+    t, f = _two_sum(x[1], y[1])
+    s, e = _fast_two_sum(s, e + t)
+    return _fast_two_sum(s, e + f)
+
+
+def _dd_add_unlike(x, y):
+    """x + y where they cannot cancel (|x + y| >= |x| / 2, say): fewer operations than _dd_add,
+    as accurate there."""
+    s, e = _two_sum(x[0], y[0])
+    return _fast_two_sum(s, e + (x[1] + y[1]))
+
+
+def _dd_mul(x, y):
+    p, e = _two_product(x[0], y[0])
+    return _fast_two_sum(p, e + (x[0] * y[1] + x[1] * y[0]))
+
+
+def _dd_scale(x, power_of_two):
+    return x[0] * power_of_two, x[1] * power_of_two
+
+
+def _dd_power(x, n):
+    result = x
+    for _ in range(n - 1):
+        result = _dd_mul(result, x)
+    return result
+
+
+# expm1(t) = t + t^2/2! + ... + t^11/11! for |t| <= 1/128, relative remainder proved
+# <= 1.4e-32. In Horner form, its coefficients 1/n! from n = 11 down to 7 are doubles (what
+# those terms add is below 2^-50 of the value, so their few roundings stay below 2^-104 of it),
+# the rest pairs (hi, lo): hi the double nearest 1/n!, lo the double nearest what remains.
+_DD_TAIL = (
+    1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040)
+_DD_HEAD = (
+    (0.001388888888888889, -5.300543954373577e-20),
+    (0.008333333333333333, 1.1564823173178714e-19),
+    (0.041666666666666664, 2.3129646346357427e-18),
+    (0.16666666666666666, 9.25185853854297e-18),
+    (0.5, 0.0),
+    (1.0, 0.0),
+)
+# log(2)/64 as three doubles, within 8e-46 of it (proved); the first has 36 significant
+# bits, so m times it is exact for |m| < 2^17.
+_DD_LOG2_64 = (0.010830424696223417, 2.572804622327669e-14, -1.5746795524851787e-30)
+_DD_64_OVER_LOG2 = 92.33248261689366  # rounded: it only picks m, the multiple of log(2)/64 nearest y
+# 2^(j/64) for j = 0 .. 63 as pairs (hi, lo), each within 1.6e-32 of it (proved).
+_DD_POWERS_HI = (
+    1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284, 1.044273782427414,
+    1.0556451783605572, 1.0671404006768235, 1.0787607977571199, 1.0905077326652577,
+    1.102382583307841, 1.1143867425958924, 1.1265216186082418, 1.1387886347566916,
+    1.1511892299529827, 1.1637248587775775, 1.1763969916502814, 1.189207115002721,
+    1.2021567314527033, 1.2152473599804687, 1.22848053610687, 1.241857812073484,
+    1.255380757024691, 1.2690509571917332, 1.2828700160787783, 1.2968395546510096,
+    1.3109612115247642, 1.3252366431597413, 1.339667524053303, 1.3542555469368929,
+    1.3690024229745905, 1.3839098819638318, 1.398979672538311, 1.414213562373095,
+    1.42961333839197, 1.4451808069770467, 1.4609177941806468, 1.4768261459394993,
+    1.4929077282912648, 1.5091644275934226, 1.5255981507445382, 1.542210825407941,
+    1.559004400237837, 1.5759808451078865, 1.593142151342267, 1.6104903319492543,
+    1.6280274218573476, 1.6457554781539647, 1.6636765803267366, 1.6817928305074292,
+    1.7001063537185235, 1.718619298122478, 1.7373338352737062, 1.7562521603732995,
+    1.7753764925265214, 1.7947090750031072, 1.8142521755003989, 1.8340080864093424,
+    1.8539791250833857, 1.8741676341102997, 1.8945759815869656, 1.9152065613971474,
+    1.9360617934922946, 1.9571441241754002, 1.978456026387951)
+_DD_POWERS_LO = (
+    0.0, -1.523477860336858e-17, 5.109225028973444e-17, 7.60083887402709e-18,
+    -1.3652570786965165e-16, 1.7593257387720916e-18, 1.4304606525661549e-16,
+    -6.656660436056593e-17, -3.046782079812471e-17, 5.2660368715706944e-17,
+    1.0410278456845571e-16, 5.165856758795457e-17, 8.912812676025408e-17,
+    3.250710218863827e-17, 3.8292048369240935e-17, -1.6650257238285053e-16,
+    3.982015231465646e-17, -1.555947899325083e-16, 1.4491829799821643e-16,
+    -1.89878163130253e-17, 4.658027591836937e-17, -6.7113898212968784e-18,
+    2.667932131342186e-18, 1.713594918243561e-17, 2.5382502794888315e-17,
+    1.5022924356983676e-16, -2.8587312100388614e-17, 8.927282594831732e-17,
+    -1.4503512112700143e-16, 9.593797919118849e-17, 1.5433948833708343e-16,
+    1.2590247283451808e-16, 1.2537167179050217e-16, -1.2031642489053655e-17,
+    -3.023758134993988e-17, 1.6604083306427914e-16, -3.483994556892796e-17,
+    1.4192920154284036e-17, 1.203990721496018e-16, 1.117951878016057e-16,
+    -1.4254625682805509e-16, 3.7812070533575275e-17, -1.0136916471278304e-17,
+    -1.0094406542311962e-16, 2.4707192569797888e-17, 1.5491505407796045e-16,
+    1.207878057882836e-16, -1.6313467795790032e-16, -1.4005450471921636e-16,
+    -8.0237193703977e-18, -1.851380418263111e-17, 3.164389299292957e-17,
+    2.960140695448873e-17, -1.577472869594656e-16, 1.822745842791209e-17,
+    -9.969531538920349e-17, 3.283107224245627e-17, -1.2442573001775537e-16,
+    1.6081697079498988e-16, 3.40340353521653e-17, -1.0619946056195963e-16,
+    -1.1872074531826805e-16, 8.960767791036668e-17, 4.0388753109278167e-17)
+# Beyond |y| = 745, exp(y) is inf or 0 and expm1(y) inf or -1, in double-double as in double: y is
+# clamped there, which keeps m below 2^17.
+_DD_LIMIT = 745.0
+
+
+def _dd_exp(y):
+    """exp(y) = 2^n 2^(j/64) (1 + expm1(t)) (proved), the power of two from the table."""
+    t, power, n = _dd_reduced(y)
+    return _dd_scaled(_dd_add_unlike(power, _dd_mul(power, _dd_expm1_series(t))), n)
+
+
+def _dd_expm1(y):
+    """expm1(y) = (2^n 2^(j/64) - 1) + 2^n 2^(j/64) expm1(t) (proved): expm1(t) itself where
+    j = n = 0, and elsewhere |expm1(y)| >= 2^(1/128) - 1, so that subtracting 1 costs no more than
+    a few bits of the pair's 2^-106."""
+    t, power, n = _dd_reduced(y)
+    power = _dd_scaled(power, n)
+    return _dd_add(_dd_add(power, (-1.0, 0.0)), _dd_mul(power, _dd_expm1_series(t)))
+
+
+def _dd(x):
+    """The double x as a pair."""
+    return x, torch.zeros_like(x)
+
+
+def _dd_expm1_series(t):
+    """expm1(t) for |t| <= 1/128 from the series, its Horner evaluation proved the series."""
+    tail = torch.full_like(t[0], _DD_TAIL[0])
+    for coefficient in _DD_TAIL[1:]:
+        tail.mul_(t[0]).add_(coefficient)  # t's low part is below 2^-53 of t: nothing to these terms
+    horner = _dd(tail)
+    for coefficient in _DD_HEAD:
+        horner = _dd_add_unlike(_dd_mul(horner, t), coefficient)  # |horner t| < coefficient / 100
+    return _dd_mul(horner, t)
+
+
+def _power_of_two(n):
+    """2^n for integers |n| <= 1022 held as doubles, built from its bits: exact."""
+    return ((n.to(torch.int64) + 1023) << 52).view(torch.float64)
+
+
+def _dd_reduced(y):
+    """(t, 2^(j/64) as a pair, n) with y = n log(2) + j log(2)/64 + t, 0 <= j < 64 and
+    |t| <= log(2)/128 (and a rounding), t a pair, for y clamped to +-_DD_LIMIT."""
+    hi = torch.clamp(y[0], -_DD_LIMIT, _DD_LIMIT)
+    lo = torch.where(hi == y[0], y[1], 0)
+    m = torch.round(hi * _DD_64_OVER_LOG2)
+    j = m - 64 * torch.floor(m / 64)  # exact: integers below 2^17
+    # m L1 is exact, and so is hi - m L1 (Sterbenz: within a factor 2 of each other, or m = 0).
+    p, q = _two_product(m, _DD_LOG2_64[1])
+    t = _dd_add((hi - m * _DD_LOG2_64[0], lo), (-p, -q - m * _DD_LOG2_64[2]))
+    index = j.to(torch.int64)
+    power = (torch.tensor(_DD_POWERS_HI, dtype=hi.dtype, device=hi.device)[index],
+             torch.tensor(_DD_POWERS_LO, dtype=hi.dtype, device=hi.device)[index])
+    return t, power, (m - j) / 64
+
+
+def _dd_scaled(x, n):
+    """x 2^n, exact but for overflow or underflow: 2^n in two factors, each within range."""
+    half = torch.floor(n / 2)
+    first, second = _power_of_two(half), _power_of_two(n - half)
+    return x[0] * first * second, x[1] * first * second
+
+
+def _refined(terms, precision, double_double, inputs):
+    """The sum of ``terms``, and where they cancel (their magnitudes add up to more than
+    precision.cancellation times the sum) the same sum computed by ``double_double`` from the
+    ``inputs`` at those elements, unless it overflows there. The terms there are finite: a sum
+    with an infinite or NaN term is never taken for cancelling."""
+    total, magnitude = terms[0], abs(terms[0])
+    for term in terms[1:]:
+        total, magnitude = total + term, magnitude + abs(term)
+    cancelling = magnitude > precision.cancellation * torch.abs(total)
+    if not bool(cancelling.any()):
+        return total
+    gathered = [value[cancelling].to(torch.float64) for value in inputs]
+    refined = torch.empty_like(gathered[0])
+    for start in range(0, refined.numel(), _CHUNK_ELEMENTS):  # in chunks: fused=True passes them all
+        hi, lo = double_double(*(value[start:start + _CHUNK_ELEMENTS] for value in gathered))
+        refined[start:start + _CHUNK_ELEMENTS] = hi + lo
+    refined = refined.to(total.dtype)
+    total[cancelling] = torch.where(torch.isfinite(refined), refined, total[cancelling])
+    return total
+
+
+def _uncompiled_by_dynamo():
+    """Have dynamo run _refined as it is, since which elements it refines depends on the data:
+    done before fused=True first compiles, not at import, because torch.compiler.disable imports
+    torch._dynamo, and with it sympy, which the kernels never need otherwise."""
+    global _refined
+    if not hasattr(_refined, "__wrapped__"):
+        _refined = torch.compiler.disable(_refined)
 
 
 def _checked(kernel, names, values, reduction):
@@ -227,12 +477,12 @@ def _in_float32(values, function, fused):
 
 def _broadcast(values, function, fused):
     """(the broadcast shape, the values expanded to it without copies, the dtype that the
-    per-element ``function`` computes in, the series the result needs)."""
+    per-element ``function`` computes in, what the result needs of it)."""
     shape = torch.broadcast_shapes(*(value.shape for value in values))
-    compute, series = _PRECISIONS[values[0].dtype]
+    compute, precision = _PRECISIONS[values[0].dtype]
     if _in_float32(values, function, fused):
         compute = torch.float32
-    return shape, [value.expand(shape) for value in values], compute, series
+    return shape, [value.expand(shape) for value in values], compute, precision
 
 
 def _forward(kernel, names, terms, values, reduction, fused):
@@ -249,12 +499,12 @@ def _forward(kernel, names, terms, values, reduction, fused):
 
 def _forward_pass(terms, values, reduction, fused):
     """(the result, the float64 sum of the terms)."""
-    shape, expanded, compute, series = _broadcast(values, terms, fused)
+    shape, expanded, compute, precision = _broadcast(values, terms, fused)
     dtype, device = values[0].dtype, values[0].device
     out = torch.empty(shape, dtype=dtype, device=device) if reduction == "none" else None
     total = torch.zeros((), dtype=torch.float64, device=device)
     for part in _row_chunks(shape, fused):
-        term = terms(series, *(value[part].to(compute) for value in expanded))
+        term = terms(precision, *(value[part].to(compute) for value in expanded))
         total += term.sum(dtype=torch.float64)
         if out is not None:
             out[part] = term
@@ -276,7 +526,7 @@ def _backward(gradients, values, grad_output, reduction, fused, needed):
 
 def _backward_pass(gradients, values, grad_output, reduction, fused, needed):
     """(the gradients, and whether they are all finite when computed in float32, else True)."""
-    shape, expanded, compute, series = _broadcast(values, gradients, fused)
+    shape, expanded, compute, precision = _broadcast(values, gradients, fused)
     dtype, device = values[0].dtype, values[0].device
     in_float32 = _in_float32(values, gradients, fused)
     grads = [torch.empty(shape, dtype=dtype, device=device) if need else None for need in needed]
@@ -284,7 +534,7 @@ def _backward_pass(gradients, values, grad_output, reduction, fused, needed):
     finite = True
     for part in _row_chunks(shape, fused):
         weight = grad_output.expand(shape)[part].to(compute) if scale is None else scale
-        partials = gradients(series, *(value[part].to(compute) for value in expanded))
+        partials = gradients(precision, *(value[part].to(compute) for value in expanded))
         for grad, partial in zip(grads, partials):
             if grad is not None:
                 scaled = partial * weight
@@ -313,18 +563,19 @@ def _compiled(function, helper, values, reduction):
     dtype, device = values[0].dtype, values[0].device.type
     key = (function, helper, dtype, device, reduction)
     if key not in _COMPILED:
+        _uncompiled_by_dynamo()
         name = f"{helper.__name__.lstrip('_')}_{str(dtype).removeprefix('torch.')}_{device}_{reduction}"
         code = function.__code__.replace(co_name=name)
         _COMPILED[key] = torch.compile(type(function)(code, globals(), name))
     return _COMPILED[key]
 
 
-def _kl_standard_normal_terms(series, mu, logvar):
-    return (1/2)*(torch.pow(mu, 2) + _expm1mx(logvar, series))
+def _kl_standard_normal_terms(precision, mu, logvar):
+    return (1/2)*(torch.pow(mu, 2) + _expm1mx(logvar, precision))
 
 
-def _kl_standard_normal_gradients(series, mu, logvar):
-    return (mu, (1/2)*_expm1(logvar, series))
+def _kl_standard_normal_gradients(precision, mu, logvar):
+    return (mu, (1/2)*_expm1(logvar, precision))
 
 
 class _KlStandardNormal(torch.autograd.Function):
@@ -382,16 +633,34 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
     return _KlStandardNormal.apply(reduction, fused, mu, logvar)
 
 
-def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
-    return (1/2)*(torch.pow(mu1 - mu2, 2)*torch.exp(-logvar2) + _expm1mx_of_sum(logvar1, -logvar2, series))
+def _kl_diagonal_terms(precision, mu1, logvar1, mu2, logvar2):
+    return (1/2)*_expm1mx_of_sum(logvar1, -logvar2, precision) + (1/2)*torch.exp(-logvar2)*_square_of_sum(mu1, -mu2)
 
 
-def _kl_diagonal_gradients(series, mu1, logvar1, mu2, logvar2):
+def _kl_diagonal_gradients(precision, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = torch.exp(t0)
-    t2 = mu1 - mu2
-    t3 = _expm1_of_sum(t0, logvar1, series)
-    return (t1*t2, (1/2)*t3, -t1*t2, -1/2*t1*torch.pow(t2, 2) - 1/2*t3)
+    t2 = -mu2
+    t3 = mu1 + t2
+    t4 = (1/2)*_expm1_of_sum(t0, logvar1, precision)
+    return (
+        t1*t3,
+        t4,
+        -t1*t3,
+        _refined((-1/2*t1*_square_of_sum(mu1, t2), -t4), precision, _kl_diagonal_d_logvar2_double_double, (mu1, logvar1, mu2, logvar2)),
+    )
+
+
+def _kl_diagonal_d_logvar2_double_double(mu1, logvar1, mu2, logvar2):
+    """d/dlogvar2 of kl_diagonal in double-double arithmetic, where its terms cancel:
+        -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 - logvar2))/2
+    """
+    d0 = _dd(-logvar2)
+    d1 = _dd_expm1(_dd_add(d0, _dd(logvar1)))
+    d2 = _dd_power(_dd_add(_dd(mu1), _dd(-mu2)), 2)
+    d3 = _dd_exp(d0)
+    d4 = _dd_mul(d2, d3)
+    return _dd_add(_dd_scale(d1, -0.5), _dd_scale(d4, -0.5))
 
 
 class _KlDiagonal(torch.autograd.Function):
@@ -440,6 +709,11 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
         d/dmu2 = (-mu1 + mu2)*exp(-logvar2)
         d/dlogvar2 = -((mu1 - mu2)**2*exp(-logvar2) + expm1(logvar1 - logvar2))/2
 
+        Where the terms of d/dlogvar2 cancel (for float64 results, where their magnitudes
+        add up to more than 2 times the sum; for narrower ones, where that ratio is more
+        than the extra bits they are computed with absorb), it is recomputed in
+        double-double arithmetic, good to about 2^-104.
+
     Raises:
         TypeError: an argument that is not a floating tensor, or mixed dtypes.
         ValueError: shapes that do not broadcast, an unknown reduction, or a
@@ -449,11 +723,11 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
     return _KlDiagonal.apply(reduction, fused, mu1, logvar1, mu2, logvar2)
 
 
-def _kl_mean_term_terms(series, mu):
+def _kl_mean_term_terms(precision, mu):
     return (1/2)*torch.pow(mu, 2)
 
 
-def _kl_mean_term_gradients(series, mu):
+def _kl_mean_term_gradients(precision, mu):
     return (mu,)
 
 
@@ -511,12 +785,12 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
     return _KlMeanTerm.apply(reduction, fused, mu)
 
 
-def _kl_variance_term_terms(series, logvar):
-    return (1/2)*_expm1mx(logvar, series)
+def _kl_variance_term_terms(precision, logvar):
+    return (1/2)*_expm1mx(logvar, precision)
 
 
-def _kl_variance_term_gradients(series, logvar):
-    return ((1/2)*_expm1(logvar, series),)
+def _kl_variance_term_gradients(precision, logvar):
+    return ((1/2)*_expm1(logvar, precision),)
 
 
 class _KlVarianceTerm(torch.autograd.Function):
