@@ -138,6 +138,9 @@ SERIES_TARGETS = {"float64": sympy.Rational(1, 2**55), "float32": sympy.Rational
 # Outside |x| < 1, expm1(x) - x loses at most 2 bits to cancellation (worst at x = -1).
 SERIES_RADIUS = sympy.Integer(1)
 MAX_SERIES_DEGREE = 30
+# Beyond TwoSum's error of any sum s whose exp(s) is finite and not 0: 2^-53 * 745 in float64 and
+# 2^-24 * 104 in float32 (where float16 and bfloat16 are computed) are below it.
+SMALL_ERROR = sympy.Rational(1, 2**16)
 # Double-double results are good to about 2^-104: where a sum cancels by 2^40, still 2^-64.
 DOUBLE_DOUBLE_TARGET = sympy.Rational(1, 2**104)
 # Beyond log(2)/128, the largest |t| that the reduction by multiples of log(2)/64 leaves.
@@ -311,6 +314,16 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
                                          "by TwoSum",
                         _kernel.check_equal(expm1(a + b), expm1(a) + sympy.exp(a) * expm1(b),
                                             reasoning=Reasoning.ALGEBRA, settings=settings)))
+    # TwoSum's error e of a sum s is below 2^-53 |s| (2^-24 in float32); wherever exp(s) is finite
+    # and not 0 that is below SMALL_ERROR, and there the _of_sum helpers take e**2/2 for expm1mx(e)
+    # and e for expm1(e).
+    for subject, function, approximation in (("_expm1mx_of_sum", expm1mx(X), X**2 / 2),
+                                             ("_expm1_of_sum", expm1(X), X)):
+        small = _kernel.check_series_bound(function, X, approximation, SMALL_ERROR, settings=settings)
+        e = sympy.Symbol("e", real=True)
+        near, exact = (sympy.sstr(side.subs(X, e)) for side in (approximation, function))
+        claims.append(Claim(subject, f"|{near} - {exact}| <= {float(small.relative_error or 0):.3g} |{exact}| for "
+                                     f"|e| <= {SMALL_ERROR}, TwoSum's error where exp(s) is finite and not 0", small))
     s, e = sympy.symbols("s e", real=True)
     claims.append(Claim("_square_of_sum", "(s + e)**2 = s**2 + (2*s + e)*e, with a + b = s + e split exactly by TwoSum",
                         _kernel.check_equal((s + e) ** 2, s**2 + (2 * s + e) * e, reasoning=Reasoning.ALGEBRA,

@@ -124,11 +124,14 @@ def _wrapped(text: str) -> str:
 
 
 def _common(plan, target: str) -> str:
-    from . import COMPUTED_IN, cancellation_limit  # the package imports this module
+    from . import COMPUTED_IN, SMALL_ERROR, cancellation_limit  # the package imports this module
 
     fields = {"radius": str(plan.series[0].radius), "double_double": _double_double(plan, target),
               "before_compiling": "        _uncompiled_by_dynamo()\n" if plan.double_double else "",
-              "cancellation_rule": "2^(extra bits - 4)"}
+              "cancellation_rule": "2^(extra bits - 4)", "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}"}
+    small = {claim.subject: claim.verdict for claim in plan.claims if claim.what.startswith("|e")}
+    fields["expm1mx_small_bound"] = f"{float(small['_expm1mx_of_sum'].relative_error):.2g}"
+    fields["expm1_small_bound"] = f"{float(small['_expm1_of_sum'].relative_error):.2g}"
     for dtype in COMPUTED_IN:
         fields[f"cancellation_{dtype}"] = repr(cancellation_limit(dtype))
     in_float32 = [f'"{name}"' for kernel in plan.kernels for name in _fused_in_float32(kernel)]
