@@ -221,13 +221,13 @@ def _double_double(settings: Settings, claims: list[Claim]) -> DoubleDouble:
         log2_64 = _nearest_doubles(mpmath.log(2) / 64, 3, first_bits=36)
         powers = tuple(_nearest_doubles(mpmath.mpf(2) ** (mpmath.mpf(j) / 64), 2) for j in range(64))
     log2_bound = _kernel.check_constant_bound(sympy.log(2) / 64, sum(map(sympy.Rational, log2_64)))
-    claims.append(Claim("_dd_reduced", f"log(2)/64 = {' + '.join(map(repr, log2_64))} within "
-                                       f"{float(log2_bound.relative_error or 0):.3g} of it", log2_bound))
+    claims.append(Claim("_dd_reduced", f"log(2)/64 = {' + '.join(map(repr, log2_64))} to a relative "
+                                       f"{float(log2_bound.relative_error or 0):.3g}", log2_bound))
     bounds = [_kernel.check_constant_bound(2 ** sympy.Rational(j, 64), sympy.Rational(hi) + sympy.Rational(lo))
               for j, (hi, lo) in enumerate(powers)]
     powers_bound = next((b for b in bounds if not b.proved), None) or max(bounds, key=lambda b: b.relative_error)
-    claims.append(Claim("_dd_reduced", f"2**(j/64) = hi + lo for j = 0 .. 63, each within "
-                                       f"{float(powers_bound.relative_error or 0):.3g} of it", powers_bound))
+    claims.append(Claim("_dd_reduced", f"2**(j/64) = hi + lo for j = 0 .. 63, each to a relative "
+                                       f"{float(powers_bound.relative_error or 0):.3g}", powers_bound))
     n, j, t = sympy.Symbol("n", integer=True), sympy.Symbol("j", integer=True), sympy.Symbol("t", real=True)
     y = n * sympy.log(2) + j * sympy.log(2) / 64 + t
     power = sympy.exp(n * sympy.log(2)) * sympy.exp(j * sympy.log(2) / 64)  # 2**n 2**(j/64)

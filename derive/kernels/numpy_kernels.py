@@ -89,8 +89,8 @@ Claims proved by derive's kernel for this file:
         (interval_bound)
     [proved] _dd_expm1_series: Horner's evaluation of the coefficients is the series (expand)
     [proved] _dd_reduced: log(2)/64 = 0.010830424696223417 + 2.572804622327669e-14 +
-        -1.5746795524851787e-30 within 7.96e-46 of it (interval_bound)
-    [proved] _dd_reduced: 2**(j/64) = hi + lo for j = 0 .. 63, each within 1.6e-32 of it
+        -1.5746795524851787e-30 to a relative 7.96e-46 (interval_bound)
+    [proved] _dd_reduced: 2**(j/64) = hi + lo for j = 0 .. 63, each to a relative 1.6e-32
         (interval_bound)
     [proved] _dd_exp: exp(n log(2) + j log(2)/64 + t) = 2**n 2**(j/64) (expm1(t) + 1) (expand)
     [proved] _dd_expm1: expm1(n log(2) + j log(2)/64 + t) = (2**n 2**(j/64) - 1) + 2**n
