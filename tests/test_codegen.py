@@ -3,6 +3,7 @@
 
 import importlib.util
 
+import mpmath
 import numpy
 import pytest
 from click.testing import CliRunner
@@ -105,6 +106,8 @@ def test_a_sum_whose_terms_may_cancel_is_refined_in_double_double(derive_plan):
     plan_dd = derive_plan.double_double
     assert plan_dd.bound.relative_error <= 2.0**-104 and plan_dd.radius > numpy.log(2) / 128
     assert plan_dd.log2_bound.relative_error <= 2.0**-140 and plan_dd.powers_bound.relative_error <= 2.0**-105
+    with mpmath.workdps(60):
+        assert all(hi == float(mpmath.mpf(2) ** (mpmath.mpf(j) / 64)) for j, (hi, _) in enumerate(plan_dd.powers))
     first = plan_dd.log2_64[0]
     assert first * 2.0**(36 - numpy.frexp(first)[1]) % 1 == 0  # 36 significant bits: m * first is exact
     torch_text = _templates.render(derive_plan, "torch")

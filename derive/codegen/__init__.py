@@ -191,9 +191,14 @@ def _nearest_doubles(value: mpmath.mpf, count: int, first_bits: int = 53) -> tup
     mantissa, exponent = value.man_exp
     remainder, parts = fractions.Fraction(mantissa) * fractions.Fraction(2) ** exponent, []
     for n in range(count):
-        bits = first_bits if n == 0 else 53
-        exponent = remainder.numerator.bit_length() - remainder.denominator.bit_length() - bits
-        unit = fractions.Fraction(2) ** exponent
+        magnitude = abs(remainder)
+        if not magnitude:
+            parts.append(0.0)
+            continue
+        exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+        if fractions.Fraction(2) ** exponent > magnitude:
+            exponent -= 1  # now 2^exponent <= magnitude < 2^(exponent + 1)
+        unit = fractions.Fraction(2) ** (exponent + 1 - (first_bits if n == 0 else 53))
         part = float(round(remainder / unit) * unit)
         parts.append(part)
         remainder -= fractions.Fraction(part)
