@@ -116,7 +116,7 @@ def _double_double(plan, target: str) -> str:
     # The arithmetic and the constants are the same for every target; what touches arrays is not.
     parts = [(_TEMPLATES / name).read_text().strip("\n") for name in ("double_double.py.txt",
                                                                        f"{target}_double_double.py.txt")]
-    return "\n\n" + string.Template("\n\n\n".join(parts)).substitute(fields)
+    return "\n\n" + string.Template("\n\n\n".join(parts)).substitute(fields) + "\n"
 
 
 def _wrapped(text: str) -> str:

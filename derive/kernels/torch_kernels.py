@@ -220,7 +220,6 @@ def _square_of_sum(a, b):
     return s * s + _finite_or_zero((2 * s + e) * e)
 
 
-
 # Double-double arithmetic: a value is a pair (hi, lo) of doubles whose exact sum it is, to about
 # 2^-104 of it (Dekker 1971; the sums and products of Hida, Li and Bailey's QD library). The
 # generated code uses it only where a sum of rounded terms cancels (_refined).
