@@ -121,6 +121,8 @@ class Plan:
     kernels: tuple[Kernel, ...]
     series: tuple[Series, ...]
     double_double: DoubleDouble | None  # None when no kernel has a sum that cancels
+    # By _of_sum helper: the bound of what it takes for the TwoSum error e's expm1mx(e) or expm1(e).
+    corrections: dict[str, Bound]
     claims: tuple[Claim, ...]
 
     @property
@@ -322,9 +324,11 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
     # TwoSum's error e of a sum s is below 2^-53 |s| (2^-24 in float32); wherever exp(s) is finite
     # and not 0 that is below SMALL_ERROR, and there the _of_sum helpers take e**2/2 for expm1mx(e)
     # and e for expm1(e).
+    corrections = {}
     for subject, function, approximation in (("_expm1mx_of_sum", expm1mx(X), X**2 / 2),
                                              ("_expm1_of_sum", expm1(X), X)):
-        small = _kernel.check_series_bound(function, X, approximation, SMALL_ERROR, settings=settings)
+        small = corrections[subject] = _kernel.check_series_bound(function, X, approximation, SMALL_ERROR,
+                                                                  settings=settings)
         e = sympy.Symbol("e", real=True)
         near, exact = (sympy.sstr(side.subs(X, e)) for side in (approximation, function))
         claims.append(Claim(subject, f"|{near} - {exact}| <= {float(small.relative_error or 0):.3g} |{exact}| for "
@@ -334,7 +338,7 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
                         _kernel.check_equal((s + e) ** 2, s**2 + (2 * s + e) * e, reasoning=Reasoning.ALGEBRA,
                                             settings=settings)))
     double_double = _double_double(settings, claims) if any(k.cancels for k in kernels) else None
-    return Plan(kernels, series, double_double, tuple(claims))
+    return Plan(kernels, series, double_double, corrections, tuple(claims))
 
 
 def require_targets(targets) -> None:

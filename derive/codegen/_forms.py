@@ -52,14 +52,16 @@ def stable(expression: sympy.Expr) -> sympy.Expr:
     return sympy.factor_terms(sympy.Add(*terms))
 
 
+def is_input(term: sympy.Expr) -> bool:
+    """An input or a negated input: exact in floating point, before any rounding."""
+    return term.is_Symbol or (-term).is_Symbol
+
+
 def _adds_without_cancelling(terms: tuple[sympy.Expr, ...]) -> bool:
     """Whether floating point adds ``terms`` without losing digits: sympy finds them all
-    nonnegative or all nonpositive, or they are inputs (symbols, numbers, negated symbols), which
-    a sum adds with one rounding."""
-    def exact(term: sympy.Expr) -> bool:
-        return term.is_Symbol or term.is_Number or (-term).is_Symbol
-
-    return (all(map(exact, terms)) or all(t.is_nonnegative for t in terms)
+    nonnegative or all nonpositive, or they are inputs and numbers, which a sum adds with one
+    rounding."""
+    return (all(is_input(t) or t.is_Number for t in terms) or all(t.is_nonnegative for t in terms)
             or all(t.is_nonpositive for t in terms))
 
 

@@ -10,6 +10,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pytorch import TorchPrinter
 
 from ..functions import expm1
+from ._forms import is_input
 
 
 class _SquareOfSum(sympy.Function):
@@ -21,11 +22,8 @@ class _SquareOfSum(sympy.Function):
 
 
 def _squares_of_sums(expr: sympy.Expr) -> sympy.Expr:
-    def exact(term: sympy.Expr) -> bool:
-        return isinstance(term, sympy.Symbol) or isinstance(-term, sympy.Symbol)
-
     return expr.replace(lambda n: (isinstance(n, sympy.Pow) and n.exp == 2 and isinstance(n.base, sympy.Add)
-                                   and len(n.base.args) == 2 and all(map(exact, n.base.args))),
+                                   and len(n.base.args) == 2 and all(map(is_input, n.base.args))),
                         lambda n: _SquareOfSum(*n.base.args))
 
 
@@ -75,7 +73,6 @@ def print_assignments(target: str, exprs: list[sympy.Expr]) -> tuple[list[str], 
     return lines, [print_expression(target, e) for e in reduced]
 
 
-
 class Unsupported(ValueError):
     """An expression that the double-double printer has no arithmetic for."""
 
@@ -92,7 +89,7 @@ def _power_of_two(value: sympy.Rational) -> bool:
 
 class _DoubleDouble:
     """Prints an expression in calls of the generated ``_dd_*`` helpers, each of which takes and
-    gives pairs (hi, lo) whose sum is the value to about 2^-100. Input symbols become pairs
+    gives pairs (hi, lo) whose sum is the value to about 2^-104. Input symbols become pairs
     through ``_dd``; the names in ``pairs`` already are pairs. Every product, power and function
     gets a line of its own (``lines``); sums and exact scalings nest."""
 

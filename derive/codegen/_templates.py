@@ -128,12 +128,13 @@ def _common(plan, target: str) -> str:
 
     fields = {"radius": str(plan.series[0].radius), "double_double": _double_double(plan, target),
               "before_compiling": "        _uncompiled_by_dynamo()\n" if plan.double_double else "",
-              "cancellation_rule": "2^(extra bits - 4)", "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}"}
-    small = {claim.subject: claim.verdict for claim in plan.claims if claim.what.startswith("|e")}
-    fields["expm1mx_small_bound"] = f"{float(small['_expm1mx_of_sum'].relative_error):.2g}"
-    fields["expm1_small_bound"] = f"{float(small['_expm1_of_sum'].relative_error):.2g}"
-    for dtype in COMPUTED_IN:
+              "cancellation_rule": "2^(extra bits - 4)", "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}",
+              "two_sum": (_TEMPLATES / "two_sum.py.txt").read_text().rstrip("\n"),
+              "expm1mx_small_bound": f"{float(plan.corrections['_expm1mx_of_sum'].relative_error):.2g}",
+              "expm1_small_bound": f"{float(plan.corrections['_expm1_of_sum'].relative_error):.2g}"}
+    for dtype, computed in COMPUTED_IN.items():
         fields[f"cancellation_{dtype}"] = repr(cancellation_limit(dtype))
+        fields[f"computed_{dtype}"] = computed
     in_float32 = [f'"{name}"' for kernel in plan.kernels for name in _fused_in_float32(kernel)]
     fields["fused_in_float32"] = _wrapped(", ".join(in_float32))
     for series in plan.series:

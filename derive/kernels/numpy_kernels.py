@@ -163,6 +163,14 @@ def _two_sum(a, b):
     return s, (a - (s - b_part)) + (b - b_part)
 
 
+
+def _square_of_sum(a, b):
+    """(a + b)**2 without rounding a + b first, which would double its rounding error in the
+    square: a + b = s + e exactly, and (s + e)**2 = s**2 + (2 s + e) e (proved)."""
+    s, e = _two_sum(a, b)
+    return s * s + _finite_or_zero((2 * s + e) * e)
+
+
 def _finite_or_zero(correction):
     # Where a + b, or exp of it, overflows, the result is infinite and its correction (inf * 0, or
     # TwoSum's inf - inf) says nothing.
@@ -188,13 +196,6 @@ def _expm1_of_sum(a, b):
     """
     s, e = _two_sum(a, b)
     return numpy.expm1(s) + _finite_or_zero(numpy.exp(s) * e)
-
-
-def _square_of_sum(a, b):
-    """(a + b)**2 without rounding a + b first, which would double its rounding error in the
-    square: a + b = s + e exactly, and (s + e)**2 = s**2 + (2 s + e) e (proved)."""
-    s, e = _two_sum(a, b)
-    return s * s + _finite_or_zero((2 * s + e) * e)
 
 
 # Double-double arithmetic: a value is a pair (hi, lo) of doubles whose exact sum it is, to about
@@ -378,10 +379,10 @@ def _refined(terms, precision, double_double, inputs):
     total, magnitude = terms[0], abs(terms[0])
     for term in terms[1:]:
         total, magnitude = total + term, magnitude + abs(term)
-    total = numpy.array(total)  # a scalar for 0-d inputs: an array takes the refined values
     cancelling = magnitude > precision.cancellation * numpy.abs(total)
     if not cancelling.any():
         return total
+    total = numpy.asarray(total)  # a scalar for 0-d inputs: an array takes the refined values
     hi, lo = double_double(*(value[cancelling].astype(numpy.float64) for value in inputs))
     refined = (hi + lo).astype(total.dtype)
     total[cancelling] = numpy.where(numpy.isfinite(refined), refined, total[cancelling])

@@ -186,6 +186,14 @@ def _two_sum(a, b):
     return s, (a - (s - b_part)) + (b - b_part)
 
 
+
+def _square_of_sum(a, b):
+    """(a + b)**2 without rounding a + b first, which would double its rounding error in the
+    square: a + b = s + e exactly, and (s + e)**2 = s**2 + (2 s + e) e (proved)."""
+    s, e = _two_sum(a, b)
+    return s * s + _finite_or_zero((2 * s + e) * e)
+
+
 def _finite_or_zero(correction):
     # Where a + b, or exp of it, overflows, the result is infinite and its correction (inf * 0, or
     # TwoSum's inf - inf) says nothing.
@@ -211,13 +219,6 @@ def _expm1_of_sum(a, b, precision):
     """
     s, e = _two_sum(a, b)
     return _expm1(s, precision) + _finite_or_zero(torch.exp(s) * e)
-
-
-def _square_of_sum(a, b):
-    """(a + b)**2 without rounding a + b first, which would double its rounding error in the
-    square: a + b = s + e exactly, and (s + e)**2 = s**2 + (2 s + e) e (proved)."""
-    s, e = _two_sum(a, b)
-    return s * s + _finite_or_zero((2 * s + e) * e)
 
 
 # Double-double arithmetic: a value is a pair (hi, lo) of doubles whose exact sum it is, to about
