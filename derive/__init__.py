@@ -1,6 +1,6 @@
 """derive: a symbolic derivation verifier with a small trusted kernel.
 
-The kernel (``derive._kernel``) is the only code that decides PROVED, REFUTED or UNKNOWN.
+The kernel (``derive.kernel``) is the only code that decides PROVED, REFUTED or UNKNOWN.
 
 The names below load on first use, so that ``import derive.kernels.torch_kernels`` (the
 generated kernels) never imports sympy.
@@ -19,10 +19,10 @@ __version__ = "0.1.0"
 os.environ.setdefault("SYMPY_CACHE_SIZE", "10000")
 
 _PUBLIC = {
-    "Bound": "._kernel", "Counterexample": "._kernel", "Reason": "._kernel", "Reasoning": "._kernel",
-    "Settings": "._kernel", "Status": "._kernel", "Verdict": "._kernel", "chain": "._kernel",
-    "check_constant_bound": "._kernel", "check_equal": "._kernel", "check_series_bound": "._kernel",
-    "instantiate": "._kernel",
+    "Bound": ".kernel", "Counterexample": ".kernel", "Reason": ".kernel", "Reasoning": ".kernel",
+    "Settings": ".kernel", "Status": ".kernel", "Verdict": ".kernel", "chain": ".kernel",
+    "check_constant_bound": ".kernel", "check_equal": ".kernel", "check_series_bound": ".kernel",
+    "instantiate": ".kernel",
     "Report": ".checking", "check": ".checking",
     "Derivation": ".derivation", "Export": ".derivation", "Instance": ".derivation",
     "export": ".derivation", "lemma": ".derivation",

@@ -1,6 +1,6 @@
 """Where the kernel keeps the records of claims it proved, and the key that authenticates them.
 
-This module only stores and fetches bytes; the kernel (``_kernel.check_equal``) computes what a
+This module only stores and fetches bytes; the kernel (``kernel.check_equal``) computes what a
 record is a proof of, signs the records it writes and believes only those whose signature it
 verifies. The key lives outside the repository (``DERIVE_CACHE_KEY``, or a file made once in
 the user's cache folder), so an edited, corrupt or foreign record is simply not believed and the

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from . import _kernel
+from . import kernel as _kernel
 from ._cache import StepCache
-from ._kernel import Settings, Status, Verdict
+from .kernel import Settings, Status, Verdict
 from .derivation import Derivation, Instance, Step
 
 

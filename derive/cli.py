@@ -18,7 +18,7 @@ import click
 
 from ._cache import KEY_VARIABLE, StepCache, open_cache
 from ._files import write_atomically
-from ._kernel import Settings
+from .kernel import Settings
 from .checking import check as check_derivations
 from .config import SAMPLES_RANGE, Config, project_config
 from .demo import VaeSettings

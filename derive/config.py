@@ -38,7 +38,7 @@ class Config:
 
     def settings(self, samples: int | None = None, seed: int | None = None):
         """The kernel's Settings: ``samples`` (a command-line option) over the file's, over the default."""
-        from ._kernel import Settings  # here: reading the configuration never imports sympy
+        from .kernel import Settings  # here: reading the configuration never imports sympy
 
         samples = samples or self.samples or Settings.samples
         return Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
-from ._kernel import substitute
+from .kernel import substitute
 from .errors import ProofFileError
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._kernel import Reason, Status
+from .kernel import Reason, Status
 from .checking import DerivationResult, Report, StepResult
 
 

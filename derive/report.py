@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import sympy
 
 from . import __version__
-from ._kernel import Reason
+from .kernel import Reason
 from .checking import DerivationResult, Report, StepResult
 from .derivation import Derivation
 from .outcome import Outcome

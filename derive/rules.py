@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._kernel import Reasoning
+from .kernel import Reasoning
 
 
 @dataclass(frozen=True)

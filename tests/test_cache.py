@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import sympy
 
-from derive import _cache, _kernel
+from derive import _cache
+from derive.kernel import _core as _kernel
 from derive._cache import StepCache
-from derive._kernel import Reason, Settings, Status, check_equal
-from derive._strategies import Reasoning
+from derive.kernel import Reason, Settings, Status, check_equal
+from derive.kernel import Reasoning
 
 x = sympy.Symbol("x", positive=True)
 TRUE_CLAIM = (sympy.log(x**2), 2 * sympy.log(x))

@@ -10,7 +10,7 @@ from sympy import Rational, Symbol, exp, factorial, log, sqrt
 from sympy.codegen.cfunctions import expm1
 
 from derive import Bound, Reason, Settings, Status, check_constant_bound, check_series_bound
-from derive._interval import Unenclosable, enclose, enclose_on_pieces
+from derive.kernel._interval import Unenclosable, enclose, enclose_on_pieces
 
 x = Symbol("x", real=True)
 EXP_TAIL = exp(x) - 1 - x  # its Taylor series starts at x**2 / 2: m = 2

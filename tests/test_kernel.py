@@ -5,7 +5,7 @@ import sympy
 from sympy import Function, Integral, Matrix, Rational, Sum, Symbol, exp, log, oo, pi, sqrt, symbols
 
 from derive import Reason, Reasoning, Settings, Status, Verdict, chain, check_equal, instantiate
-from derive import _strategies
+from derive.kernel import _symbolic as _strategies
 from derive.gaussian import GaussianExpectation, expectation, normal_pdf
 
 x = Symbol("x", real=True)

@@ -4,7 +4,7 @@ import pytest
 import sympy
 from sympy import Function, Integral, IndexedBase, Rational, Sum, Symbol, exp, oo
 
-from derive import _numeric
+from derive.kernel import _numeric
 from derive.gaussian import normal_pdf
 
 x = Symbol("x", real=True)

@@ -29,12 +29,12 @@ from pathlib import Path
 import mpmath
 import sympy
 
-from .. import _kernel
-from .._kernel import Bound, Reasoning, Settings, Verdict
+from .. import kernel as _kernel
+from ..kernel import Bound, Reasoning, Settings, Verdict
 from ..checking import Checker
 from ..derivation import Export
 from ..errors import DeriveError, UsageError
-from ..functions import expm1, expm1mx
+from ..kernel._operators import expm1, expm1mx
 from . import _forms, _printing, _templates
 
 TARGETS = ("numpy", "torch")

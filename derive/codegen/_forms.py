@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..functions import expm1, expm1mx
+from ..kernel._operators import expm1, expm1mx
 
 
 def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -> tuple[sympy.Expr, dict, tuple]:

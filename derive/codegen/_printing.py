@@ -9,7 +9,7 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pytorch import TorchPrinter
 
-from ..functions import expm1
+from ..kernel._operators import expm1
 from ._forms import is_input
 
 

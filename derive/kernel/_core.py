@@ -35,8 +35,9 @@ import mpmath
 import sympy
 from sympy.core.function import UndefinedFunction
 
-from . import __version__, _interval, _numeric, _strategies
-from ._strategies import Reasoning
+from .. import __version__
+from . import _interval, _numeric, _symbolic
+from ._symbolic import Reasoning
 
 _TOKEN = object()
 
@@ -154,13 +155,13 @@ def _differ(a, b, tolerance) -> bool:
 def _evaluate_both(lhs, rhs, point, dps: int, settings: Settings):
     """Both sides at ``point``, or the reason this point says nothing."""
     try:
-        with _strategies.time_limit(settings.seconds_per_point):
+        with _symbolic.time_limit(settings.seconds_per_point):
             return (_numeric.evaluate(lhs, point, dps), _numeric.evaluate(rhs, point, dps)), ""
     except _numeric.Inconclusive as exc:
         return None, str(exc)
     except (ValueError, TypeError) as exc:  # e.g. a variable both bound and free: Integral(x, (x, 0, x))
         return None, f"cannot be evaluated at a point: {exc}"
-    except _strategies.StrategyTimeout:
+    except _symbolic.StrategyTimeout:
         return None, f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
 
 
@@ -237,7 +238,7 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
     numeric_seconds = time.perf_counter() - started
 
     proved_by, notes, timed_out = None, [], []
-    for attempt in _strategies.attempts(lhs, rhs, theorems=theorems, reasoning=reasoning,
+    for attempt in _symbolic.attempts(lhs, rhs, theorems=theorems, reasoning=reasoning,
                                         seconds=settings.seconds_per_strategy):
         notes += attempt.notes
         if attempt.timed_out:
@@ -245,7 +246,7 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
         if _is_zero(attempt.residual):
             proved_by = attempt.strategy
             break
-    zero_divisors = [d for d in _strategies.divisors(lhs) | _strategies.divisors(rhs)
+    zero_divisors = [d for d in _symbolic.divisors(lhs) | _symbolic.divisors(rhs)
                      if d.is_zero is not False]
 
     common = dict(conclusive_points=conclusive, strategy=proved_by, numeric_seconds=numeric_seconds)
@@ -282,7 +283,7 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
 
 
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
-_TRUSTED_MODULES = ("_kernel.py", "_strategies.py", "_numeric.py", "_interval.py", "functions.py", "gaussian.py")
+_TRUSTED_MODULES = ("_core.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py")
 _RECALLED_FIELDS = ("strategy", "conclusive_points", "detail")
 
 
@@ -548,11 +549,11 @@ def check_series_bound(function, variable, approximation, radius, *, pieces: int
     if invalid:
         return bound(Status.UNKNOWN, Reason.INVALID_INPUT, invalid[0])
     try:
-        with _strategies.time_limit(settings.seconds_per_strategy):
+        with _symbolic.time_limit(settings.seconds_per_strategy):
             return bound(*_series_remainder(f, variable, coefficients, r, pieces))
     except _interval.Unenclosable as exc:
         return bound(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, str(exc))
-    except _strategies.StrategyTimeout:
+    except _symbolic.StrategyTimeout:
         return bound(Status.UNKNOWN, Reason.TIMEOUT, f"took over {settings.seconds_per_strategy:g}s")
 
 
