@@ -22,10 +22,10 @@ _PUBLIC = {
     "Bound": ".kernel", "Counterexample": ".kernel", "Reason": ".kernel", "Reasoning": ".kernel",
     "Settings": ".kernel", "Status": ".kernel", "Verdict": ".kernel", "chain": ".kernel",
     "check_constant_bound": ".kernel", "check_equal": ".kernel", "check_series_bound": ".kernel",
-    "instantiate": ".kernel",
+    "instantiate": ".kernel", "trust_operator": ".kernel",
     "Report": ".checking", "check": ".checking",
     "Derivation": ".derivation", "Export": ".derivation", "Instance": ".derivation",
-    "export": ".derivation", "lemma": ".derivation",
+    "export": ".derivation", "lemma": ".derivation", "Postulate": ".derivation", "postulate": ".derivation",
     "DeriveError": ".errors", "ProofFileError": ".errors",
     "load": ".loader",
     "rules": None,  # a module of its own

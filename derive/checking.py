@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import kernel as _kernel
 from ._cache import StepCache
 from .kernel import Settings, Status, Verdict
-from .derivation import Derivation, Instance, Step
+from .derivation import Derivation, Instance, Postulate, Step
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,17 @@ class Checker:
         self.order: list[DerivationResult] = []
         self._in_progress: set[int] = set()
         self._steps: dict[tuple[int, int], StepResult] = {}  # (id(step), id(previous)): result
+        self._postulates: dict[int, tuple[Postulate, Verdict]] = {}  # the postulate stays alive with its id
 
     def theorem(self, source) -> Verdict:
+        """The kernel's verdict on what a derivation, an instance or a postulate states."""
         if isinstance(source, Instance):
-            return _kernel.instantiate(self.check(source.derivation, requested=False).theorem, source.mapping)
+            return _kernel.instantiate(self.theorem(source.derivation), source.mapping)
+        if isinstance(source, Postulate):
+            if id(source) not in self._postulates:
+                self._postulates[id(source)] = (source, _kernel.postulate(source.name, source.start, source.result,
+                                                                          source.reason))
+            return self._postulates[id(source)][1]
         return self.check(source, requested=False).theorem
 
     def check_step(self, derivation: Derivation, index: int) -> StepResult:

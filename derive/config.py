@@ -3,7 +3,7 @@
     [tool.derive]
     paths = ["proofs"]   # proof files or folders, relative to the pyproject.toml
     strict = true        # false: unknown steps pass (refuted ones never do)
-    samples = 8          # numeric sample points per claim
+    samples = 8          # random numeric sample points per claim (at least 8), besides the edge points
 
 The file is the first pyproject.toml found walking up from the first path named on the command
 line (or from the current folder). Options on the command line override it. A file that is not
@@ -24,7 +24,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-SAMPLES_RANGE = (1, 1000)  # shared with the --samples option
+# Shared with the --samples option. The lower end is the kernel's floor (kernel FLOORS["samples"]):
+# a project may ask for more random points, never for fewer than a proof needs.
+SAMPLES_RANGE = (8, 1000)
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,7 @@ class Config:
         from .kernel import Settings  # here: reading the configuration never imports sympy
 
         samples = samples or self.samples or Settings.samples
-        return Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples),
-                        seed=Settings.seed if seed is None else seed)
+        return Settings(samples=samples, seed=Settings.seed if seed is None else seed)
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -5,7 +5,8 @@
 
 Each step claims ``previous == stated`` and is checked by the kernel with exactly the
 reasoning its rule names. A derivation proves ``start == last stated`` by chaining its steps.
-A lemma is a derivation of one step; ``Instance`` specialises a proved derivation.
+A lemma is a derivation of one step; ``Instance`` specialises a proved derivation; a
+``Postulate`` is an equality taken without proof, an axiom every report lists.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ class Derivation:
         self.location = _caller_location()
         if not isinstance(name, str) or not name:
             raise ProofFileError(self.location, "a derivation needs a non-empty name")
-        if origin is not None and not isinstance(origin, (Derivation, Instance)):
-            raise ProofFileError(self.location, f"origin of '{name}' must be a Derivation or an Instance, "
-                                                f"got {type(origin).__name__}")
+        if origin is not None and not isinstance(origin, (Derivation, Instance, Postulate)):
+            raise ProofFileError(self.location, f"origin of '{name}' must be a Derivation, an Instance or a "
+                                                f"Postulate, got {type(origin).__name__}")
         if start is None and origin is None:
             raise ProofFileError(self.location, f"derivation '{name}' needs a start expression or an origin")
         self.name, self.title, self.scope, self.origin = name, title, scope, origin
@@ -97,9 +98,9 @@ class Derivation:
             raise ProofFileError(where, f"step {label} of '{self.name}': rule is a {type(rule).__name__}, "
                                         "not a derive.rules rule")
         for lemma in rule.lemmas:
-            if not isinstance(lemma, (Derivation, Instance)):
-                raise ProofFileError(where, f"step {label} of '{self.name}': a lemma must be a Derivation or "
-                                            f"an Instance, got {type(lemma).__name__}")
+            if not isinstance(lemma, (Derivation, Instance, Postulate)):
+                raise ProofFileError(where, f"step {label} of '{self.name}': a lemma must be a Derivation, an "
+                                            f"Instance or a Postulate, got {type(lemma).__name__}")
         stated = _require_expression(stated, f"step {label} of '{self.name}'", where)
         # A label names the step in every report and is its pytest item's id: one step each.
         same = next((s for s in self.steps if s.label == str(label)), None)
@@ -128,11 +129,45 @@ def lemma(name: str, lhs, rhs, rule, *, title: str = "", scope: str = "all value
     return d
 
 
+@dataclass(frozen=True, eq=False)
+class Postulate:
+    """An equality taken without proof: usable as a lemma (``rules.use``) or an ``origin=``,
+    PROVED with reason AXIOM, and listed by ``derive check --axioms`` under every derivation
+    that rests on it."""
+
+    name: str
+    start: sympy.Basic
+    result: sympy.Basic
+    reason: str
+    location: Location
+
+    def instance(self, mapping: dict) -> Instance:
+        return Instance(self, mapping)
+
+    def __repr__(self) -> str:
+        return f"Postulate({self.name!r})"
+
+
+def postulate(name: str, lhs, rhs, *, reason: str) -> Postulate:
+    """Take ``lhs == rhs`` without proof, because ``reason`` (say where it is proved)."""
+    where = _caller_location()
+    if not isinstance(name, str) or not name:
+        raise ProofFileError(where, "a postulate needs a non-empty name")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ProofFileError(where, f"postulate '{name}' needs a reason: say why it may be taken without proof")
+    declared = Postulate(name, _require_expression(lhs, f"left side of postulate '{name}'", where),
+                         _require_expression(rhs, f"right side of postulate '{name}'", where), reason.strip(), where)
+    if _collectors:
+        _collectors[-1].append(declared)
+    return declared
+
+
 @dataclass(frozen=True)
 class Instance:
-    """A proved derivation with its free symbols (or functions, or indexed families) specialised."""
+    """A proved derivation (or a postulate) with its free symbols (or functions, or indexed
+    families) specialised."""
 
-    derivation: Derivation
+    derivation: Derivation | Postulate
     mapping: dict = field(hash=False)
 
     @property

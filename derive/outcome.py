@@ -1,8 +1,11 @@
 """Whether a report passes: ``--strict`` (the default) or ``--allow-unknown``.
 
 Strict: every step of every derivation is proved (``Report.ok``). Allowing unknown: no step is
-refuted, and a derivation not proved is unproved only because a step or a derivation it rests
-on is unknown. Allowed unknown steps are never hidden: every report format lists them.
+refuted, every unknown step is unknown for its own reasons, and a derivation not proved is
+unproved only because some of its own steps are. What a step or a derivation rests on (a lemma
+of ``rules.use``, an instance, an ``origin=``) must be proved all the same: allowing unknown
+steps never lets a dependency on an unproved or refuted result pass. Allowed unknown steps are
+never hidden: every report format lists them.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from .kernel import Reason, Status
 from .checking import DerivationResult, Report, StepResult
 
 
+def _allowable(step: StepResult) -> bool:
+    """Unknown for its own reasons: not because a lemma it uses is unproved."""
+    verdict = step.verdict
+    return verdict.status is Status.UNKNOWN and verdict.reason is not Reason.DEPENDENCY_NOT_PROVED
+
+
 def _passes_allowing_unknown(result: DerivationResult) -> bool:
-    if any(s.verdict.status is Status.REFUTED for s in result.steps):
+    if not all(s.verdict.proved or _allowable(s) for s in result.steps):
         return False
-    # The origin link is no step: an instance that breaks an assumption is never "allowed".
-    origin = result.origin
-    if origin is not None and not origin.proved and origin.reason is not Reason.DEPENDENCY_NOT_PROVED:
-        return False
-    return result.theorem.proved or result.theorem.reason is Reason.DEPENDENCY_NOT_PROVED
+    # The origin is no step of this derivation but a result it rests on: it must be proved.
+    return result.origin is None or result.origin.proved
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Outcome:
 
     def allowed(self, step: StepResult) -> bool:
         """Whether ``step`` is unknown and passes only because unknown steps are allowed."""
-        return self.allow_unknown and step.verdict.status is Status.UNKNOWN
+        return self.allow_unknown and _allowable(step)
 
     @property
     def allowed_steps(self) -> list[StepResult]:

@@ -53,5 +53,6 @@ kl_diagonal = Derivation("kl_diagonal", "sum of k univariate KLs between N(mu1_i
                          Sum(per_dimension.start, (i, 1, k)), scope="all dimensions k >= 1 (symbolic k)")
 kl_diagonal.step("3.3a", "each dimension's KL in closed form (stage 1)", rules.use(per_dimension),
                  Sum(per_dimension.result, (i, 1, k)))
-kl_diagonal.step("3.3b", "= 3.2: KL of a product of independent Gaussians is the sum", rules.algebra(),
+kl_diagonal.step("3.3b", "= 3.2: KL of a product of independent Gaussians is the sum (1/2 out of the sum)",
+                 rules.linearity(),
                  diagonal_kl(k))

@@ -26,7 +26,7 @@ def g(d):
 kl_logvar = Derivation(
     "kl_logvar", "KL(N(mu, diag(exp(l))) || N(0, I)) in log-variances",
     origin=stage4.kl_standard_normal.instance({stage3.s1: Lambda(i, exp(l1[i] / 2))}), scope=scope)
-kl_logvar.step("5.1", "s_i^2 = exp(l_i): KL = -1/2 sum_i (1 + l_i - mu_i^2 - exp(l_i))", rules.algebra(),
+kl_logvar.step("5.1", "s_i^2 = exp(l_i): KL = -1/2 sum_i (1 + l_i - mu_i^2 - exp(l_i))", rules.linearity(),
                kl_logvar_sum(k))
 
 kl_logvar_general = Derivation(
@@ -40,7 +40,8 @@ kl_logvar_general.step(
 prior_case = Derivation(
     "kl_logvar_general_at_prior", "5.3 with mu2 = 0, l2 = 0 is 5.1 again",
     origin=kl_logvar_general.instance({mu2: Lambda(i, Integer(0)), l2: Lambda(i, Integer(0))}), scope=scope)
-prior_case.step("5.3=5.1", "g(l) + mu^2 = exp(l) - 1 - l + mu^2", rules.algebra(), kl_logvar_sum(k))
+prior_case.step("5.3=5.1", "g(l) + mu^2 = exp(l) - 1 - l + mu^2, -1/2 out of the sum", rules.linearity(),
+                kl_logvar_sum(k))
 
 mu, l = Symbol("mu", real=True), Symbol("l", real=True)
 term = -Rational(1, 2) * (1 + l - mu**2 - exp(l))

@@ -216,7 +216,7 @@ version = "0"
 [tool.derive]
 paths = ["maths"]
 strict = false
-samples = 3
+samples = 12
 """
 
 
@@ -235,16 +235,16 @@ def test_tool_derive_config_is_found_from_a_subfolder(project, monkeypatch):
     result = run("check", "--format", "json")
     assert result.exit_code == 0, result.output  # strict = false lets the unknown step pass
     report = json.loads(result.output)
-    assert (report["settings"]["samples"], report["strict"], report["summary"]["allowed_unknown"]) == (3, False, 1)
+    assert (report["settings"]["samples"], report["strict"], report["summary"]["allowed_unknown"]) == (12, False, 1)
     assert report["derivations"][0]["file"] == str(project / "maths" / "cancel.py")
 
 
 def test_command_line_options_override_the_config(project, monkeypatch):
     monkeypatch.chdir(project)
-    result = run("check", "--format", "json", "--samples", "5", "--strict")
+    result = run("check", "--format", "json", "--samples", "10", "--strict")
     assert result.exit_code == 1
     report = json.loads(result.output)
-    assert (report["settings"]["samples"], report["strict"]) == (5, True)
+    assert (report["settings"]["samples"], report["strict"]) == (10, True)
     assert report["derivations"][0]["file"] == "maths/cancel.py"
 
 
@@ -252,14 +252,14 @@ def test_config_is_found_from_the_first_path_named(project, write_proof):
     # run from this repository, whose pyproject.toml has no [tool.derive]
     result = run("check", "--format", "json", str(project / "maths" / "cancel.py"), str(write_proof("g.py", GOOD)))
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["settings"]["samples"] == 3
+    assert json.loads(result.output)["settings"]["samples"] == 12
 
 
 def test_check_a_users_project_outside_this_repository(project):
     done = subprocess.run([sys.executable, "-m", "derive", "check"], cwd=project, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("maths/cancel.py\n")
-    assert "numeric witness: 3 seeded points" in done.stdout
+    assert "numeric witness: 12 seeded points" in done.stdout
     assert done.stdout.rstrip().endswith("no step refuted, 1 unknown allowed (not strict)")
 
 
@@ -269,9 +269,9 @@ def test_check_a_users_project_outside_this_repository(project):
     ("[tool.derive]\npaths = []\n", "[tool.derive] paths must be a non-empty list"),
     ("[tool.derive]\npaths = [1]\n", "[tool.derive] paths must be a non-empty list"),
     ('[tool.derive]\nstrict = "yes"\n', "[tool.derive] strict must be true or false, got 'yes'"),
-    ("[tool.derive]\nsamples = 0\n", "[tool.derive] samples must be an integer from 1 to 1000, got 0"),
-    ("[tool.derive]\nsamples = true\n", "[tool.derive] samples must be an integer from 1 to 1000, got True"),
-    ("[tool.derive]\nsamples = 2.5\n", "[tool.derive] samples must be an integer from 1 to 1000, got 2.5"),
+    ("[tool.derive]\nsamples = 0\n", "[tool.derive] samples must be an integer from 8 to 1000, got 0"),
+    ("[tool.derive]\nsamples = true\n", "[tool.derive] samples must be an integer from 8 to 1000, got True"),
+    ("[tool.derive]\nsamples = 2.5\n", "[tool.derive] samples must be an integer from 8 to 1000, got 2.5"),
     ("[tool.derive]\nsample = 8\n", "[tool.derive] has unknown key 'sample' (known: paths, strict, samples)"),
     ("[tool]\nderive = 3\n", "[tool.derive] must be a table, got 3"),
     ("[tool.derive\n", "cannot read it as TOML: "),
@@ -338,4 +338,4 @@ def test_allow_unknown_never_lets_an_origin_that_breaks_an_assumption_pass(write
         result = run("check", str(path), *options)
         assert result.exit_code == 1, (options, result.output)
         assert "misused" in result.output and "NOT all steps proved" in result.output
-        assert "origin unknown: ASSUMPTION_MISSING: y is not known to be positive" in result.output
+        assert "origin unknown: ASSUMPTION_MISSING: y is not known to be positive, as x is declared positive" in result.output

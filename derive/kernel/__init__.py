@@ -1,8 +1,9 @@
 """The trusted kernel: the only code that can make a PROVED verdict.
 
 Everything outside this package proposes (rules, loaders, code generation, reports). Inside it:
-``_core`` decides verdicts and holds the inference rules; ``_symbolic`` and ``_numeric`` are the
-two witnesses it asks; ``_interval`` encloses values rigorously; ``_operators`` defines the
+``_core`` decides verdicts and holds the inference rules; ``_domains`` says where a claim means
+something (bound variables' ranges, poles); ``_symbolic`` and ``_numeric`` are the two
+witnesses it asks; ``_interval`` encloses values rigorously; ``_operators`` defines the
 operators whose meaning the kernel trusts.
 """
 
@@ -17,5 +18,8 @@ from ._core import check_constant_bound as check_constant_bound
 from ._core import check_equal as check_equal
 from ._core import check_series_bound as check_series_bound
 from ._core import instantiate as instantiate
+from ._core import made_by_kernel as made_by_kernel
+from ._core import postulate as postulate
 from ._core import substitute as substitute
+from ._core import trust_operator as trust_operator
 from ._symbolic import Reasoning as Reasoning

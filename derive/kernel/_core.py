@@ -1,23 +1,28 @@
 """The trusted kernel: the only code that can decide PROVED, REFUTED or UNKNOWN.
 
 Everything else in derive proposes: rules propose the next expression, strategies propose a
-residual, the sampler proposes points. The kernel accepts a claim ``lhs == rhs`` as PROVED only
-when both of two independent witnesses agree:
+residual, the sampler proposes points. ``check_equal`` refuses a claim that is no question
+(a float literal, a bound variable declared more than its range implies, a class it cannot
+trust), then asks each witness once and decides from their answers (``_decide``):
 
-* symbolic: some strategy of the fixed sequence reduced ``lhs - rhs`` to exactly zero (each
-  under a time limit), with every divisor nonzero and every side condition implied by the
-  declared assumptions;
-* numeric: at seeded points drawn from the symbols' declared domains, both sides evaluated in
-  high precision (integrals by quadrature, sums unrolled) agree, at enough conclusive points.
+* symbolic: some strategy reduced ``lhs - rhs`` to exactly zero with the reasoning the step's
+  rule allows, each under a time limit;
+* numeric: at every edge point of the symbols' declared domains and at seeded random points,
+  both sides evaluated in high precision by the numeric witness's own methods (quadrature,
+  direct summation, numerical differentiation) agree; a side undefined at a point of the
+  domain, or a point the witness cannot evaluate reliably, blocks a proof.
 
-It is REFUTED only with a counterexample that the kernel re-evaluated at higher precision. Any
-other outcome is UNKNOWN, with an enumerated reason. Three inference rules build on proved
-verdicts: ``using=`` (rewrite with proved equalities), ``instantiate`` and ``chain``. Two more
-answer with a Bound, both by interval enclosures (``_interval``): ``check_series_bound`` proves a
-truncated Taylor series' relative remainder from exact coefficients, ``check_constant_bound`` a
-constant's relative rounding error (log(2)/64 stored as three doubles, say).
+PROVED needs both, with every divisor, log argument and pole-making argument known to be
+nonzero. REFUTED needs a counterexample that a careful re-evaluation (higher precision, another
+method) confirms. Anything else is UNKNOWN with an enumerated reason, and so is any exception
+raised while deciding. Three inference rules build on proved verdicts: ``using=`` (rewrite
+with proved equalities), ``instantiate`` and ``chain``; ``postulate`` makes an axiom, and every
+verdict carries the axioms it rests on. Two more answer with a Bound, both by interval
+enclosures (``_interval``): ``check_series_bound`` proves a truncated Taylor series' relative
+remainder from exact coefficients, ``check_constant_bound`` a constant's relative rounding error.
 
-A Verdict or Bound cannot be made outside this module: its constructor demands a private token.
+A Verdict or Bound cannot be made outside this module: its constructor demands a private token,
+and only verdicts this module made (kept by identity in ``_MINTED``) are accepted as inputs.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import hashlib
 import hmac
 import json
 import time
+import weakref
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
@@ -36,7 +42,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from .. import __version__
-from . import _interval, _numeric, _symbolic
+from . import _domains, _interval, _numeric, _symbolic
 from ._symbolic import Reasoning
 
 _TOKEN = object()
@@ -51,23 +57,35 @@ class Status(str, enum.Enum):
 class Reason(str, enum.Enum):
     SYMBOLIC_AND_NUMERIC = "SYMBOLIC_AND_NUMERIC"  # proved: both witnesses agree
     INFERENCE = "INFERENCE"  # proved: by instantiate or chain from proved verdicts
-    NOT_EQUAL = "NOT_EQUAL"  # refuted: counterexample re-evaluated
-    WITNESS_CONFLICT = "WITNESS_CONFLICT"  # refuted although a strategy claimed zero: a sympy bug
-    SHAPE_MISMATCH = "SHAPE_MISMATCH"
+    AXIOM = "AXIOM"  # proved: a postulate, an equality the user declared without proof
+    INTERVAL_BOUND = "INTERVAL_BOUND"  # proved: Taylor coefficients exact, remainder by interval arithmetic
+    CACHED = "CACHED"  # proved: a record this kernel signed says it proved this very claim before
+    NOT_EQUAL = "NOT_EQUAL"  # refuted: a counterexample a careful re-evaluation confirms
+    WITNESS_CONFLICT = "WITNESS_CONFLICT"  # refuted although a strategy reduced the difference to 0
+    SHAPE_MISMATCH = "SHAPE_MISMATCH"  # refuted: a matrix against a scalar, or shapes that differ
     UNDECIDED = "UNDECIDED"  # no strategy reached zero, no counterexample either
     TIMEOUT = "TIMEOUT"
-    ASSUMPTION_MISSING = "ASSUMPTION_MISSING"  # a divisor or side condition needs an assumption
-    NUMERIC_INCONCLUSIVE = "NUMERIC_INCONCLUSIVE"  # symbolic zero, too few conclusive points
+    ASSUMPTION_MISSING = "ASSUMPTION_MISSING"  # a divisor, pole or side condition needs an assumption
+    UNDEFINED = "UNDEFINED"  # a side has no finite value at a point of the declared domain
+    NUMERIC_INCONCLUSIVE = "NUMERIC_INCONCLUSIVE"  # the numeric witness could not evaluate reliably
+    BOUND_VARIABLE = "BOUND_VARIABLE"  # a bound variable declared more than its range implies
+    UNTRUSTED_OPERATOR = "UNTRUSTED_OPERATOR"  # a class neither sympy's nor the kernel's, not declared
     UNSUPPORTED_DOMAIN = "UNSUPPORTED_DOMAIN"
     INVALID_INPUT = "INVALID_INPUT"
     DEPENDENCY_NOT_PROVED = "DEPENDENCY_NOT_PROVED"
-    INTERVAL_BOUND = "INTERVAL_BOUND"  # proved: Taylor coefficients exact, remainder by interval arithmetic
-    CACHED = "CACHED"  # proved: a record this kernel signed says it proved this very claim before
+    INTERNAL_ERROR = "INTERNAL_ERROR"  # an exception inside a witness: no verdict either way
+
+
+# The least a PROVED verdict needs from the numeric witness: a Settings asking for less is refused.
+FLOORS = {"samples": 8, "min_conclusive": 4, "dps": 20, "recheck_dps": 30}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How hard the kernel looks. The defaults are what ``derive check`` uses."""
+    """How hard the kernel looks. The defaults are what ``derive check`` uses. ``samples`` random
+    points (besides the edge points every domain gets), of which at least ``min_conclusive``
+    must be conclusive; values compared to ``dps // 2`` digits; counterexamples confirmed at
+    ``recheck_dps``. A user may ask for more, never for less than ``FLOORS``."""
 
     samples: int = 8
     min_conclusive: int = 4
@@ -76,6 +94,18 @@ class Settings:
     seed: int = 0
     seconds_per_strategy: float = 20.0
     seconds_per_point: float = 20.0
+
+    def __post_init__(self):
+        for name, floor in FLOORS.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < floor:
+                raise ValueError(f"{name} must be an int of at least {floor} (a proof needs that much), got {value!r}")
+        if self.min_conclusive > self.samples:
+            raise ValueError(f"min_conclusive ({self.min_conclusive}) exceeds samples ({self.samples})")
+        if self.recheck_dps <= self.dps:
+            raise ValueError(f"recheck_dps ({self.recheck_dps}) must exceed dps ({self.dps})")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"seed must be an int, got {self.seed!r}")
 
     @property
     def tolerance(self) -> mpmath.mpf:
@@ -90,23 +120,34 @@ class Counterexample:
 
 
 class Verdict:
-    """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module."""
+    """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module.
+
+    ``axioms``: what a PROVED verdict rests on besides the kernel, sympy and mpmath: the
+    postulates and the declared operators of every claim it was built from."""
 
     __slots__ = ("status", "reason", "lhs", "rhs", "strategy", "counterexample", "detail",
-                 "conclusive_points", "seconds", "numeric_seconds")
+                 "conclusive_points", "seconds", "numeric_seconds", "axioms", "__weakref__")
 
     def __init__(self, token, *, status, reason, lhs, rhs, strategy=None, counterexample=None,
-                 detail="", conclusive_points=0, seconds=0.0, numeric_seconds=0.0):
+                 detail="", conclusive_points=0, seconds=0.0, numeric_seconds=0.0, axioms=frozenset()):
         if token is not _TOKEN:
             raise TypeError("a Verdict is made only by derive's kernel (check_equal, instantiate, chain)")
         for name, value in (("status", status), ("reason", reason), ("lhs", lhs), ("rhs", rhs),
                             ("strategy", strategy), ("counterexample", counterexample),
                             ("detail", detail), ("conclusive_points", conclusive_points),
-                            ("seconds", seconds), ("numeric_seconds", numeric_seconds)):
+                            ("seconds", seconds), ("numeric_seconds", numeric_seconds),
+                            ("axioms", frozenset(axioms))):
             object.__setattr__(self, name, value)
+        _MINTED.add(self)
 
     def __setattr__(self, name, value):
         raise AttributeError("a Verdict is immutable")
+
+    def __delattr__(self, name):
+        raise AttributeError("a Verdict is immutable")
+
+    def __reduce__(self):
+        raise TypeError("a Verdict cannot be copied or pickled: only the kernel's own verdicts count")
 
     @property
     def proved(self) -> bool:
@@ -114,6 +155,16 @@ class Verdict:
 
     def __repr__(self) -> str:
         return f"Verdict({self.status.value}, {self.reason.value}, {self.detail!r})"
+
+
+# Every Verdict this kernel made, by identity. A Verdict is an input to instantiate, chain and
+# check_equal(using=...) only if it is here: an object.__new__(Verdict) with its fields set by
+# hand, a copy or a look-alike never is.
+_MINTED: weakref.WeakSet = weakref.WeakSet()
+
+
+def made_by_kernel(verdict) -> bool:
+    return type(verdict) is Verdict and verdict in _MINTED
 
 
 def _verdict(status, reason, lhs, rhs, started, **fields) -> Verdict:
@@ -126,15 +177,51 @@ def _as_expression(value):
         return sympy.ImmutableMatrix(value)
     if isinstance(value, sympy.Basic):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return sympy.sympify(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        raise TypeError(f"the Python float {value!r} is not exact: write Rational or S('{value!r}')")
     raise TypeError(f"expected a sympy expression, got {type(value).__name__}: {value!r:.60}")
 
 
-def _is_zero(residual) -> bool:
-    if isinstance(residual, sympy.MatrixBase):
-        return all(entry == 0 for entry in residual)
-    return residual is not None and residual == 0
+# Trusted operators: classes from outside sympy and the kernel that the user declared to trust
+# (trust_operator), each with the reason given. Their doit, eval and evalf are axioms.
+_TRUSTED_OPERATORS: dict[type, str] = {}
+
+
+def trust_operator(cls, reason: str) -> None:
+    """Declare a class of your own (an operator with its own doit, a Function with its own eval)
+    trusted: claims that hold it may be proved, and every verdict they give lists it as an axiom."""
+    if not (isinstance(cls, type) and issubclass(cls, sympy.Basic)):
+        raise TypeError(f"trust_operator takes a sympy class, got {cls!r}")
+    if not isinstance(reason, str) or not reason.strip():
+        raise TypeError("trust_operator needs a reason: say why the class may be trusted")
+    _TRUSTED_OPERATORS[cls] = reason.strip()
+
+
+def _is_own_class(cls) -> bool:
+    """sympy's classes, the kernel's operators, and undefined functions (Function('f'))."""
+    module = cls.__module__ or ""
+    return (isinstance(cls, UndefinedFunction) or module == "sympy" or module.startswith("sympy.")
+            or module.startswith(__package__ + "."))
+
+
+def operator_axioms(expressions) -> tuple[frozenset, str | None]:
+    """(axioms for the declared operators in the expressions, why one is not declared or None)."""
+    axioms = set()
+    for cls in {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}:
+        if _is_own_class(cls):
+            continue
+        if cls not in _TRUSTED_OPERATORS:
+            return frozenset(), (f"{cls.__module__}.{cls.__qualname__} is neither sympy's nor derive's: its "
+                                 "methods are code the kernel cannot check; declare it with "
+                                 "derive.trust_operator(cls, reason) to take it as an axiom")
+        axioms.add(f"operator {cls.__module__}.{cls.__qualname__}: {_TRUSTED_OPERATORS[cls]}")
+    return frozenset(axioms), None
+
+
+def _floats(expressions) -> list:
+    return sorted({f for expr in expressions for f in expr.atoms(sympy.Float)}, key=str)
 
 
 def _mp(value: sympy.Expr) -> mpmath.mpc:
@@ -152,138 +239,238 @@ def _differ(a, b, tolerance) -> bool:
     return False
 
 
-def _evaluate_both(lhs, rhs, point, dps: int, settings: Settings):
-    """Both sides at ``point``, or the reason this point says nothing."""
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "(no message)"
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+@dataclass
+class _PointOutcome:
+    """What the numeric witness says at one point: 'agree', 'differ' (confirmed by a careful
+    re-evaluation), 'unconfirmed' (a difference the careful re-evaluation did not confirm),
+    'undefined', 'inconclusive' or 'error'."""
+
+    kind: str
+    point: _numeric.Point
+    why: str = ""
+    values: tuple | None = None
+
+
+def _values(lhs, rhs, point, dps: int, settings: Settings, careful: bool):
+    """(kind, values or why) for both sides at ``point``."""
     try:
         with _symbolic.time_limit(settings.seconds_per_point):
-            return (_numeric.evaluate(lhs, point, dps), _numeric.evaluate(rhs, point, dps)), ""
+            values = []
+            for side, expr in (("left", lhs), ("right", rhs)):
+                try:
+                    values.append(_numeric.evaluate(expr, point, dps, careful=careful))
+                except _numeric.Undefined as exc:
+                    return "undefined", f"the {side} side has no finite value: {exc}"
+            return "values", tuple(values)
     except _numeric.Inconclusive as exc:
-        return None, str(exc)
-    except (ValueError, TypeError) as exc:  # e.g. a variable both bound and free: Integral(x, (x, 0, x))
-        return None, f"cannot be evaluated at a point: {exc}"
+        return "inconclusive", str(exc)
     except _symbolic.StrategyTimeout:
-        return None, f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
+        return "inconclusive", f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
+    except Exception as exc:  # noqa: BLE001 - sympy or mpmath failing at a point is no verdict
+        return "error", _one_line(exc)
 
 
-def _numeric_witness(lhs, rhs, settings: Settings):
-    """(conclusive point count, confirmed counterexample or None, last inconclusive reason)."""
-    points = _numeric.sample_points([lhs, rhs], settings.seed, settings.samples)
-    conclusive, why = 0, ""
-    for point in points:
-        values, reason = _evaluate_both(lhs, rhs, point, settings.dps, settings)
-        if values is None:
-            why = reason
-            continue
-        if not _differ(*values, settings.tolerance):
-            conclusive += 1
-            continue
-        # Re-evaluate from scratch at higher precision before calling it a counterexample.
-        values, reason = _evaluate_both(lhs, rhs, point, settings.recheck_dps, settings)
-        if values is None:
-            why = reason
-            continue
-        if _differ(*values, settings.tolerance):
-            a, b = values
-            return conclusive, Counterexample(point.assignment(), str(a.evalf(20)), str(b.evalf(20))), why
-        conclusive += 1
-    return conclusive, None, why
+def _at_point(lhs, rhs, point, settings: Settings) -> _PointOutcome:
+    kind, found = _values(lhs, rhs, point, settings.dps, settings, careful=False)
+    if kind != "values":
+        return _PointOutcome(kind, point, found)
+    if not _differ(*found, settings.tolerance):
+        return _PointOutcome("agree", point, values=found)
+    # A difference counts only if a careful evaluation (higher precision, another method) confirms it.
+    kind, careful = _values(lhs, rhs, point, settings.recheck_dps, settings, careful=True)
+    if kind == "undefined":
+        return _PointOutcome(kind, point, careful)
+    if kind != "values":
+        return _PointOutcome("unconfirmed", point, f"the sides differ at {settings.dps} digits, and the careful "
+                                                   f"re-evaluation failed ({careful})")
+    if not _differ(*careful, settings.tolerance):
+        return _PointOutcome("unconfirmed", point, f"the sides differ at {settings.dps} digits but agree when "
+                                                   f"evaluated carefully at {settings.recheck_dps}")
+    return _PointOutcome("differ", point, values=careful)
 
 
-def _theorems(using) -> list[tuple[sympy.Basic, sympy.Basic]] | None:
-    pairs = []
+def _shown(point) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in point.assignment().items()) or "the only point"
+
+
+@dataclass
+class _NumericAnswer:
+    outcomes: list[_PointOutcome]
+
+    def first(self, *kinds: str) -> _PointOutcome | None:
+        return next((o for o in self.outcomes if o.kind in kinds), None)
+
+    @property
+    def conclusive(self) -> int:
+        """Random points at which both sides agree."""
+        return sum(o.kind == "agree" and not o.point.edge for o in self.outcomes)
+
+    @property
+    def edges_agree(self) -> bool:
+        return all(o.kind == "agree" for o in self.outcomes if o.point.edge)
+
+
+def _numeric_witness(lhs, rhs, settings: Settings) -> _NumericAnswer:
+    """Both sides at every edge point and ``settings.samples`` random points, stopping at the
+    first confirmed difference."""
+    outcomes = []
+    for point in _numeric.sample_points([lhs, rhs], settings.seed, settings.samples):
+        outcomes.append(_at_point(lhs, rhs, point, settings))
+        if outcomes[-1].kind == "differ":
+            break
+    return _NumericAnswer(outcomes)
+
+
+def _theorems(using) -> tuple[list[tuple[sympy.Basic, sympy.Basic]], frozenset] | None:
+    """The equalities of the lemmas and the axioms they rest on, or None when one is not a proved
+    verdict this kernel made."""
+    pairs, axioms = [], set()
     for verdict in using:
-        if not isinstance(verdict, Verdict) or not verdict.proved:
+        if not made_by_kernel(verdict) or not verdict.proved:
             return None
         pairs.append((verdict.lhs, verdict.rhs))
-    return pairs
+        axioms |= verdict.axioms
+    return pairs, frozenset(axioms)
+
+
+def _refusal(lhs, rhs) -> tuple[Status, Reason, str, Counterexample | None] | None:
+    """Why the claim is not a question the witnesses may answer, or None."""
+    for side, expr in (("left", lhs), ("right", rhs)):
+        if not isinstance(expr, (sympy.Expr, sympy.MatrixBase)):
+            return (Status.UNKNOWN, Reason.INVALID_INPUT,
+                    f"the {side} side is a {type(expr).__name__}, not an expression: state the expression, "
+                    "not an equation or a condition", None)
+    floats = _floats([lhs, rhs])
+    if floats:
+        return (Status.UNKNOWN, Reason.INVALID_INPUT,
+                f"the claim holds the float {floats[0]}, which is not exact: write it as a Rational or "
+                f"S('{floats[0]}') (an exact decimal)", None)
+    lhs_matrix, rhs_matrix = isinstance(lhs, sympy.MatrixBase), isinstance(rhs, sympy.MatrixBase)
+    if lhs_matrix != rhs_matrix or (lhs_matrix and lhs.shape != rhs.shape):
+        shapes = [getattr(e, "shape", "scalar") for e in (lhs, rhs)]
+        return (Status.REFUTED, Reason.SHAPE_MISMATCH, f"shapes differ: {shapes[0]} vs {shapes[1]}",
+                Counterexample({}, str(shapes[0]), str(shapes[1])))
+    for expr in (lhs, rhs):
+        why = _domains.range_violation(expr)
+        if why:
+            return Status.UNKNOWN, Reason.BOUND_VARIABLE, why, None
+    return None
 
 
 def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATION,
                 settings: Settings = Settings(), cache=None) -> Verdict:
     """Decide ``lhs == rhs`` for sympy expressions, integrals, sums and explicit matrices.
 
-    ``using``: proved verdicts whose equalities may be substituted (lemmas).
+    ``using``: proved verdicts of this kernel whose equalities may be substituted (lemmas).
     ``reasoning``: how far the symbolic witness may go (algebra, + linearity, + evaluation);
-    the numeric witness always evaluates everything.
+    the numeric witness always evaluates everything, by its own methods.
     ``cache``: a ``_cache.StepCache``. A claim this kernel proved before, under the same
     settings and code, is PROVED with reason CACHED when its record's signature verifies; a
     claim proved now is recorded. Only proofs are recorded: anything else is decided afresh.
+    An exception anywhere in deciding is an UNKNOWN verdict (INTERNAL_ERROR), never a crash.
     """
     started = time.perf_counter()
+    try:
+        return _check_equal(lhs, rhs, using, reasoning, settings, cache, started)
+    except Exception as exc:  # noqa: BLE001 - a bug in a witness or in sympy is no verdict either way
+        return _verdict(Status.UNKNOWN, Reason.INTERNAL_ERROR, lhs, rhs, started, detail=_one_line(exc))
+
+
+def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cache, started) -> Verdict:
     try:
         lhs, rhs = _as_expression(lhs), _as_expression(rhs)
     except TypeError as exc:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=str(exc))
-    theorems = _theorems(using)
-    if theorems is None:
+    lemmas = _theorems(using)
+    if lemmas is None:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
-                        detail="a lemma this claim uses is not proved")
-    lhs_matrix, rhs_matrix = isinstance(lhs, sympy.MatrixBase), isinstance(rhs, sympy.MatrixBase)
-    if lhs_matrix != rhs_matrix or (lhs_matrix and lhs.shape != rhs.shape):
-        shapes = [getattr(e, "shape", "scalar") for e in (lhs, rhs)]
-        return _verdict(Status.REFUTED, Reason.SHAPE_MISMATCH, lhs, rhs, started,
-                        counterexample=Counterexample({}, str(shapes[0]), str(shapes[1])),
-                        detail=f"shapes differ: {shapes[0]} vs {shapes[1]}")
+                        detail="a lemma this claim uses is not a proved verdict of this kernel")
+    theorems, axioms = lemmas
+    refusal = _refusal(lhs, rhs)
+    if refusal is not None:
+        status, reason, detail, counterexample = refusal
+        return _verdict(status, reason, lhs, rhs, started, detail=detail, counterexample=counterexample)
+    own_axioms, untrusted = operator_axioms([lhs, rhs])
+    if untrusted:
+        return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted)
+    axioms |= own_axioms
 
     digest = None if cache is None else _claim_digest(lhs, rhs, theorems, reasoning, settings)
     if digest is not None:
         recalled = _recall(cache, digest)
         if recalled is not None:
-            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, **recalled)
+            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms, **recalled)
 
-    try:
-        conclusive, counterexample, inconclusive_why = _numeric_witness(lhs, rhs, settings)
-    except _numeric.UnsupportedDomain as exc:
-        return _verdict(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, lhs, rhs, started, detail=str(exc))
-    numeric_seconds = time.perf_counter() - started
-
-    proved_by, notes, timed_out = None, [], []
-    for attempt in _symbolic.attempts(lhs, rhs, theorems=theorems, reasoning=reasoning,
-                                        seconds=settings.seconds_per_strategy):
-        notes += attempt.notes
-        if attempt.timed_out:
-            timed_out.append(attempt.strategy)
-        if _is_zero(attempt.residual):
-            proved_by = attempt.strategy
-            break
-    zero_divisors = [d for d in _symbolic.divisors(lhs) | _symbolic.divisors(rhs)
-                     if d.is_zero is not False]
-
-    common = dict(conclusive_points=conclusive, strategy=proved_by, numeric_seconds=numeric_seconds)
-    if counterexample is not None:
-        reason = Reason.WITNESS_CONFLICT if proved_by else Reason.NOT_EQUAL
-        detail = (f"strategy '{proved_by}' reduced the difference to 0 but the sides differ "
-                  "numerically: a sympy bug caught" if proved_by else "the sides differ at a sample point")
-        return _verdict(Status.REFUTED, reason, lhs, rhs, started, counterexample=counterexample,
-                        detail=detail, **common)
-    if zero_divisors:
-        return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
-                        detail=f"divisor {sympy.sstr(zero_divisors[0])} is not known to be nonzero", **common)
-    if proved_by is None:
-        side = [n for n in notes if n.startswith("side condition")]
-        if side:
-            return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
-                            detail=side[0], **common)
-        if timed_out:
-            return _verdict(Status.UNKNOWN, Reason.TIMEOUT, lhs, rhs, started,
-                            detail=f"timed out: {', '.join(timed_out)}", **common)
-        detail = f"no strategy reduced the difference to 0 with {reasoning.name.lower()} reasoning"
-        return _verdict(Status.UNKNOWN, Reason.UNDECIDED, lhs, rhs, started,
-                        detail=f"{detail}; {conclusive} sample points agree", **common)
-    if conclusive < settings.min_conclusive:
-        return _verdict(Status.UNKNOWN, Reason.NUMERIC_INCONCLUSIVE, lhs, rhs, started,
-                        detail=f"only {conclusive} of {settings.samples} sample points were conclusive"
-                               f" ({inconclusive_why})", **common)
-    verdict = _verdict(Status.PROVED, Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
-                       detail=f"'{proved_by}' reduced the difference to 0; {conclusive} sample points agree",
-                       **common)
-    if digest is not None:
+    symbolic = _symbolic.witness(lhs, rhs, theorems=theorems, reasoning=reasoning,
+                                 seconds=settings.seconds_per_strategy)
+    numeric_started = time.perf_counter()
+    numeric = _numeric_witness(lhs, rhs, settings)
+    common = dict(conclusive_points=numeric.conclusive, strategy=symbolic.proved_by,
+                  numeric_seconds=time.perf_counter() - numeric_started, axioms=axioms)
+    verdict = _decide(lhs, rhs, symbolic, numeric, reasoning, settings, started, common)
+    if digest is not None and verdict.proved:
         _remember(cache, digest, verdict)
     return verdict
 
 
+def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, settings: Settings,
+            started, common) -> Verdict:
+    """The verdict from the two witnesses' answers: proved only when both say equal everywhere
+    they were asked, refuted only on a confirmed counterexample, else unknown with the reason."""
+
+    def unknown(reason: Reason, detail: str) -> Verdict:
+        return _verdict(Status.UNKNOWN, reason, lhs, rhs, started, detail=detail, **common)
+
+    differ = numeric.first("differ")
+    if differ is not None:
+        a, b = differ.values
+        counterexample = Counterexample(differ.point.assignment(), str(a.evalf(20)), str(b.evalf(20)))
+        detail = (f"strategy '{symbolic.proved_by}' reduced the difference to 0, but the sides differ at a "
+                  f"sample point (confirmed at {settings.recheck_dps} digits by a careful re-evaluation): one "
+                  "witness is wrong" if symbolic.proved_by else "the sides differ at a sample point")
+        return _verdict(Status.REFUTED, Reason.WITNESS_CONFLICT if symbolic.proved_by else Reason.NOT_EQUAL,
+                        lhs, rhs, started, counterexample=counterexample, detail=detail, **common)
+    singular = _domains.singular_conditions(lhs) + _domains.singular_conditions(rhs)
+    if singular:
+        condition, what = singular[0]
+        return unknown(Reason.ASSUMPTION_MISSING,
+                       f"{what} {sympy.sstr(condition)} is not known to be nonzero: the claim may be undefined")
+    undefined = numeric.first("undefined")
+    if undefined is not None:
+        return unknown(Reason.UNDEFINED, f"at {_shown(undefined.point)}: {undefined.why}")
+    if symbolic.proved_by is None:
+        side = [n for n in symbolic.notes if n.startswith("side condition")]
+        if side:
+            return unknown(Reason.ASSUMPTION_MISSING, side[0])
+        if symbolic.errors:
+            return unknown(Reason.INTERNAL_ERROR, f"a strategy raised {symbolic.errors[0]}")
+        if symbolic.timed_out:
+            return unknown(Reason.TIMEOUT, f"timed out: {', '.join(symbolic.timed_out)}")
+        return unknown(Reason.UNDECIDED, f"no strategy reduced the difference to 0 with "
+                                         f"{reasoning.name.lower()} reasoning; {numeric.conclusive} sample points agree")
+    doubtful = numeric.first("unconfirmed", "error") or (None if numeric.edges_agree else
+                                                         next(o for o in numeric.outcomes if o.point.edge and o.kind != "agree"))
+    if doubtful is not None:
+        reason = Reason.INTERNAL_ERROR if doubtful.kind == "error" else Reason.NUMERIC_INCONCLUSIVE
+        return unknown(reason, f"the numeric witness could not decide at {_shown(doubtful.point)}: {doubtful.why}")
+    if numeric.conclusive < settings.min_conclusive:
+        why = numeric.first("inconclusive")
+        return unknown(Reason.NUMERIC_INCONCLUSIVE,
+                       f"only {numeric.conclusive} of {settings.samples} random sample points were conclusive"
+                       + (f" ({why.why})" if why else ""))
+    edges = sum(o.point.edge for o in numeric.outcomes)
+    return _verdict(Status.PROVED, Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
+                    detail=f"'{symbolic.proved_by}' reduced the difference to 0; {edges} edge and "
+                           f"{numeric.conclusive} random sample points agree", **common)
+
+
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
-_TRUSTED_MODULES = ("_core.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py")
+_TRUSTED_MODULES = ("_core.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py")
 _RECALLED_FIELDS = ("strategy", "conclusive_points", "detail")
 
 
@@ -298,14 +485,14 @@ def _build() -> str:
 def _classes(expressions) -> list[str] | None:
     """What srepr leaves out of the classes in the expressions: an undefined function's
     assumptions (``Function('f', positive=True)`` prints as ``Function('f')``). None, and the
-    claim is never cached, when a class is neither sympy's nor derive's: a class in a proof file
+    claim is never cached, when a class is neither sympy's nor the kernel's: a class in a proof file
     rests on code (its methods, its bases, the helpers they call) that no digest can cover."""
     classes = {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}
     described = []
     for cls in sorted(classes, key=lambda c: f"{c.__module__}.{c.__qualname__}"):
         if isinstance(cls, UndefinedFunction):
             described.append(f"{cls.__name__} {sorted(cls._kwargs.items())} {cls.nargs}")
-        elif (cls.__module__ or "").split(".")[0] not in ("sympy", "derive"):
+        elif not _is_own_class(cls):
             return None
     return described
 
@@ -354,25 +541,45 @@ def _remember(cache, digest: str, verdict: Verdict) -> None:
     cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
 
 
-def _element(key, value):
-    """What ``value`` must satisfy and what it gives, for a symbol, function or indexed family."""
-    if isinstance(key, (sympy.FunctionClass, sympy.IndexedBase)):
+def _family_arguments(expressions, key) -> list[tuple]:
+    """The argument tuples at which a function or indexed family is applied in the expressions."""
+    found = set()
+    for expr in expressions:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(key, UndefinedFunction) and node.func == key:
+                found.add(node.args)
+            elif isinstance(key, sympy.IndexedBase) and isinstance(node, sympy.Indexed) and node.base == key:
+                found.add(node.indices)
+    return sorted(found, key=sympy.default_sort_key)
+
+
+def _instance_violation(key, value, expressions) -> str | None:
+    """Why ``value`` may not stand for ``key`` in the expressions, or None: a key that is not a
+    symbol, an undefined function or an indexed family; a value lacking a fact the key was
+    declared with; a Lambda whose variables assume more than the arguments it meets."""
+    if isinstance(key, (UndefinedFunction, sympy.IndexedBase)):
         if not isinstance(value, sympy.Lambda):
-            raise TypeError(f"{key} must be replaced by a Lambda, got {sympy.sstr(value)}")
-        target = key(*value.variables) if isinstance(key, sympy.FunctionClass) else key[value.variables]
-        return target, value.expr
-    return key, _as_expression(value)
-
-
-def _respects_assumptions(key, value) -> str | None:
-    """Why ``value`` may not stand for ``key``, or None when every declared fact is implied."""
-    try:
-        target, probe = _element(key, value)
-    except TypeError as exc:
-        return str(exc)
-    for fact in ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real", "integer"):
-        if getattr(target, f"is_{fact}") and getattr(probe, f"is_{fact}") is not True:
-            return f"{sympy.sstr(value)} is not known to be {fact}, as {key} is declared"
+            return f"{key} must be replaced by a Lambda, got {sympy.sstr(value)}"
+        target = key(*value.variables) if isinstance(key, UndefinedFunction) else key[value.variables]
+        fact = _domains.fact_violation(target, value.expr)
+        if fact:
+            return (f"{sympy.sstr(value)} is not known to be {fact} for every argument, as {key} is declared "
+                    f"{_domains.declared(target)}")
+        for arguments in _family_arguments(expressions, key):
+            if len(arguments) != len(value.variables):
+                return f"{key} is applied to {len(arguments)} arguments, the Lambda takes {len(value.variables)}"
+            for variable, argument in zip(value.variables, arguments):
+                fact = _domains.fact_violation(variable, argument)
+                if fact:
+                    return (f"the Lambda's {variable} is declared {_domains.declared(variable)}, but {key} is applied "
+                            f"at {sympy.sstr(argument)}, not known to be {fact}")
+        return None
+    if not isinstance(key, sympy.Symbol):
+        return (f"an instance replaces symbols, undefined functions or indexed families, not "
+                f"{sympy.sstr(key)} (a {type(key).__name__})")
+    fact = _domains.fact_violation(key, value)
+    if fact:
+        return f"{sympy.sstr(value)} is not known to be {fact}, as {key} is declared {_domains.declared(key)}"
     return None
 
 
@@ -419,9 +626,40 @@ def substitute(expr, mapping: dict):
 
 
 def instantiate(verdict: Verdict, mapping: dict) -> Verdict:
-    """Specialise a proved equality: free symbols, undefined functions or indexed families
-    (given as Lambdas) replaced by values that satisfy every assumption they were declared with."""
+    """Specialise a proved equality of this kernel: symbols, undefined functions or indexed
+    families (given as Lambdas) replaced by values that have every fact the key was declared
+    with, where the instance stays defined (no divisor, log argument or pole-making argument
+    becomes one not known to be nonzero, nothing evaluates to nan or zoo)."""
     started = time.perf_counter()
+    try:
+        return _instantiate(verdict, mapping, started)
+    except Exception as exc:  # noqa: BLE001 - a failing substitution is no verdict either way
+        return _verdict(Status.UNKNOWN, Reason.INTERNAL_ERROR, getattr(verdict, "lhs", None),
+                        getattr(verdict, "rhs", None), started, detail=_one_line(exc))
+
+
+def _instantiate(verdict, mapping: dict, started) -> Verdict:
+    if not made_by_kernel(verdict):
+        return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, None, None, started,
+                        detail=f"a {type(verdict).__name__} that this kernel did not make is no verdict")
+    if not isinstance(mapping, dict):
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started,
+                        detail=f"an instance maps keys to values (a dict), got a {type(mapping).__name__}")
+    try:
+        mapping = {key: value if isinstance(value, sympy.Lambda) else _as_expression(value)
+                   for key, value in mapping.items()}
+    except TypeError as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started, detail=str(exc))
+    floats = _floats(mapping.values())
+    if floats:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started,
+                        detail=f"an instance value holds the float {floats[0]}, which is not exact: write a Rational")
+    sides = (verdict.lhs, verdict.rhs)
+    for key, value in mapping.items():
+        why = _instance_violation(key, value, sides)
+        if why:
+            reason = Reason.ASSUMPTION_MISSING if "not known" in why else Reason.INVALID_INPUT
+            return _verdict(Status.UNKNOWN, reason, verdict.lhs, verdict.rhs, started, detail=why)
     try:
         lhs, rhs = substitute(verdict.lhs, mapping), substitute(verdict.rhs, mapping)
     except _Captured as exc:
@@ -429,19 +667,35 @@ def instantiate(verdict: Verdict, mapping: dict) -> Verdict:
     if not verdict.proved:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
                         detail="the instantiated equality is not proved")
-    for key, value in mapping.items():
-        why = _respects_assumptions(key, value)
+    if any(side.has(sympy.nan, sympy.zoo) for side in (lhs, rhs)):
+        return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started,
+                        detail="the instance is undefined: a side evaluates to nan or zoo")
+    singular = [c for side in (lhs, rhs) for c in _domains.singular_conditions(side)]
+    if singular:
+        condition, what = singular[0]
+        return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started,
+                        detail=f"in the instance, {what} {sympy.sstr(condition)} is not known to be nonzero")
+    for side in (lhs, rhs):
+        why = _domains.range_violation(side)
         if why:
-            return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, detail=why)
-    return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started,
+            return _verdict(Status.UNKNOWN, Reason.BOUND_VARIABLE, lhs, rhs, started, detail=why)
+    axioms, untrusted = operator_axioms([lhs, rhs])
+    if untrusted:
+        return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted)
+    return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started, axioms=verdict.axioms | axioms,
                     detail=f"instance of a proved equality ({len(mapping)} substitutions)")
 
 
 def chain(verdicts: list[Verdict]) -> Verdict:
-    """Transitivity: a = b, b = c, ... proves a = z when every link is proved and they meet exactly."""
+    """Transitivity: a = b, b = c, ... proves a = z when every link is a proved verdict of this
+    kernel and they meet exactly."""
     started = time.perf_counter()
     if not verdicts:
         raise ValueError("chain needs at least one verdict")
+    strangers = [n for n, v in enumerate(verdicts) if not made_by_kernel(v)]
+    if strangers:
+        return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, None, None, started,
+                        detail=f"link {strangers[0] + 1} of {len(verdicts)} is not a verdict this kernel made")
     lhs, rhs = verdicts[0].lhs, verdicts[-1].rhs
     for n, verdict in enumerate(verdicts):
         if not verdict.proved:
@@ -451,7 +705,27 @@ def chain(verdicts: list[Verdict]) -> Verdict:
             return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started,
                             detail=f"link {n + 1} does not start where link {n} ends")
     return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started,
+                    axioms=frozenset().union(*(v.axioms for v in verdicts)),
                     detail=f"transitivity over {len(verdicts)} proved links")
+
+
+def postulate(name: str, lhs, rhs, reason: str) -> Verdict:
+    """An equality taken without proof: PROVED with reason AXIOM, and every verdict built on it
+    lists ``postulate NAME: reason`` among its axioms."""
+    started = time.perf_counter()
+    try:
+        lhs, rhs = _as_expression(lhs), _as_expression(rhs)
+    except TypeError as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=str(exc))
+    if not (isinstance(name, str) and name and isinstance(reason, str) and reason.strip()):
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started,
+                        detail="a postulate needs a name and a reason")
+    refusal = _refusal(lhs, rhs)
+    if refusal is not None:
+        status, reason_code, detail, counterexample = refusal
+        return _verdict(status, reason_code, lhs, rhs, started, detail=detail, counterexample=counterexample)
+    return _verdict(Status.PROVED, Reason.AXIOM, lhs, rhs, started, axioms={f"postulate {name}: {reason.strip()}"},
+                    detail=f"postulated without proof: {reason.strip()}")
 
 
 class Bound:

@@ -95,6 +95,7 @@ class Point:
 
     seed: str
     values: tuple[tuple[sympy.Basic, sympy.Expr], ...]
+    edge: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def value_of(self, target: sympy.Basic) -> sympy.Expr:
@@ -177,11 +178,15 @@ def sample_points(exprs: list[sympy.Basic], seed: int, count: int) -> list[Point
 
 
 class Inconclusive(Exception):
-    """This point says nothing: the value is undefined, infinite, or not accurate enough."""
+    """This point says nothing: the value is not accurate enough, or has a shape not evaluated."""
+
+
+class Undefined(Inconclusive):
+    """The expression has no finite value at this point (a pole, nan, an infinity)."""
 
 
 @functools.lru_cache(maxsize=2048)
-def evaluate(expr: sympy.Basic, point: Point, dps: int) -> sympy.Expr:
+def evaluate(expr: sympy.Basic, point: Point, dps: int, *, careful: bool = False) -> sympy.Expr:
     """``expr`` at ``point`` as a sympy number with about ``dps`` correct digits.
 
     Cached: in a derivation each stated expression is the next step's previous expression, and
@@ -218,8 +223,10 @@ def _symbolic_operators_done(expr: sympy.Basic) -> sympy.Basic:
 
 def _number(e: sympy.Expr, dps: int) -> sympy.Expr:
     value = sympy.sympify(e).evalf(dps)
-    if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        raise Inconclusive(f"not a finite number: {value}")
+    if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise Undefined(f"not a finite number: {value}")
+    if not value.is_number:
+        raise Inconclusive(f"not a number: {value}")
     real, imag = value.as_real_imag()
     if not (real.is_Float or real.is_zero) or not (imag.is_Float or imag.is_zero):
         raise Inconclusive(f"not a finite number: {value}")

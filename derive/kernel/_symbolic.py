@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sympy
-from sympy.polys.polyerrors import BasePolynomialError
 
 from ._numeric import is_operator
 
@@ -82,10 +81,11 @@ def _content_and_primitive(body: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     return content, primitive
 
 
-def canonical(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
-    """Operators with canonical bound-variable names and constant factors pulled out."""
+def canonical(expr: sympy.Basic, depth: int = 0, *, pull_constants: bool) -> sympy.Basic:
+    """Operators with canonical bound-variable names and, with ``pull_constants`` (which is
+    linearity), constant factors pulled out of linear ones."""
     if isinstance(expr, sympy.MatrixBase):
-        return expr.applyfunc(lambda e: canonical(e, depth))
+        return expr.applyfunc(lambda e: canonical(e, depth, pull_constants=pull_constants))
     if not isinstance(expr, sympy.Basic) or expr.is_Atom:
         return expr
     if is_operator(expr):
@@ -94,21 +94,27 @@ def canonical(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
             for n, v in enumerate(bound_variables(expr))
         }
         node = expr.xreplace(renaming)
-        body = canonical(node.args[0], depth + 1)
-        if is_linear_operator(node):
+        body = canonical(node.args[0], depth + 1, pull_constants=pull_constants)
+        if pull_constants and is_linear_operator(node):
             constant, rest = body.as_independent(*renaming.values(), as_Add=False)
             content, rest = _content_and_primitive(rest)
             if constant * content != 1:
                 return constant * content * _rebuild(node, rest)
         return _rebuild(node, body)
-    return expr.func(*(canonical(a, depth) for a in expr.args))
+    return expr.func(*(canonical(a, depth, pull_constants=pull_constants) for a in expr.args))
+
+
+def is_unevaluated(node: sympy.Basic) -> bool:
+    """What only evaluation may open: operators that bind variables, and derivatives, limits and
+    substitutions, which sympy's simplify would otherwise carry out."""
+    return is_operator(node) or isinstance(node, (sympy.Derivative, sympy.Limit, sympy.Subs))
 
 
 def _outermost_operators(expr: sympy.Basic) -> set[sympy.Basic]:
     found: set[sympy.Basic] = set()
 
     def walk(node: sympy.Basic) -> None:
-        if is_operator(node):
+        if is_unevaluated(node):
             found.add(node)
             return
         for arg in node.args:
@@ -155,7 +161,7 @@ def _split_operator(expr: sympy.Basic) -> tuple[sympy.Expr, sympy.Basic | None]:
 
 
 def rewrite_with(expr: sympy.Basic, theorems: list[tuple[sympy.Basic, sympy.Basic]],
-                 as_written: bool = False) -> sympy.Basic:
+                 as_written: bool = False, *, pull_constants: bool = False) -> sympy.Basic:
     """Replace each occurrence of a proved ``lhs`` by its ``rhs`` (equals for equals).
 
     A lemma about an operator, ``c * Op(f) = r``, rewrites every operator equal to ``Op(f)`` by
@@ -163,7 +169,7 @@ def rewrite_with(expr: sympy.Basic, theorems: list[tuple[sympy.Basic, sympy.Basi
     """
     for lhs, rhs in theorems:
         if not as_written:
-            lhs, rhs = canonical(lhs), canonical(rhs)
+            lhs, rhs = (canonical(lhs, pull_constants=pull_constants), canonical(rhs, pull_constants=pull_constants))
         constant, atom = _split_operator(lhs)
         if atom is not None and constant != 0:
             replacement = rhs / constant
@@ -180,7 +186,7 @@ def merge_linear_operators(expr: sympy.Expr) -> sympy.Expr:
     """Linearity: c1*Op(f1) + c2*Op(f2) -> Op(c1*f1 + c2*f2) for operators with the same binding."""
     groups: dict[tuple, list[tuple[sympy.Expr, sympy.Basic]]] = {}
     rest = []
-    for term in sympy.Add.make_args(canonical(sympy.expand(expr))):
+    for term in sympy.Add.make_args(canonical(sympy.expand(expr), pull_constants=True)):
         ops = [f for f in sympy.Mul.make_args(term) if is_operator(f)]
         if len(ops) == 1 and is_linear_operator(ops[0]):
             op = ops[0]
@@ -270,6 +276,18 @@ class Attempt:
     residual: sympy.Basic | None
     notes: list[str] = field(default_factory=list)
     timed_out: bool = False
+    error: str | None = None  # the exception the strategy raised, in one line
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The symbolic witness's answer: the strategy that reduced the difference to exactly 0 (or
+    None), the notes left on the way (side conditions), and what timed out or raised."""
+
+    proved_by: str | None
+    notes: tuple[str, ...]
+    timed_out: tuple[str, ...]
+    errors: tuple[str, ...]
 
 
 def _entrywise(f: Callable[[sympy.Expr], sympy.Expr]) -> Callable[[sympy.Basic], sympy.Basic]:
@@ -328,9 +346,10 @@ def attempts(
         # First as written: a lemma with a free index i then matches inside a Sum over i,
         # before canonical renaming of bound variables hides the i.
         lhs, rhs = rewrite_with(lhs, pairs, as_written=True), rewrite_with(rhs, pairs, as_written=True)
-    lhs, rhs = canonical(lhs), canonical(rhs)
+    pull = reasoning >= Reasoning.LINEARITY
+    lhs, rhs = canonical(lhs, pull_constants=pull), canonical(rhs, pull_constants=pull)
     if pairs:
-        lhs, rhs = rewrite_with(lhs, pairs), rewrite_with(rhs, pairs)
+        lhs, rhs = rewrite_with(lhs, pairs, pull_constants=pull), rewrite_with(rhs, pairs, pull_constants=pull)
     opaque = functools.lru_cache(maxsize=None)(_opaque)  # the algebra strategies share one difference
     sequence: list[tuple[str, Callable[[sympy.Expr, list[str]], sympy.Expr]]] = [
         (name, lambda d, notes, f=f: f(opaque(d))) for name, f in _ALGEBRA
@@ -354,25 +373,29 @@ def attempts(
         except StrategyTimeout:
             yield Attempt(name, None, notes, timed_out=True)
             continue
-        except (TypeError, ValueError, NotImplementedError, AttributeError,
-                BasePolynomialError, RecursionError) as exc:
-            yield Attempt(name, None, [*notes, f"{name}: {type(exc).__name__}: {exc}"])
+        except Exception as exc:  # noqa: BLE001 - sympy failing inside a strategy proposes nothing
+            text = " ".join(str(exc).split())[:300]
+            yield Attempt(name, None, notes, error=f"{name}: {type(exc).__name__}: {text}")
             continue
         yield Attempt(name, residual, notes)
 
 
-def divisors(expr: sympy.Basic) -> set[sympy.Expr]:
-    """Denominators that do not involve a bound variable: each must be nonzero for the claim to mean anything."""
-    found: set[sympy.Expr] = set()
+def _is_zero(residual) -> bool:
+    if isinstance(residual, sympy.MatrixBase):
+        return all(entry == 0 for entry in residual)
+    return residual is not None and residual == 0
 
-    def walk(node: sympy.Basic, bound: frozenset) -> None:
-        if is_operator(node):
-            bound = bound | frozenset(bound_variables(node))
-        if isinstance(node, sympy.Pow) and node.exp.is_negative and not (node.free_symbols & bound):
-            found.add(node.base)
-        for arg in node.args:
-            if isinstance(arg, sympy.Basic):
-                walk(arg, bound)
 
-    walk(expr, frozenset())
-    return found
+def witness(lhs: sympy.Basic, rhs: sympy.Basic, *, theorems: list[tuple[sympy.Basic, sympy.Basic]],
+            reasoning: Reasoning, seconds: float) -> Answer:
+    """The strategies in turn until one reduces ``lhs - rhs`` to exactly 0."""
+    notes, timed_out, errors = [], [], []
+    for attempt in attempts(lhs, rhs, theorems=theorems, reasoning=reasoning, seconds=seconds):
+        notes += attempt.notes
+        if attempt.timed_out:
+            timed_out.append(attempt.strategy)
+        if attempt.error:
+            errors.append(attempt.error)
+        if _is_zero(attempt.residual):
+            return Answer(attempt.strategy, tuple(notes), tuple(timed_out), tuple(errors))
+    return Answer(None, tuple(notes), tuple(timed_out), tuple(errors))

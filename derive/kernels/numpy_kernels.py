@@ -9,29 +9,29 @@ kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (
     kl_logvar (proofs/stage5_logvar.py:26), steps 5.1
       from kl_standard_normal (proofs/stage4_standard_normal.py:22), steps 4.2
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
-    exported at proofs/stage5_logvar.py:71; sha256 of the verified expression 18a33217c7959501
+    exported at proofs/stage5_logvar.py:72; sha256 of the verified expression 18a33217c7959501
     verified: -Sum(-exp(l1[i]) + l1[i] - mu1[i]**2 + 1, (i, 1, k))/2
 
 kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3)
     kl_logvar_general (proofs/stage5_logvar.py:32), steps 5.3
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
-    exported at proofs/stage5_logvar.py:73; sha256 of the verified expression ad0a477ba0cdd605
+    exported at proofs/stage5_logvar.py:74; sha256 of the verified expression ad0a477ba0cdd605
     verified: Sum((mu1[i] - mu2[i])**2*exp(-l2[i]) + exp(l1[i] - l2[i]) - l1[i] + l2[i] - 1, (i, 1, k))/2
 
 kl_mean_term: the mean term of 5.1, 1/2 mu^2: pulls every posterior mean to 0
-    kl_logvar_terms (proofs/stage5_logvar.py:65), steps terms
+    kl_logvar_terms (proofs/stage5_logvar.py:66), steps terms
       from kl_logvar (proofs/stage5_logvar.py:26), steps 5.1
       from kl_standard_normal (proofs/stage4_standard_normal.py:22), steps 4.2
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
-    exported at proofs/stage5_logvar.py:76; sha256 of the verified expression eb251cccba1addad
+    exported at proofs/stage5_logvar.py:77; sha256 of the verified expression eb251cccba1addad
     verified: Sum(mu1[i]**2/2, (i, 1, k))
 
 kl_variance_term: the variance term of 5.1, 1/2 (exp(logvar) - 1 - logvar): >= 0, 0 only at variance 1
-    kl_logvar_terms (proofs/stage5_logvar.py:65), steps terms
+    kl_logvar_terms (proofs/stage5_logvar.py:66), steps terms
       from kl_logvar (proofs/stage5_logvar.py:26), steps 5.1
       from kl_standard_normal (proofs/stage4_standard_normal.py:22), steps 4.2
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
-    exported at proofs/stage5_logvar.py:78; sha256 of the verified expression 8adee2967a1e8178
+    exported at proofs/stage5_logvar.py:79; sha256 of the verified expression 8adee2967a1e8178
     verified: Sum(exp(l1[i])/2 - l1[i]/2 - 1/2, (i, 1, k))
 
 Claims proved by derive's kernel for this file:

@@ -1,0 +1,177 @@
+"""Where a claim means something: the ranges of bound variables, and where each side is defined.
+
+Three questions the kernel asks before it believes a witness:
+
+* Does every bound variable range only over values its declared assumptions allow? sympy uses
+  a symbol's assumptions wherever the symbol appears, so ``Integral(Abs(x), (x, -1, 1))`` with
+  ``x`` positive is silently ``Integral(x, (x, -1, 1))``. A binder's variable may carry only the
+  facts its range implies (``range_violation``).
+* Does a substituted value have every fact of what it replaces (``fact_violation``)?
+* Is each side defined wherever the claim says it holds: every divisor, log argument and
+  pole-making argument outside binders known to be nonzero (``singular_conditions``)? What
+  binders integrate over is the numeric witness's to judge (a divergent integral is undefined).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.assumptions import _assume_defined
+
+# Every fact sympy knows of.
+FACTS = tuple(sorted(_assume_defined))
+
+
+def _given(symbol: sympy.Basic) -> dict:
+    return getattr(symbol, "_assumptions_orig", None) or getattr(symbol, "assumptions0", {})
+
+
+def fact_violation(declared: sympy.Basic, candidate: sympy.Basic) -> str | None:
+    """The first fact ``declared`` decides (True or False) that ``candidate`` is not known to
+    share, or None when ``candidate`` has every one. The facts it was declared with come first,
+    so that the answer names one the user wrote."""
+    for fact in dict.fromkeys([*_given(declared), *FACTS]):
+        wanted = getattr(declared, f"is_{fact}")
+        if wanted is not None and getattr(candidate, f"is_{fact}") is not wanted:
+            return fact if wanted else f"not {fact}"
+    return None
+
+
+def declared(symbol: sympy.Basic) -> str:
+    """The assumptions a symbol was declared with, as written: ``positive, integer``."""
+    return ", ".join(f if v else f"{f}=False" for f, v in sorted(_given(symbol).items())) or "without assumptions"
+
+
+def _at_least(value: sympy.Expr, bound: int) -> bool:
+    return (value - bound).is_extended_nonnegative is True
+
+
+def _at_most(value: sympy.Expr, bound: int) -> bool:
+    return (value - bound).is_extended_nonpositive is True
+
+
+def _extended_real(value: sympy.Expr) -> bool:
+    return value.is_extended_real is True
+
+
+def _interval_reference(lower: sympy.Expr, upper: sympy.Expr) -> sympy.Dummy:
+    """What every interior point of the interval between lower and upper (in either order) is
+    known to be. An integral's value does not depend on its integrand at the endpoints, so the
+    interior is the range."""
+    facts: dict[str, bool] = {}
+    if _extended_real(lower) and _extended_real(upper):
+        facts["real"] = True
+        if _at_least(lower, 0) and _at_least(upper, 0):
+            facts["positive"] = True
+        elif _at_most(lower, 0) and _at_most(upper, 0):
+            facts["negative"] = True
+    return sympy.Dummy("range", **facts)
+
+
+def _summation_reference(lower: sympy.Expr, upper: sympy.Expr) -> sympy.Dummy:
+    """What every index of sympy's Sum (or Product) from lower to upper is known to be. With
+    upper < lower - 1 sympy sums from upper + 1 to lower - 1 and negates (Karr's convention), so
+    the indices lie between min(lower, upper + 1) and max(upper, lower - 1)."""
+    infinite = (sympy.oo, -sympy.oo)
+    facts: dict[str, bool] = {}
+    if (lower.is_integer or lower in infinite) and (upper.is_integer or upper in infinite):
+        facts["integer"] = True
+    elif _extended_real(lower) and _extended_real(upper):
+        facts["real"] = True
+    if _at_least(lower, 1) and _at_least(upper, 0):
+        facts["positive"] = True
+    elif _at_least(lower, 0) and _at_least(upper, -1):
+        facts["nonnegative"] = True
+    elif _at_most(upper, -1) and _at_most(lower, 0):
+        facts["negative"] = True
+    elif _at_most(upper, 0) and _at_most(lower, 1):
+        facts["nonpositive"] = True
+    return sympy.Dummy("range", **facts)
+
+
+def _ranges(node: sympy.Basic):
+    """(variable, reference, shown range) for each variable ``node`` binds."""
+    if isinstance(node, sympy.Integral):
+        for limit in node.limits:
+            if len(limit) == 3:
+                yield limit[0], _interval_reference(limit[1], limit[2]), f"({limit[1]}, {limit[2]})"
+            elif len(limit) == 2:
+                yield limit[0], sympy.Dummy("range"), f"a path to {limit[1]}"
+    elif isinstance(node, (sympy.Sum, sympy.Product)):
+        for variable, lower, upper in node.limits:
+            yield variable, _summation_reference(lower, upper), f"{lower}, ..., {upper}"
+    elif getattr(node, "is_derive_operator", False):
+        for variable in node.variables:
+            yield variable, sympy.Dummy("range", real=True), "the real line"
+    elif isinstance(node, sympy.Limit):
+        variable, point, direction = node.args[1], node.args[2], str(node.args[3])
+        yield variable, _limit_reference(point, direction), f"values near {point} ({direction})"
+
+
+def _limit_reference(point: sympy.Expr, direction: str) -> sympy.Dummy:
+    facts: dict[str, bool] = {}
+    if direction in ("+", "-") and _extended_real(point):
+        facts["real"] = True
+        if direction == "+" and _at_least(point, 0):
+            facts["positive"] = True
+        elif direction == "-" and _at_most(point, 0):
+            facts["negative"] = True
+    return sympy.Dummy("range", **facts)
+
+
+def range_violation(expr: sympy.Basic) -> str | None:
+    """Why some bound variable of ``expr`` carries a fact its range does not imply, or None."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Subs):
+            for variable, value in zip(node.variables, node.point):
+                fact = fact_violation(variable, value)
+                if fact:
+                    return (f"Subs puts {sympy.sstr(value)} for {variable}, which is declared {fact}: "
+                            f"{sympy.sstr(value)} is not known to be {fact}")
+            continue
+        for variable, reference, shown in _ranges(node):
+            fact = fact_violation(variable, reference)
+            if fact:
+                return (f"bound variable {variable} is declared {declared(variable)} but ranges over {shown}, "
+                        f"which does not imply it ({fact}): declare it with only what its range implies")
+    return None
+
+
+def _pole_arguments(node: sympy.Basic) -> list[tuple[sympy.Expr, str]]:
+    """(expression that must be nonzero, what it is) for one node's own singularities."""
+    if isinstance(node, sympy.Pow) and node.exp.is_extended_negative:
+        return [(node.base, "divisor")]
+    if isinstance(node, sympy.log):
+        return [(node.args[0], "log argument")]
+    arg = node.args[0] if node.args else None
+    poles = {sympy.tan: sympy.cos, sympy.sec: sympy.cos, sympy.cot: sympy.sin, sympy.csc: sympy.sin,
+             sympy.tanh: sympy.cosh, sympy.sech: sympy.cosh, sympy.coth: sympy.sinh, sympy.csch: sympy.sinh}
+    for function, vanishing in poles.items():
+        if isinstance(node, function):
+            return [(vanishing(arg), f"{vanishing.__name__} of the argument of {function.__name__}")]
+    if isinstance(node, (sympy.gamma, sympy.loggamma, sympy.digamma, sympy.polygamma)):
+        argument = node.args[-1]
+        if argument.is_integer and argument.is_nonpositive is not False:
+            return [(sympy.S.Zero, f"{sympy.sstr(node)} at a nonpositive integer")]
+    if isinstance(node, (sympy.atanh, sympy.acoth)):
+        return [(arg - 1, f"argument of {type(node).__name__} minus 1"), (arg + 1, f"argument of {type(node).__name__} plus 1")]
+    return []
+
+
+def singular_conditions(expr: sympy.Basic) -> list[tuple[sympy.Expr, str]]:
+    """(expression, what it is) for each expression outside every binder that must be nonzero
+    for ``expr`` to be defined and is not known to be: divisors, log arguments, the cosine
+    under a tangent, ... ."""
+    found: dict[sympy.Expr, str] = {}
+
+    def walk(node: sympy.Basic, bound: frozenset) -> None:
+        variables = {v for v, _, _ in _ranges(node)} | set(getattr(node, "bound_symbols", ()))
+        bound = bound | frozenset(variables)
+        for condition, what in _pole_arguments(node):
+            if not (condition.free_symbols & bound) and condition.is_zero is not False:
+                found.setdefault(condition, what)
+        for arg in node.args:
+            if isinstance(arg, sympy.Basic):
+                walk(arg, bound)
+
+    walk(expr, frozenset())
+    return list(found.items())
