@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import sympy
+
 from . import kernel as _kernel
 from ._cache import StepCache
 from .kernel import Settings, Status, Verdict
@@ -92,6 +94,59 @@ class Checker:
             self._steps[key] = StepResult(step, verdict, previous)
         return self._steps[key]
 
+    def statement(self, source) -> tuple | None:
+        """The (lhs, rhs) that the kernel's verdict on a derivation, instance or postulate will
+        state if it is proved, or None where that cannot be said ahead (for prefetch only)."""
+        if isinstance(source, Postulate):
+            return source.start, source.result
+        if isinstance(source, Instance):
+            inner = self.statement(source.derivation)
+            if inner is None:
+                return None
+            try:
+                mapping = {k: v if isinstance(v, sympy.Lambda) else sympy.sympify(v) for k, v in source.mapping.items()}
+                return tuple(_kernel.substitute(side, mapping) for side in inner)
+            except Exception:  # noqa: BLE001 - the kernel will say why; nothing to ask ahead
+                return None
+        if source.origin is None:
+            return source.start, source.result
+        origin = self.statement(source.origin)
+        return None if origin is None else (origin[0], source.result)
+
+    def _reachable(self, derivations) -> list[Derivation]:
+        """The derivations and every derivation they rest on (origins, lemmas, instances)."""
+        seen: dict[int, Derivation] = {}
+
+        def visit(source) -> None:
+            if isinstance(source, Instance):
+                visit(source.derivation)
+            elif isinstance(source, Derivation) and id(source) not in seen:
+                seen[id(source)] = source
+                if source.origin is not None:
+                    visit(source.origin)
+                for step in source.steps:
+                    for lemma in step.rule.lemmas:
+                        visit(lemma)
+
+        for derivation in derivations:
+            visit(derivation)
+        return list(seen.values())
+
+    def prefetch(self, derivations) -> None:
+        """Have the kernel's witnesses answer every step these derivations rest on at once, over
+        every worker process; checking them afterwards only decides (and stays in order)."""
+        claims = []
+        for derivation in self._reachable(derivations):
+            for index, step in enumerate(derivation.steps):
+                if (id(step), id(derivation.steps[index - 1].stated if index else derivation.start)) in self._steps:
+                    continue
+                lemmas = [self.statement(lemma) for lemma in step.rule.lemmas]
+                if any(lemma is None for lemma in lemmas):
+                    continue
+                previous = derivation.steps[index - 1].stated if index else derivation.start
+                claims.append((previous, step.stated, lemmas, step.rule.reasoning, id(derivation)))
+        _kernel.prefetch(claims, self.settings, self.cache)
+
     def check(self, derivation: Derivation, *, requested: bool = True) -> DerivationResult:
         key = id(derivation)
         if key in self.results:
@@ -117,6 +172,7 @@ def check(derivations: list[Derivation], settings: Settings = Settings(), cache:
     cache, the kernel recalls the claims it proved before (reason CACHED) and records new proofs."""
     started = time.perf_counter()
     checker = Checker(settings, cache)
+    checker.prefetch(derivations)
     for derivation in derivations:
         checker.check(derivation)
     return Report(checker.order, settings, time.perf_counter() - started)

@@ -5,6 +5,7 @@ import sympy
 from sympy import Function, Integral, Matrix, Rational, Sum, Symbol, exp, log, oo, pi, sqrt, symbols
 
 from derive import Reason, Reasoning, Settings, Status, Verdict, chain, check_equal, instantiate
+from derive.kernel import _core, _workers
 from derive.kernel import _symbolic as _strategies
 from derive.gaussian import GaussianExpectation, expectation, normal_pdf
 
@@ -205,12 +206,13 @@ def test_chain_needs_links_that_meet():
     assert chain([a, check_equal(log(s1) + log(s2), log(s2))]).reason is Reason.DEPENDENCY_NOT_PROVED
 
 
-def test_symbolic_claim_contradicted_numerically_is_a_witness_conflict(monkeypatch):
-    def lying_strategies(lhs, rhs, **kwargs):
-        yield _strategies.Attempt("lying", sympy.S.Zero)
-
-    monkeypatch.setattr(_strategies, "attempts", lying_strategies)
-    verdict = check_equal(s1, s1 + 1)
+def test_symbolic_claim_contradicted_numerically_is_a_witness_conflict():
+    # The kernel decides from the witnesses' answers: a symbolic witness that says "zero" for
+    # s1 == s1 + 1 loses to the numbers (a wrong sympy simplification caught).
+    lying = _strategies.Answer("lying", (), (), ())
+    numeric = _core._answers(_workers.run(_core._jobs(s1, s1 + 1, [], Reasoning.EVALUATION, Settings())))[1]
+    verdict = _core._decide(s1, s1 + 1, lying, numeric, Reasoning.EVALUATION, Settings(), 0.0,
+                            dict(strategy="lying"))
     assert verdict.status is Status.REFUTED
     assert verdict.reason is Reason.WITNESS_CONFLICT
     assert "one witness is wrong" in verdict.detail
@@ -246,3 +248,26 @@ def test_a_claim_that_cannot_be_evaluated_at_a_point_is_unknown_not_a_crash():
     x = Symbol("x", positive=True)
     verdict = check_equal(Integral(x, (x, 0, x)), x**2 / 2)
     assert verdict.status is Status.UNKNOWN and verdict.conclusive_points == 0
+
+
+def test_time_limits_work_in_any_thread_and_leave_the_callers_timer_and_precision_alone():
+    import signal
+    import threading
+
+    import mpmath
+
+    signal.setitimer(signal.ITIMER_REAL, 1000.0)  # the caller's own timer (pytest-timeout uses one)
+    precision = mpmath.mp.prec
+    found = {}
+    slow = (sympy.sin(x) ** 40, (1 - sympy.cos(x) ** 2) ** 20)
+    worker = threading.Thread(target=lambda: found.update(
+        verdict=check_equal(*slow, settings=Settings(seconds_per_strategy=0.001))))
+    try:
+        worker.start()
+        worker.join()
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert found["verdict"].reason is Reason.TIMEOUT
+    assert 900 < remaining <= 1000
+    assert mpmath.mp.prec == precision

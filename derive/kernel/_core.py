@@ -32,6 +32,7 @@ import functools
 import hashlib
 import hmac
 import json
+import threading
 import time
 import weakref
 from dataclasses import astuple, dataclass
@@ -42,7 +43,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from .. import __version__
-from . import _domains, _interval, _numeric, _symbolic
+from . import _domains, _interval, _symbolic, _tasks, _workers
 from ._symbolic import Reasoning
 
 _TOKEN = object()
@@ -224,106 +225,48 @@ def _floats(expressions) -> list:
     return sorted({f for expr in expressions for f in expr.atoms(sympy.Float)}, key=str)
 
 
-def _mp(value: sympy.Expr) -> mpmath.mpc:
-    """A sympy number as an mpmath complex at full precision (never through a Python float)."""
-    real, imag = value.as_real_imag()
-    return mpmath.mpc(mpmath.mpmathify(real), mpmath.mpmathify(imag))
-
-
-def _differ(a, b, tolerance) -> bool:
-    pairs = zip(a, b) if isinstance(a, sympy.MatrixBase) else [(a, b)]
-    for x, y in pairs:
-        x, y = _mp(x), _mp(y)
-        if abs(x - y) > tolerance * max(1, abs(x), abs(y)):
-            return True
-    return False
-
-
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "(no message)"
     return f"{type(exc).__name__}: {text[:300]}"
 
 
-@dataclass
-class _PointOutcome:
-    """What the numeric witness says at one point: 'agree', 'differ' (confirmed by a careful
-    re-evaluation), 'unconfirmed' (a difference the careful re-evaluation did not confirm),
-    'undefined', 'inconclusive' or 'error'."""
-
-    kind: str
-    point: _numeric.Point
-    why: str = ""
-    values: tuple | None = None
-
-
-def _values(lhs, rhs, point, dps: int, settings: Settings, careful: bool):
-    """(kind, values or why) for both sides at ``point``."""
-    try:
-        with _symbolic.time_limit(settings.seconds_per_point):
-            values = []
-            for side, expr in (("left", lhs), ("right", rhs)):
-                try:
-                    values.append(_numeric.evaluate(expr, point, dps, careful=careful))
-                except _numeric.Undefined as exc:
-                    return "undefined", f"the {side} side has no finite value: {exc}"
-            return "values", tuple(values)
-    except _numeric.Inconclusive as exc:
-        return "inconclusive", str(exc)
-    except _symbolic.StrategyTimeout:
-        return "inconclusive", f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
-    except Exception as exc:  # noqa: BLE001 - sympy or mpmath failing at a point is no verdict
-        return "error", _one_line(exc)
-
-
-def _at_point(lhs, rhs, point, settings: Settings) -> _PointOutcome:
-    kind, found = _values(lhs, rhs, point, settings.dps, settings, careful=False)
-    if kind != "values":
-        return _PointOutcome(kind, point, found)
-    if not _differ(*found, settings.tolerance):
-        return _PointOutcome("agree", point, values=found)
-    # A difference counts only if a careful evaluation (higher precision, another method) confirms it.
-    kind, careful = _values(lhs, rhs, point, settings.recheck_dps, settings, careful=True)
-    if kind == "undefined":
-        return _PointOutcome(kind, point, careful)
-    if kind != "values":
-        return _PointOutcome("unconfirmed", point, f"the sides differ at {settings.dps} digits, and the careful "
-                                                   f"re-evaluation failed ({careful})")
-    if not _differ(*careful, settings.tolerance):
-        return _PointOutcome("unconfirmed", point, f"the sides differ at {settings.dps} digits but agree when "
-                                                   f"evaluated carefully at {settings.recheck_dps}")
-    return _PointOutcome("differ", point, values=careful)
-
-
-def _shown(point) -> str:
-    return ", ".join(f"{name} = {value}" for name, value in point.assignment().items()) or "the only point"
+def _shown(assignment: dict) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in assignment.items()) or "the only point"
 
 
 @dataclass
 class _NumericAnswer:
-    outcomes: list[_PointOutcome]
+    """The numeric witness's answer: what it found at each point (``_tasks.PointOutcome``), with
+    a point that timed out or killed its worker as inconclusive."""
 
-    def first(self, *kinds: str) -> _PointOutcome | None:
+    outcomes: list
+    seconds: float = 0.0
+
+    @classmethod
+    def from_stages(cls, stages, failure: str | None) -> _NumericAnswer:
+        outcomes = []
+        for stage in stages:
+            if stage.kind == "ok":
+                outcomes.append(stage.payload)
+            else:
+                why = "took too long" if stage.kind == "timeout" else "the worker process died"
+                # Which point it was is not known here: count it as an edge point, which blocks a proof.
+                outcomes.append(_tasks.PointOutcome("inconclusive", True, {"point": stage.name}, why))
+        if failure:
+            outcomes.append(_tasks.PointOutcome("error", True, {}, failure))
+        return cls(outcomes, sum(stage.seconds for stage in stages))
+
+    def first(self, *kinds: str):
         return next((o for o in self.outcomes if o.kind in kinds), None)
 
     @property
     def conclusive(self) -> int:
         """Random points at which both sides agree."""
-        return sum(o.kind == "agree" and not o.point.edge for o in self.outcomes)
+        return sum(o.kind == "agree" and not o.edge for o in self.outcomes)
 
     @property
-    def edges_agree(self) -> bool:
-        return all(o.kind == "agree" for o in self.outcomes if o.point.edge)
-
-
-def _numeric_witness(lhs, rhs, settings: Settings) -> _NumericAnswer:
-    """Both sides at every edge point and ``settings.samples`` random points, stopping at the
-    first confirmed difference."""
-    outcomes = []
-    for point in _numeric.sample_points([lhs, rhs], settings.seed, settings.samples):
-        outcomes.append(_at_point(lhs, rhs, point, settings))
-        if outcomes[-1].kind == "differ":
-            break
-    return _NumericAnswer(outcomes)
+    def edges(self) -> int:
+        return sum(o.edge for o in self.outcomes)
 
 
 def _theorems(using) -> tuple[list[tuple[sympy.Basic, sympy.Basic]], frozenset] | None:
@@ -406,16 +349,71 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
         if recalled is not None:
             return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms, **recalled)
 
-    symbolic = _symbolic.witness(lhs, rhs, theorems=theorems, reasoning=reasoning,
-                                 seconds=settings.seconds_per_strategy)
-    numeric_started = time.perf_counter()
-    numeric = _numeric_witness(lhs, rhs, settings)
+    key = _answers_key(lhs, rhs, theorems, reasoning, settings)
+    answers = _PREFETCHED.pop(key, None)
+    if answers is None:
+        # Each witness is asked once, both at the same time, each in a worker process of its own.
+        answers = _answers(_workers.run(_jobs(lhs, rhs, theorems, reasoning, settings), concurrency=2))
+    symbolic, numeric = answers
+    # The witnesses' time: they run side by side, perhaps before this call (prefetch).
+    started = time.perf_counter() - max(symbolic.seconds, numeric.seconds)
     common = dict(conclusive_points=numeric.conclusive, strategy=symbolic.proved_by,
-                  numeric_seconds=time.perf_counter() - numeric_started, axioms=axioms)
+                  numeric_seconds=numeric.seconds, axioms=axioms)
     verdict = _decide(lhs, rhs, symbolic, numeric, reasoning, settings, started, common)
     if digest is not None and verdict.proved:
         _remember(cache, digest, verdict)
     return verdict
+
+
+def _jobs(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings, affinity=None) -> list:
+    return [_workers.Job("symbolic", (lhs, rhs, theorems, reasoning), settings.seconds_per_strategy, affinity),
+            _workers.Job("numeric", (lhs, rhs, settings), settings.seconds_per_point, affinity)]
+
+
+def _answers(results) -> tuple:
+    (symbolic_stages, symbolic_failure), (numeric_stages, numeric_failure) = results
+    return (_symbolic.answer(symbolic_stages, symbolic_failure),
+            _NumericAnswer.from_stages(numeric_stages, numeric_failure))
+
+
+def _answers_key(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) -> tuple:
+    return lhs, rhs, tuple(tuple(pair) for pair in theorems), reasoning, settings
+
+
+# The witnesses' answers to claims asked ahead (prefetch), each taken by the check_equal that
+# asks exactly that claim: the same sides, lemma equalities, reasoning and settings.
+_PREFETCHED: dict[tuple, tuple] = {}
+_PREFETCH_LOCK = threading.Lock()
+
+
+def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
+    """Have the witnesses answer many claims at once, spread over every worker, so that a later
+    ``check_equal`` of each decides without waiting. A claim is (lhs, rhs, lemma equalities,
+    reasoning, affinity): the equalities are the (lhs, rhs) the lemmas' verdicts will state, and
+    claims with the same affinity (a derivation) go to the same workers, whose caches they
+    share. Only answers are stored: each verdict is still decided by ``check_equal``, from the
+    verdicts it is given, and an answer is used only for exactly the claim it answers."""
+    keys, jobs = [], []
+    for lhs, rhs, theorems, reasoning, affinity in claims:
+        try:
+            lhs, rhs = _as_expression(lhs), _as_expression(rhs)
+        except TypeError:
+            continue
+        if _refusal(lhs, rhs) is not None or operator_axioms([lhs, rhs])[1] is not None:
+            continue
+        if cache is not None:
+            digest = _claim_digest(lhs, rhs, theorems, reasoning, settings)
+            if digest is not None and cache.read(digest) is not None:
+                continue
+        key = _answers_key(lhs, rhs, theorems, reasoning, settings)
+        if key in keys or key in _PREFETCHED:
+            continue
+        keys.append(key)
+        jobs += _jobs(lhs, rhs, theorems, reasoning, settings, affinity)
+    results = _workers.run(jobs)
+    with _PREFETCH_LOCK:
+        for n, key in enumerate(keys):
+            _PREFETCHED[key] = _answers(results[2 * n:2 * n + 2])
 
 
 def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, settings: Settings,
@@ -428,8 +426,7 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
 
     differ = numeric.first("differ")
     if differ is not None:
-        a, b = differ.values
-        counterexample = Counterexample(differ.point.assignment(), str(a.evalf(20)), str(b.evalf(20)))
+        counterexample = Counterexample(differ.assignment, *differ.values)
         detail = (f"strategy '{symbolic.proved_by}' reduced the difference to 0, but the sides differ at a "
                   f"sample point (confirmed at {settings.recheck_dps} digits by a careful re-evaluation): one "
                   "witness is wrong" if symbolic.proved_by else "the sides differ at a sample point")
@@ -442,7 +439,7 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
                        f"{what} {sympy.sstr(condition)} is not known to be nonzero: the claim may be undefined")
     undefined = numeric.first("undefined")
     if undefined is not None:
-        return unknown(Reason.UNDEFINED, f"at {_shown(undefined.point)}: {undefined.why}")
+        return unknown(Reason.UNDEFINED, f"at {_shown(undefined.assignment)}: {undefined.why}")
     if symbolic.proved_by is None:
         side = [n for n in symbolic.notes if n.startswith("side condition")]
         if side:
@@ -453,24 +450,25 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
             return unknown(Reason.TIMEOUT, f"timed out: {', '.join(symbolic.timed_out)}")
         return unknown(Reason.UNDECIDED, f"no strategy reduced the difference to 0 with "
                                          f"{reasoning.name.lower()} reasoning; {numeric.conclusive} sample points agree")
-    doubtful = numeric.first("unconfirmed", "error") or (None if numeric.edges_agree else
-                                                         next(o for o in numeric.outcomes if o.point.edge and o.kind != "agree"))
+    doubtful = numeric.first("unconfirmed", "error") or next(
+        (o for o in numeric.outcomes if o.edge and o.kind != "agree"), None)
     if doubtful is not None:
         reason = Reason.INTERNAL_ERROR if doubtful.kind == "error" else Reason.NUMERIC_INCONCLUSIVE
-        return unknown(reason, f"the numeric witness could not decide at {_shown(doubtful.point)}: {doubtful.why}")
+        return unknown(reason, f"the numeric witness could not decide at {_shown(doubtful.assignment)}: "
+                               f"{doubtful.why}")
     if numeric.conclusive < settings.min_conclusive:
         why = numeric.first("inconclusive")
         return unknown(Reason.NUMERIC_INCONCLUSIVE,
                        f"only {numeric.conclusive} of {settings.samples} random sample points were conclusive"
                        + (f" ({why.why})" if why else ""))
-    edges = sum(o.point.edge for o in numeric.outcomes)
     return _verdict(Status.PROVED, Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
-                    detail=f"'{symbolic.proved_by}' reduced the difference to 0; {edges} edge and "
+                    detail=f"'{symbolic.proved_by}' reduced the difference to 0; {numeric.edges} edge and "
                            f"{numeric.conclusive} random sample points agree", **common)
 
 
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
-_TRUSTED_MODULES = ("_core.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py")
+_TRUSTED_MODULES = ("_core.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py",
+                    "_tasks.py", "_workers.py")
 _RECALLED_FIELDS = ("strategy", "conclusive_points", "detail")
 
 
@@ -753,7 +751,7 @@ class Bound:
         return f"Bound({self.status.value}, {self.reason.value}, {self.detail!r})"
 
 
-def _series_remainder(f, x, coefficients, r, pieces):
+def series_remainder(f, x, coefficients, r, pieces):
     """(status, reason, detail, relative_error) for check_series_bound, whose docstring is the proof."""
     n_max = len(coefficients) - 1
     _interval.enclose_on_pieces(f, x, -r, r, pieces)  # bounded at every node: f is analytic on [-r, r]
@@ -822,13 +820,13 @@ def check_series_bound(function, variable, approximation, radius, *, pieces: int
     ) if not valid]
     if invalid:
         return bound(Status.UNKNOWN, Reason.INVALID_INPUT, invalid[0])
-    try:
-        with _symbolic.time_limit(settings.seconds_per_strategy):
-            return bound(*_series_remainder(f, variable, coefficients, r, pieces))
-    except _interval.Unenclosable as exc:
-        return bound(Status.UNKNOWN, Reason.UNSUPPORTED_DOMAIN, str(exc))
-    except _symbolic.StrategyTimeout:
-        return bound(Status.UNKNOWN, Reason.TIMEOUT, f"took over {settings.seconds_per_strategy:g}s")
+    [(stages, failure)] = _workers.run([_workers.Job("series_bound", (f, variable, tuple(coefficients), r, pieces),
+                                                     settings.seconds_per_strategy)])
+    if failure or stages[0].kind != "ok":
+        if stages and stages[0].kind == "timeout":
+            return bound(Status.UNKNOWN, Reason.TIMEOUT, f"took over {settings.seconds_per_strategy:g}s")
+        return bound(Status.UNKNOWN, Reason.INTERNAL_ERROR, failure or "the worker process died")
+    return bound(*stages[0].payload)
 
 
 def check_constant_bound(value, approximation, *, bits: int = 256) -> Bound:

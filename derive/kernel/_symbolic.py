@@ -1,57 +1,34 @@
-"""Symbolic strategies: each proposes a residual for ``lhs - rhs``; only the kernel judges it.
+"""The symbolic witness: strategies that each reduce ``lhs - rhs``; only the kernel judges them.
 
 The sequence is fixed and deterministic: the strategy of the claim's own reasoning level goes
 first (a step that says it evaluates is checked by evaluating, without first paying for every
 weaker strategy to fail), then the others from the cheapest up. The order decides only which
 strategy is credited and how long it takes, never the verdict: any strategy that reaches zero
-proves, and when none does they have all been tried. Every strategy runs under a time limit. A strategy may
-leave notes (a side condition it could not discharge, a time-out) that the kernel turns into
-the reason of an unproved verdict.
+proves, and when none does they have all been tried. Each strategy is one stage of work in a
+worker process (``_tasks``), under a time limit. A strategy may leave notes (a side condition it
+could not discharge) that the kernel turns into the reason of an unproved verdict; one that
+raises proposes nothing and says what it raised.
 
 Integrals, sums and expectations are *operators*: they bind variables. Before any algebra,
-operators are put in a canonical form: bound variables get canonical names and factors that do
-not depend on them are pulled out (for linear operators). A claim is checked with a level of
-``Reasoning``: with ALGEBRA each distinct operator is an opaque atom, so an equality that
-needs linearity, a lemma or an evaluation is not proved by "algebra"; LINEARITY may split and
-merge operators; EVALUATION may also evaluate them. Proved lemmas are substituted first.
+operators get canonical bound-variable names (and with linearity, factors that do not depend on
+them are pulled out of linear ones). A claim is checked with a level of ``Reasoning``: with
+ALGEBRA each class of equal operators, derivatives, limits and substitutions is an opaque atom
+(equal bodies make equal operators, but nothing crosses an operator), so an equality that needs
+linearity, a lemma or an evaluation is not proved by "algebra"; LINEARITY may split and merge
+operators and pull constants out; EVALUATION may also evaluate them. Proved lemmas are
+substituted first.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import functools
-import signal
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
 
 from ._numeric import is_operator
-
-
-class StrategyTimeout(BaseException):
-    """Raised inside sympy when a strategy overruns; a BaseException so sympy cannot swallow it."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    # SIGALRM is the only way to stop pure-Python sympy work; off the main thread there is none.
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield
-        return
-
-    def _raise(signum, frame):
-        raise StrategyTimeout
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def is_linear_operator(node: sympy.Basic) -> bool:
@@ -270,12 +247,11 @@ def _in_closed_form(integral: sympy.Integral) -> sympy.Expr:
 
 @dataclass
 class Attempt:
-    """What one strategy proposed: a residual the kernel will test for being exactly zero."""
+    """What one strategy found: whether its residual is exactly zero, with its notes."""
 
     strategy: str
-    residual: sympy.Basic | None
+    zero: bool | None  # None: the strategy raised (error)
     notes: list[str] = field(default_factory=list)
-    timed_out: bool = False
     error: str | None = None  # the exception the strategy raised, in one line
 
 
@@ -288,6 +264,7 @@ class Answer:
     notes: tuple[str, ...]
     timed_out: tuple[str, ...]
     errors: tuple[str, ...]
+    seconds: float = 0.0
 
 
 def _entrywise(f: Callable[[sympy.Expr], sympy.Expr]) -> Callable[[sympy.Basic], sympy.Basic]:
@@ -331,16 +308,21 @@ def _theorem_pairs(theorems: list[tuple[sympy.Basic, sympy.Basic]]) -> list[tupl
     return pairs
 
 
-def attempts(
-    lhs: sympy.Basic,
-    rhs: sympy.Basic,
-    *,
-    theorems: list[tuple[sympy.Basic, sympy.Basic]],
-    reasoning: Reasoning,
-    seconds: float,
-) -> Iterator[Attempt]:
-    """The fixed sequence of strategies, each yielding its residual in turn: the strongest one
-    the reasoning allows first, then the rest from the cheapest up."""
+def strategy_names(reasoning: Reasoning) -> list[str]:
+    """The fixed order of the strategies: the one of the claim's own reasoning level first, then
+    the rest from the cheapest up."""
+    names = [name for name, _ in _ALGEBRA]
+    if reasoning >= Reasoning.LINEARITY:
+        names.append("linearity")
+    if reasoning >= Reasoning.EVALUATION:
+        names.append("evaluate")
+    if reasoning > Reasoning.ALGEBRA:
+        names.insert(0, names.pop())
+    return names
+
+
+def _difference(lhs: sympy.Basic, rhs: sympy.Basic, theorems, reasoning: Reasoning) -> sympy.Basic:
+    """lhs - rhs with the lemmas substituted and operators in canonical form."""
     pairs = _theorem_pairs(theorems)
     if pairs:
         # First as written: a lemma with a free index i then matches inside a Sum over i,
@@ -350,34 +332,38 @@ def attempts(
     lhs, rhs = canonical(lhs, pull_constants=pull), canonical(rhs, pull_constants=pull)
     if pairs:
         lhs, rhs = rewrite_with(lhs, pairs, pull_constants=pull), rewrite_with(rhs, pairs, pull_constants=pull)
-    opaque = functools.lru_cache(maxsize=None)(_opaque)  # the algebra strategies share one difference
-    sequence: list[tuple[str, Callable[[sympy.Expr, list[str]], sympy.Expr]]] = [
-        (name, lambda d, notes, f=f: f(opaque(d))) for name, f in _ALGEBRA
-    ]
-    if reasoning >= Reasoning.LINEARITY:
-        sequence.append(("linearity", lambda d, notes: sympy.simplify(_opaque(merge_linear_operators(d)))))
-    if reasoning >= Reasoning.EVALUATION:
-        sequence.append(("evaluate", lambda d, notes: sympy.simplify(sympy.expand_func(
-            _evaluate_operators(merge_linear_operators(d), notes)))))
-    if reasoning > Reasoning.ALGEBRA:
-        sequence.insert(0, sequence.pop())
     if isinstance(lhs, sympy.MatrixBase):
-        difference = sympy.ImmutableMatrix(lhs) - sympy.ImmutableMatrix(rhs)
-    else:
-        difference = sympy.S.Zero if lhs == rhs else lhs - rhs
-    for name, strategy in sequence:
+        return sympy.ImmutableMatrix(lhs) - sympy.ImmutableMatrix(rhs)
+    return sympy.S.Zero if lhs == rhs else lhs - rhs
+
+
+def stages(lhs: sympy.Basic, rhs: sympy.Basic, theorems: list[tuple[sympy.Basic, sympy.Basic]],
+           reasoning: Reasoning):
+    """The strategies as stages of the worker protocol (``_tasks``): each yields (name, run),
+    where run() returns the strategy's Attempt; they stop at the first residual exactly 0."""
+    prepared: dict[str, sympy.Basic] = {}
+    opaque = functools.lru_cache(maxsize=None)(_opaque)  # the algebra strategies share one difference
+    strategies: dict[str, Callable[[sympy.Expr, list[str]], sympy.Expr]] = {
+        name: (lambda d, notes, f=f: f(opaque(d))) for name, f in _ALGEBRA}
+    strategies["linearity"] = lambda d, notes: sympy.simplify(_opaque(merge_linear_operators(d)))
+    strategies["evaluate"] = lambda d, notes: sympy.simplify(sympy.expand_func(
+        _evaluate_operators(merge_linear_operators(d), notes)))
+
+    def attempt(name: str) -> Attempt:
         notes: list[str] = []
         try:
-            with time_limit(seconds):
-                residual = _entrywise(lambda d: strategy(d, notes))(difference)
-        except StrategyTimeout:
-            yield Attempt(name, None, notes, timed_out=True)
-            continue
+            if "difference" not in prepared:
+                prepared["difference"] = _difference(lhs, rhs, theorems, reasoning)
+            residual = _entrywise(lambda d: strategies[name](d, notes))(prepared["difference"])
         except Exception as exc:  # noqa: BLE001 - sympy failing inside a strategy proposes nothing
             text = " ".join(str(exc).split())[:300]
-            yield Attempt(name, None, notes, error=f"{name}: {type(exc).__name__}: {text}")
-            continue
-        yield Attempt(name, residual, notes)
+            return Attempt(name, None, notes, error=f"{name}: {type(exc).__name__}: {text}")
+        return Attempt(name, _is_zero(residual), notes)
+
+    for name in strategy_names(reasoning):
+        found = yield name, (lambda name=name: attempt(name))
+        if found is not None and found.zero:
+            return
 
 
 def _is_zero(residual) -> bool:
@@ -386,16 +372,23 @@ def _is_zero(residual) -> bool:
     return residual is not None and residual == 0
 
 
-def witness(lhs: sympy.Basic, rhs: sympy.Basic, *, theorems: list[tuple[sympy.Basic, sympy.Basic]],
-            reasoning: Reasoning, seconds: float) -> Answer:
-    """The strategies in turn until one reduces ``lhs - rhs`` to exactly 0."""
+def answer(stages, failure: str | None) -> Answer:
+    """The witness's answer from what became of its stages in the workers (``_workers.Stage``)."""
     notes, timed_out, errors = [], [], []
-    for attempt in attempts(lhs, rhs, theorems=theorems, reasoning=reasoning, seconds=seconds):
+    seconds = sum(stage.seconds for stage in stages)
+    for stage in stages:
+        if stage.kind == "timeout":
+            timed_out.append(stage.name)
+            continue
+        if stage.kind != "ok":
+            errors.append(f"{stage.name}: the worker process died")
+            continue
+        attempt = stage.payload
         notes += attempt.notes
-        if attempt.timed_out:
-            timed_out.append(attempt.strategy)
         if attempt.error:
             errors.append(attempt.error)
-        if _is_zero(attempt.residual):
-            return Answer(attempt.strategy, tuple(notes), tuple(timed_out), tuple(errors))
-    return Answer(None, tuple(notes), tuple(timed_out), tuple(errors))
+        if attempt.zero:
+            return Answer(attempt.strategy, tuple(notes), tuple(timed_out), tuple(errors), seconds)
+    if failure:
+        errors.append(failure)
+    return Answer(None, tuple(notes), tuple(timed_out), tuple(errors), seconds)
