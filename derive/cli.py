@@ -18,13 +18,13 @@ import click
 
 from ._cache import KEY_VARIABLE, StepCache, open_cache
 from ._files import write_atomically
-from .kernel import Settings
+from .certificates import load_certified
 from .checking import check as check_derivations
 from .config import SAMPLES_RANGE, Config, project_config
 from .demo import VaeSettings
 from .demo.settings import DEVICES
 from .errors import DeriveError, UsageError
-from .loader import load
+from .kernel import Settings, warm_workers
 from .outcome import Outcome
 from .report import FORMATS, render_derivation, render_step_summary
 
@@ -101,7 +101,9 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool | None, sampl
     """Check every step of the derivations in PATHS (default: [tool.derive] paths, else ./proofs)."""
     config = project_config(paths)
     allow_unknown = not (strict if strict is not None else config.strict is not False)
-    derivations = load(_proof_paths(paths, config)).defined
+    proof_paths = _proof_paths(paths, config)
+    warm_workers()  # the kernel's worker processes start while the proof files load
+    derivations = load_certified(proof_paths).defined
     cache = None if no_cache else _step_cache(config)
     report = check_derivations(derivations, config.settings(samples, seed), cache)
     click.echo(FORMATS[output_format](report, allow_unknown=allow_unknown))
@@ -129,7 +131,7 @@ def _named(derivations: list, name: str):
 def show(name: str, paths: tuple[str, ...], check_it: bool) -> None:
     """Print the derivation NAME from PATHS (default as for check), pretty-printed, without checking it."""
     config = project_config(paths)
-    derivation = _named(load(_proof_paths(paths, config)).created, name)
+    derivation = _named(load_certified(_proof_paths(paths, config)).created, name)
     report = check_derivations([derivation], config.settings()) if check_it else None
     result = None if report is None else next(r for r in report.results if r.derivation is derivation)
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
@@ -166,7 +168,7 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
     for file in files:
         if file is not None and not file.parent.is_dir():
             raise UsageError(f"{file.parent}: no such folder")
-    exports = load(_proof_paths(paths, project_config(paths))).exports
+    exports = load_certified(_proof_paths(paths, project_config(paths))).exports
     texts = generate(exports, list(dict.fromkeys(targets)))
     stale = []
     for target, file in zip(targets, files):

@@ -89,6 +89,22 @@ class Derivation:
         if _collectors:
             _collectors[-1].append(self)
 
+    @classmethod
+    def rebuilt(cls, name: str, title: str, start, *, origin, scope: str, location: Location,
+                steps: list[Step]) -> Derivation:
+        """A derivation as a certificate describes it (``derive.certificates``), with the places
+        its proof file gave."""
+        derivation = cls.__new__(cls)
+        if not name:
+            raise ProofFileError(location, "a derivation needs a non-empty name")
+        derivation.location, derivation.name, derivation.title, derivation.scope = location, name, title, scope
+        derivation.origin, derivation.steps = origin, list(steps)
+        derivation.start = _require_expression(origin.result if start is None else start,
+                                               f"start of derivation '{name}'", location)
+        for step in steps:
+            _require_expression(step.stated, f"step {step.label} of '{name}'", step.location)
+        return derivation
+
     def step(self, label: str, description: str, rule, stated) -> sympy.Basic:
         """Add a step; returns the stated expression so the next step can build on it."""
         from .rules import Rule

@@ -21,3 +21,4 @@ class ProofFileError(DeriveError):
     def __init__(self, location, message: str):
         super().__init__(f"{location}: {message}")
         self.location = location
+        self.message = message

@@ -16,6 +16,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import sympy
+
 from .derivation import Derivation, Export, Location, collecting
 from .errors import ProofFileError, UsageError
 
@@ -79,12 +81,39 @@ def load(paths: list[str | os.PathLike]) -> Loaded:
     for file in files:
         if not any(os.path.abspath(d.location.file) == str(file) for d in defined):
             raise ProofFileError(Location(str(file), 1), "defines no derivation")
+    validate(created, exports)
+    return Loaded(defined, created, exports)
+
+
+def validate(created: list[Derivation], exports: list[Export]) -> None:
+    """What every load must hold, whether here or rebuilt from a certificate: derivations with
+    steps, unique names, and exports that name what they export."""
     for d in created:
         if not d.steps:
             raise ProofFileError(d.location, f"derivation '{d.name}' has no steps")
+        same = {}
+        for step in d.steps:
+            if step.label in same:
+                raise ProofFileError(step.location, f"step label '{step.label}' of '{d.name}' is already used at "
+                                                    f"{same[step.label]}")
+            same[step.label] = step.location
     _require_unique_names(created, "derivation")
     _require_unique_names(exports, "export")
-    return Loaded(defined, created, exports)
+    for e in exports:
+        _validate_export(e)
+
+
+def _validate_export(e: Export) -> None:
+    if not e.name.isidentifier():
+        raise ProofFileError(e.location, f"export name '{e.name}' is not a Python identifier")
+    if not isinstance(e.index, sympy.Symbol):
+        raise ProofFileError(e.location, f"export '{e.name}': the index must be a sympy Symbol")
+    if not e.arguments or not all(isinstance(f, sympy.IndexedBase) and isinstance(a, str) and a.isidentifier()
+                                  for f, a in e.arguments.items()):
+        raise ProofFileError(e.location, f"export '{e.name}': arguments map indexed families to argument names")
+    if e.term is not None and e.term not in sympy.Add.make_args(e.derivation.result):
+        raise ProofFileError(e.location, f"export '{e.name}': {sympy.sstr(e.term)} is not a term of the result "
+                                         f"of '{e.derivation.name}'")
 
 
 def _require_unique_names(items: list, kind: str) -> None:

@@ -84,12 +84,12 @@ class _Proofs:
 
     def defined_in(self, file: Path) -> list:
         """The derivations ``file`` defines, or the ProofFileError that stops it from loading."""
+        from .certificates import load_certified
         from .errors import ProofFileError
-        from .loader import load
 
         if self._loaded is None:
             try:
-                self._loaded = load(self.files)
+                self._loaded = load_certified(self.files)
             except ProofFileError as exc:
                 self._loaded = exc
         loaded = self._loaded
@@ -97,7 +97,7 @@ class _Proofs:
             # The whole load failed: the file it names reports it, every other file loads alone.
             if os.path.abspath(loaded.location.file) == str(file):
                 raise loaded
-            loaded = load([file])
+            loaded = load_certified([file])
         return [d for d in loaded.defined if os.path.abspath(d.location.file) == str(file)]
 
 

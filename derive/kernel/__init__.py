@@ -24,3 +24,4 @@ from ._core import prefetch as prefetch
 from ._core import substitute as substitute
 from ._core import trust_operator as trust_operator
 from ._symbolic import Reasoning as Reasoning
+from ._workers import warm as warm_workers

@@ -1,0 +1,241 @@
+"""Proof files checked without importing them: certificates.
+
+A proof file is Python code, and Python code can do anything in its own process: build an
+object that looks like a verdict, patch the kernel, define a class whose methods lie. So the
+commands (``derive check``, ``show``, ``codegen`` and ``pytest --derive``) never import a proof
+file in the process that checks it. ``load_certified`` runs a child process
+(``python -m derive.certificates``) that loads the files and writes a certificate: every
+derivation, step, postulate, instance and export as plain data (JSON), every expression as a
+table of nodes (``kernel._certificate``). The checking process rebuilds all of it from sympy
+alone, so what it proves is exactly what it rebuilt and every report shows that. A class the
+child names that is neither sympy's nor the kernel's is refused unless the proof declared it
+with ``derive.trust_operator``: then (and only then) its file is imported here, and every
+verdict that rests on it lists it as an axiom.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .derivation import Derivation, Export, Instance, Location, Postulate, Step
+from .errors import DeriveError, ProofFileError, UsageError
+from .loader import Loaded, proof_files, validate
+
+_VERSION = 1
+
+
+# -- the child: loads the proof files and writes what they built ---------------------------------
+
+
+def _write(paths: list[str]) -> dict:
+    from . import kernel
+    from .kernel._certificate import encode
+    from .loader import load
+
+    loaded = load(paths)
+    nodes: list = []
+    index: dict = {}
+    objects: list = []
+    numbers: dict[int, int] = {}
+
+    def rows(*expressions) -> list[int]:
+        return encode(list(expressions), nodes, index)
+
+    def where(location: Location) -> dict:
+        return {"file": str(location.file), "line": int(location.line)}
+
+    def number(source) -> int:
+        if id(source) in numbers:
+            return numbers[id(source)]
+        if isinstance(source, Instance):
+            inner = number(source.derivation)
+            keys = rows(*source.mapping)
+            values = rows(*source.mapping.values())
+            entry = {"kind": "instance", "of": inner, "mapping": [list(pair) for pair in zip(keys, values)]}
+        elif isinstance(source, Postulate):
+            lhs, rhs = rows(source.start, source.result)
+            entry = {"kind": "postulate", "name": source.name, "lhs": lhs, "rhs": rhs, "reason": source.reason,
+                     **where(source.location)}
+        else:
+            origin = None if source.origin is None else number(source.origin)
+            steps = [{"label": step.label, "description": step.description, "rule": step.rule.name,
+                      "lemmas": [number(lemma) for lemma in step.rule.lemmas], "stated": rows(step.stated)[0],
+                      **where(step.location)} for step in source.steps]
+            entry = {"kind": "derivation", "name": source.name, "title": source.title, "scope": source.scope,
+                     "start": rows(source.start)[0], "origin": origin, "steps": steps, **where(source.location),
+                     "defined": any(source is d for d in loaded.defined)}
+        numbers[id(source)] = len(objects)
+        objects.append(entry)
+        return numbers[id(source)]
+
+    for derivation in loaded.created:
+        number(derivation)
+    exports = [{"name": e.name, "derivation": number(e.derivation), "index": rows(e.index)[0],
+                "arguments": [[rows(family)[0], name] for family, name in e.arguments.items()],
+                "summary": e.summary, "term": None if e.term is None else rows(e.term)[0], **where(e.location)}
+               for e in loaded.exports]
+    trusted = [{"module": cls.__module__, "qualname": cls.__qualname__, "file": _source_file(cls), "reason": reason}
+               for cls, reason in kernel._core._TRUSTED_OPERATORS.items()]
+    return {"version": _VERSION, "nodes": nodes, "objects": objects, "exports": exports, "trusted": trusted}
+
+
+def _source_file(cls) -> str:
+    module = sys.modules.get(cls.__module__)
+    return str(getattr(module, "__file__", "") or "")
+
+
+def main(argv: list[str]) -> int:
+    """``python -m derive.certificates OUT FILE...``: write the certificate of the files to OUT."""
+    out, paths = argv[0], argv[1:]
+    try:
+        data = _write(paths)
+    except ProofFileError as exc:
+        data = {"error": {"file": str(exc.location.file), "line": exc.location.line, "message": exc.message}}
+    except DeriveError as exc:
+        data = {"error": {"file": "", "line": 0, "message": str(exc)}}
+    except Exception as exc:  # noqa: BLE001 - whatever stops the certificate is one line for the checker
+        data = {"error": {"file": "", "line": 0, "message": f"cannot write the certificate: {type(exc).__name__}: {exc}"}}
+    Path(out).write_text(json.dumps(data))
+    return 0
+
+
+# -- the checker: runs the child, rebuilds what it wrote --------------------------------------------
+
+
+def load_certified(paths: list[str | os.PathLike]) -> Loaded:
+    """The derivations of the proof files, as ``loader.load`` gives them, but built here from a
+    certificate the files' own process wrote: no proof file is imported in this process."""
+    files = proof_files(paths)
+    with tempfile.TemporaryDirectory(prefix="derive-certificate-") as folder:
+        out = Path(folder) / "certificate.json"
+        home = str(Path(__file__).resolve().parents[1])
+        env = {name: value for name, value in os.environ.items() if name != "DERIVE_CACHE_KEY"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
+        done = subprocess.run([sys.executable, "-m", "derive.certificates", str(out), *map(str, files)],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+        # What the proof files print goes to stderr, apart from the report.
+        sys.stderr.write(done.stdout + done.stderr)
+        if not out.is_file():
+            raise DeriveError(f"loading the proof files failed: their process exited with {done.returncode} "
+                              "and wrote no certificate")
+        try:
+            data = json.loads(out.read_text())
+        except ValueError as exc:
+            raise DeriveError(f"the proof files' certificate is not JSON: {exc}") from None
+    return rebuild(data)
+
+
+def rebuild(data) -> Loaded:
+    """The derivations, postulates, instances and exports of a certificate, built from sympy."""
+    from .kernel._certificate import CertificateError
+
+    if not isinstance(data, dict):
+        raise DeriveError("the certificate is not an object")
+    if "error" in data:
+        error = data["error"]
+        if error.get("file"):
+            raise ProofFileError(Location(_clean(error["file"]), int(error.get("line", 0))), _clean(error["message"]))
+        raise UsageError(_clean(error.get("message", "the proof files could not be loaded")))
+    if data.get("version") != _VERSION:
+        raise DeriveError(f"the certificate is of version {data.get('version')!r}, this derive reads {_VERSION}")
+    try:
+        return _Rebuilder(data).loaded()
+    except (CertificateError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise DeriveError(f"the proof files' certificate cannot be read: {type(exc).__name__}: {exc}") from None
+
+
+def _clean(text) -> str:
+    """Text from the certificate as shown in reports: printable characters only, so that a
+    label cannot move the terminal's cursor or fake a line of the report."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected text, got {type(text).__name__}")
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
+
+
+class _Rebuilder:
+    def __init__(self, data: dict):
+        from . import kernel
+        from .kernel._certificate import Decoder
+
+        self.data = data
+        modules = frozenset(self._import_trusted(entry, kernel) for entry in data.get("trusted", []))
+        self.expression = Decoder(data["nodes"], modules)
+        self.objects: list = []
+
+    @staticmethod
+    def _import_trusted(entry: dict, kernel) -> str:
+        """A declared operator: its file is imported here (trusted code, by the user's word)."""
+        module, qualname, file = (_clean(entry[key]) for key in ("module", "qualname", "file"))
+        if module not in sys.modules:
+            spec = importlib.util.spec_from_file_location(module, file)
+            if spec is None or spec.loader is None:
+                raise ValueError(f"the trusted operator {module}.{qualname} has no file to import")
+            loaded = importlib.util.module_from_spec(spec)
+            sys.modules[module] = loaded
+            sys.path.insert(0, str(Path(file).parent))
+            try:
+                spec.loader.exec_module(loaded)
+            finally:
+                sys.path.remove(str(Path(file).parent))
+        target = sys.modules[module]
+        for part in qualname.split("."):
+            target = getattr(target, part)
+        kernel.trust_operator(target, _clean(entry["reason"]))
+        return module
+
+    def _where(self, entry: dict) -> Location:
+        return Location(_clean(entry["file"]), int(entry["line"]))
+
+    def _earlier(self, number) -> object:
+        if not (isinstance(number, int) and 0 <= number < len(self.objects)):
+            raise ValueError(f"object {number!r} refers to one not yet defined")
+        return self.objects[number]
+
+    def _object(self, entry: dict):
+        from . import rules
+
+        kind = entry["kind"]
+        if kind == "instance":
+            mapping = {self.expression(key): self.expression(value) for key, value in entry["mapping"]}
+            return Instance(self._earlier(entry["of"]), mapping)
+        if kind == "postulate":
+            return Postulate(_clean(entry["name"]), self.expression(entry["lhs"]), self.expression(entry["rhs"]),
+                             _clean(entry["reason"]), self._where(entry))
+        if kind != "derivation":
+            raise ValueError(f"unknown object kind {kind!r}")
+        steps = []
+        for step in entry["steps"]:
+            lemmas = tuple(self._earlier(n) for n in step["lemmas"])
+            steps.append(Step(_clean(step["label"]), _clean(step["description"]), rules.named(step["rule"], lemmas),
+                              self.expression(step["stated"]), self._where(step)))
+        origin = None if entry["origin"] is None else self._earlier(entry["origin"])
+        return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), self.expression(entry["start"]),
+                                  origin=origin, scope=_clean(entry["scope"]), location=self._where(entry),
+                                  steps=steps)
+
+    def loaded(self) -> Loaded:
+        defined = []
+        for entry in self.data["objects"]:
+            self.objects.append(self._object(entry))
+            if entry["kind"] == "derivation" and entry["defined"]:
+                defined.append(self.objects[-1])
+        exports = []
+        for entry in self.data["exports"]:
+            derivation = self._earlier(entry["derivation"])
+            arguments = {self.expression(family): _clean(name) for family, name in entry["arguments"]}
+            term = None if entry["term"] is None else self.expression(entry["term"])
+            exports.append(Export(_clean(entry["name"]), derivation, self.expression(entry["index"]), arguments,
+                                  _clean(entry["summary"]), term, self._where(entry)))
+        created = [o for o in self.objects if isinstance(o, Derivation)]
+        validate(created, exports)
+        return Loaded(defined, created, exports)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
