@@ -96,9 +96,15 @@ def cli() -> None:
 @click.option("--seed", type=int, default=Settings.seed, show_default=True, help="Seed of the sample points.")
 @click.option("--no-cache", is_flag=True,
               help="Prove every step afresh: neither read nor write the project's .derive_cache.")
+@click.option("--axioms", "list_axioms", is_flag=True,
+              help="List what each derivation rests on besides the kernel (postulates, declared operators, "
+                   "cached and allowed-unknown steps), or none; text format (json always has them).")
 def check(paths: tuple[str, ...], output_format: str, strict: bool | None, samples: int | None, seed: int,
-          no_cache: bool) -> None:
+          no_cache: bool, list_axioms: bool) -> None:
     """Check every step of the derivations in PATHS (default: [tool.derive] paths, else ./proofs)."""
+    if list_axioms and output_format != "text":
+        raise UsageError(f"--axioms goes with --format text; --format {output_format} lists no axioms "
+                         "(json has them in every derivation's 'axioms')")
     config = project_config(paths)
     allow_unknown = not (strict if strict is not None else config.strict is not False)
     proof_paths = _proof_paths(paths, config)
@@ -106,7 +112,8 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool | None, sampl
     derivations = load_certified(proof_paths).defined
     cache = None if no_cache else _step_cache(config)
     report = check_derivations(derivations, config.settings(samples, seed), cache)
-    click.echo(FORMATS[output_format](report, allow_unknown=allow_unknown))
+    options = {"list_axioms": True} if list_axioms else {}
+    click.echo(FORMATS[output_format](report, allow_unknown=allow_unknown, **options))
     if output_format == "github":
         _append_step_summary(render_step_summary(report, allow_unknown=allow_unknown))
     sys.exit(0 if Outcome(report, allow_unknown).ok else 1)

@@ -47,3 +47,14 @@ class Outcome:
     @property
     def allowed_steps(self) -> list[StepResult]:
         return [s for s in self.report.step_results() if self.allowed(s)]
+
+    def axioms(self, result: DerivationResult) -> list[str]:
+        """Everything a derivation rests on besides the kernel, sympy and mpmath: the axioms of
+        its steps' and its origin's verdicts (postulates, declared operators, the cache), and
+        the unknown steps this check lets pass unproved."""
+        found = set() if result.origin is None else set(result.origin.axioms)
+        for s in result.steps:
+            found |= s.verdict.axioms
+        unproved = [f"step {s.step.label} unproved (unknown, allowed because the check is not strict)"
+                    for s in result.steps if self.allowed(s)]
+        return sorted(found) + unproved

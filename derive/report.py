@@ -77,7 +77,9 @@ def _allowed_note(outcome: Outcome) -> str | None:
     return f"not strict: {len(names)} unknown steps pass unproved: {', '.join(names)}"
 
 
-def render_text(report: Report, *, allow_unknown: bool = False) -> str:
+def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: bool = False) -> str:
+    """The report for a terminal; ``list_axioms`` adds what each derivation rests on (none, or
+    postulates, declared operators, cached and allowed-unknown steps)."""
     outcome = Outcome(report, allow_unknown)
     out: list[str] = []
     current_file = None
@@ -103,6 +105,15 @@ def render_text(report: Report, *, allow_unknown: bool = False) -> str:
             if not v.proved:
                 out += [f"           {line}" for line in _failure_lines(s)]
         out.append(f"    => {result.theorem.status.value}: {result.theorem.detail}")
+        axioms = outcome.axioms(result)
+        if axioms and not list_axioms:
+            out.append(f"    rests on {len(axioms)} axiom(s): derive check --axioms lists them")
+    if list_axioms:
+        out.append("\naxioms (what each derivation rests on besides derive's kernel, sympy and mpmath):")
+        for result in report.results:
+            axioms = outcome.axioms(result)
+            out.append(f"  {result.derivation.name}: {'none' if not axioms else axioms[0]}")
+            out += [f"  {'':{len(result.derivation.name)}}  {axiom}" for axiom in axioms[1:]]
     s = report.settings
     out.append(f"\nnumeric witness: {s.samples} seeded points (seed {s.seed}), at least {s.min_conclusive} "
                f"conclusive, {s.dps} digits, counterexamples re-checked at {s.recheck_dps}")
@@ -160,6 +171,7 @@ def _derivation_json(result: DerivationResult, outcome: Outcome) -> dict:
         "line": d.location.line,
         "requested": result.requested,
         "status": result.theorem.status.value,
+        "axioms": outcome.axioms(result),
         "seconds": round(result.seconds, 4),
         "steps": [_step_json(s, outcome) for s in result.steps],
     }

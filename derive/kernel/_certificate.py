@@ -6,7 +6,9 @@ where the proof file ran; ``Decoder`` runs in the checking process, which never 
 proof file. Decoding rebuilds each node from sympy itself: atoms from their data (a Symbol from
 its name and declared assumptions), everything else by calling a class's constructor with the
 rebuilt arguments. A class is accepted only from sympy, from the kernel's own operators, or
-from a module the user declared trusted; anything else is refused. No string is ever evaluated.
+from a module the user declared trusted; a node of any other class is rebuilt as an opaque
+``Unrebuilt`` application, which the kernel refuses to decide (UNTRUSTED_OPERATOR). No string
+is ever evaluated.
 """
 
 from __future__ import annotations
@@ -23,6 +25,27 @@ _KERNEL_OPERATORS = "derive.kernel._operators"
 
 class CertificateError(ValueError):
     """A node that cannot be encoded or rebuilt; the message names it."""
+
+
+class Unrebuilt(sympy.Function):
+    """A node of a class the checker does not trust, kept opaque: the class it stands for is
+    ``source``. It never evaluates; a claim holding one is not decided."""
+
+    source = ""
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+
+_UNREBUILT: dict[str, type] = {}
+
+
+def _unrebuilt(module: str, qualname: str) -> type:
+    path = f"{module}.{qualname}"
+    if path not in _UNREBUILT:
+        _UNREBUILT[path] = type(qualname.rsplit(".", 1)[-1], (Unrebuilt,), {"source": path, "__module__": __name__})
+    return _UNREBUILT[path]
 
 
 def _class_path(cls) -> tuple[str, str]:
@@ -84,9 +107,11 @@ class Decoder:
         self.trusted_modules = trusted_modules
         self.built: dict[int, object] = {}
 
-    def _class(self, module: str, qualname: str):
+    def _class(self, module: str, qualname: str, *, opaque: bool = False):
         allowed = module == "sympy" or module.startswith("sympy.") or module == _KERNEL_OPERATORS
         if not (allowed or module in self.trusted_modules):
+            if opaque:
+                return _unrebuilt(module, qualname)
             raise CertificateError(f"{module}.{qualname} is neither sympy's nor derive's, and not declared "
                                    "with derive.trust_operator")
         try:
@@ -157,7 +182,7 @@ class Decoder:
             return self._class(module, qualname)(int(rows), int(cols), self._earlier(cells, row))
         if kind == "node":
             module, qualname, args = data
-            return self._class(module, qualname)(*self._earlier(args, row))
+            return self._class(_text(module), _text(qualname), opaque=True)(*self._earlier(args, row))
         raise CertificateError(f"node {row} is of an unknown kind {kind!r}")
 
 
@@ -168,6 +193,8 @@ def _text(value) -> str:
 
 
 def _facts(value) -> dict:
-    if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, bool) for k, v in value.items())):
+    from ._domains import FACTS
+
+    if not (isinstance(value, dict) and all(k in FACTS and isinstance(v, bool) for k, v in value.items())):
         raise CertificateError(f"assumptions must map fact names to booleans, got {value!r:.60}")
     return value

@@ -43,7 +43,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from .. import __version__
-from . import _domains, _interval, _symbolic, _tasks, _workers
+from . import _certificate, _domains, _interval, _symbolic, _tasks, _workers
 from ._symbolic import Reasoning
 
 _TOKEN = object()
@@ -211,6 +211,10 @@ def operator_axioms(expressions) -> tuple[frozenset, str | None]:
     """(axioms for the declared operators in the expressions, why one is not declared or None)."""
     axioms = set()
     for cls in {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}:
+        if issubclass(cls, _certificate.Unrebuilt):
+            return frozenset(), (f"{cls.source} is neither sympy's nor derive's: its methods are code the "
+                                 "checker did not run and cannot check; declare it with "
+                                 "derive.trust_operator(cls, reason) to take it as an axiom")
         if _is_own_class(cls):
             continue
         if cls not in _TRUSTED_OPERATORS:
@@ -347,7 +351,7 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     if digest is not None:
         recalled = _recall(cache, digest)
         if recalled is not None:
-            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms, **recalled)
+            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms | {CACHE_AXIOM}, **recalled)
 
     key = _answers_key(lhs, rhs, theorems, reasoning, settings)
     answers = _PREFETCHED.pop(key, None)
@@ -466,8 +470,11 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
                            f"{numeric.conclusive} random sample points agree", **common)
 
 
+# What a verdict recalled from the cache rests on besides the kernel: the secrecy of the key.
+CACHE_AXIOM = "cache: recalled from a record this kernel signed (.derive_cache); --no-cache proves it afresh"
+
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
-_TRUSTED_MODULES = ("_core.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py",
+_TRUSTED_MODULES = ("_core.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py", "_certificate.py",
                     "_tasks.py", "_workers.py")
 _RECALLED_FIELDS = ("strategy", "conclusive_points", "detail")
 
