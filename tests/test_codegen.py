@@ -246,3 +246,35 @@ def test_malformed_exports_name_the_line(write_proof, declaration, message):
     with pytest.raises(ProofFileError) as info:
         load([proof])
     assert message in str(info.value) and "bad_export.py:" in str(info.value)
+
+
+SUM_FROM_TWO = """
+from sympy import IndexedBase, Sum, Symbol
+from derive import Derivation, export, rules
+
+i = Symbol("i", integer=True, positive=True)
+k = Symbol("k", integer=True, positive=True)
+mu = IndexedBase("mu", real=True)
+d = Derivation("half_squares", "1/2 sum_{i=2}^k mu_i^2", Sum(mu[i]**2, (i, 2, k)) / 2)
+d.step("1", "1/2 inside", rules.linearity(), Sum(mu[i]**2 / 2, (i, 2, k)))
+export("half_squares", d, index=i, arguments={mu: "mu"}, summary="from 2")
+"""
+
+
+def test_a_sum_that_does_not_run_over_every_element_is_refused(write_proof):
+    from derive.certificates import load_certified
+
+    exports = load_certified([write_proof("from_two.py", SUM_FROM_TWO)]).exports
+    with pytest.raises(Refused, match=r"sums over i = 2 \.\. k: a kernel adds every element"):
+        generate(exports, ["numpy"])
+
+
+@pytest.mark.parametrize("slip", [("(1/2)*mu**2", "(1/2)*mu**3"), ("numpy.sum(", "1 + numpy.sum(")])
+def test_a_printer_slip_is_caught_by_the_kernels_implementation_check(monkeypatch, slip):
+    from derive.codegen import _templates
+
+    exports = [e for e in load(["proofs"]).exports if e.name == "kl_mean_term"]
+    render = _templates.render
+    monkeypatch.setattr(_templates, "render", lambda made, target: render(made, target).replace(*slip))
+    with pytest.raises(Refused, match="the generated numpy code computes the verified result' is refuted"):
+        generate(exports, ["numpy"])

@@ -19,6 +19,10 @@ def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -
     sums = [f for f in factors if isinstance(f, sympy.Sum)]
     if len(sums) != 1 or len(sums[0].limits) != 1 or sums[0].limits[0][0] != index:
         raise ValueError(f"is not a constant times one sum over {index}")
+    _, lower, upper = sums[0].limits[0]
+    if lower != 1 or not isinstance(upper, sympy.Symbol):
+        raise ValueError(f"sums over {index} = {lower} .. {upper}: a kernel adds every element of its arrays, so "
+                         f"the sum must run from 1 to a dimension symbol")
     coefficient = sympy.Mul(*[f for f in factors if f is not sums[0]])
     if coefficient.free_symbols or coefficient.has(sympy.Indexed):
         raise ValueError(f"its factor {coefficient} outside the sum is not a number")

@@ -16,6 +16,7 @@ from ._core import Verdict as Verdict
 from ._core import chain as chain
 from ._core import check_constant_bound as check_constant_bound
 from ._core import check_equal as check_equal
+from ._core import check_implementation as check_implementation
 from ._core import check_series_bound as check_series_bound
 from ._core import instantiate as instantiate
 from ._core import made_by_kernel as made_by_kernel

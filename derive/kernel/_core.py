@@ -43,7 +43,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from .. import __version__
-from . import _certificate, _domains, _interval, _symbolic, _tasks, _workers
+from . import _certificate, _domains, _interval, _numeric, _symbolic, _tasks, _workers
 from ._symbolic import Reasoning
 
 _TOKEN = object()
@@ -60,6 +60,7 @@ class Reason(str, enum.Enum):
     INFERENCE = "INFERENCE"  # proved: by instantiate or chain from proved verdicts
     AXIOM = "AXIOM"  # proved: a postulate, an equality the user declared without proof
     INTERVAL_BOUND = "INTERVAL_BOUND"  # proved: Taylor coefficients exact, remainder by interval arithmetic
+    SAMPLED_AGREEMENT = "SAMPLED_AGREEMENT"  # generated code agrees with the expression at the kernel's inputs
     CACHED = "CACHED"  # proved: a record this kernel signed says it proved this very claim before
     NOT_EQUAL = "NOT_EQUAL"  # refuted: a counterexample a careful re-evaluation confirms
     WITNESS_CONFLICT = "WITNESS_CONFLICT"  # refuted although a strategy reduced the difference to 0
@@ -735,8 +736,8 @@ def postulate(name: str, lhs, rhs, reason: str) -> Verdict:
 
 class Bound:
     """The kernel's answer about an approximation's relative error: a truncated series'
-    remainder (check_series_bound) or a constant's rounding (check_constant_bound). Immutable;
-    made only here."""
+    remainder (check_series_bound), a constant's rounding (check_constant_bound), or generated
+    code at sampled inputs (check_implementation). Immutable; made only here."""
 
     __slots__ = ("status", "reason", "function", "approximation", "variable", "radius",
                  "relative_error", "detail", "seconds")
@@ -872,3 +873,75 @@ def check_constant_bound(value, approximation, *, bits: int = 256) -> Bound:
     return bound(Status.PROVED, Reason.INTERVAL_BOUND,
                  f"|{approximation} - {value}| <= {mpmath.nstr(relative_error, 3)} |{value}| (interval "
                  f"arithmetic at {bits} bits)", relative_error)
+
+
+# Values the implementation check gives the elements of a family: its edges, then seeded draws.
+_IMPLEMENTATION_EDGES = (0.0, 1.0, -1.0, 2.0**-20, 30.0, -30.0, 0.5)
+IMPLEMENTATION_LENGTHS = (1, 2, 3, 5)
+IMPLEMENTATION_TOLERANCE = sympy.Rational(1, 2**40)
+
+
+def _implementation_inputs(family: sympy.IndexedBase, length: int, rng) -> list[float]:
+    """Doubles for family[1 .. length] that satisfy the family's declared assumptions."""
+    values = []
+    for n in range(1, length + 1):
+        candidates = [*_IMPLEMENTATION_EDGES[(n + length) % len(_IMPLEMENTATION_EDGES):],
+                      *(rng.uniform(-8, 8) for _ in range(20))]
+        target = family[n]
+        values.append(next(v for v in candidates
+                           if _domains.fact_violation(target, sympy.Rational(v)) is None))
+    return values
+
+
+def check_implementation(expression, index: sympy.Symbol, families: dict, function, *,
+                         settings: Settings = Settings()) -> Bound:
+    """Check generated code against the verified ``expression``, a sum over ``index`` from 1 to
+    a dimension symbol of terms in ``family[index]``: at arrays of each length in
+    IMPLEMENTATION_LENGTHS, of values the kernel picks (edges and seeded draws within each
+    family's declared domain), ``function`` (given the arrays as lists of doubles, by argument
+    name; it returns a number) must agree with ``expression`` evaluated exactly at those doubles
+    to within IMPLEMENTATION_TOLERANCE of its magnitude. PROVED with reason SAMPLED_AGREEMENT is
+    evidence at those inputs, not a proof for all: it catches a printer that computes something
+    else (a wrong limit, a dropped term), which rounding never explains."""
+    import random
+
+    started = time.perf_counter()
+    claim = dict(function=expression, approximation=sympy.Symbol(getattr(function, "__name__", "generated")),
+                 variable=index, radius=sympy.S.Zero)
+
+    def bound(status, reason, detail, relative_error=None) -> Bound:
+        return Bound(_TOKEN, status=status, reason=reason, detail=detail, relative_error=relative_error,
+                     seconds=time.perf_counter() - started, **claim)
+
+    sums = [n for n in sympy.preorder_traversal(expression) if isinstance(n, sympy.Sum)]
+    if len(sums) != 1 or len(sums[0].limits) != 1 or sums[0].limits[0][0] != index:
+        return bound(Status.UNKNOWN, Reason.INVALID_INPUT, f"the expression is not one sum over {index}")
+    _, lower, upper = sums[0].limits[0]
+    if lower != 1 or not isinstance(upper, sympy.Symbol):
+        return bound(Status.UNKNOWN, Reason.INVALID_INPUT,
+                     f"the sum runs over {index} = {lower} .. {upper}, not from 1 to a dimension symbol")
+    rng = random.Random(f"implementation:{settings.seed}")
+    worst = mpmath.mpf(0)
+    for length in IMPLEMENTATION_LENGTHS:
+        inputs = {name: _implementation_inputs(family, length, rng) for family, name in families.items()}
+        extra = {family[n]: sympy.Rational(inputs[name][n - 1])
+                 for family, name in families.items() for n in range(1, length + 1)}
+        shown = ", ".join(f"{name} = {values}" for name, values in inputs.items())
+        # The seed names the inputs: evaluate's cache tells points apart by seed and values only.
+        point = _numeric.Point(seed=f"implementation:{shown}", values=((upper, sympy.Integer(length)),),
+                               extra=extra)
+        try:
+            exact = _tasks._mp(_numeric.evaluate(expression, point, settings.recheck_dps))
+            computed = function(**inputs)
+        except Exception as exc:  # noqa: BLE001 - code that fails where the expression is defined is wrong
+            return bound(Status.UNKNOWN, Reason.INTERNAL_ERROR, f"at {shown}: {_one_line(exc)}")
+        with mpmath.workdps(settings.recheck_dps):
+            error = abs(mpmath.mpf(computed) - exact) / max(abs(exact), mpmath.mpf(10) ** -300)
+        if not error <= mpmath.mpf(IMPLEMENTATION_TOLERANCE.p) / IMPLEMENTATION_TOLERANCE.q:
+            return bound(Status.REFUTED, Reason.NOT_EQUAL,
+                         f"at {shown} the code gives {computed!r}, the expression {mpmath.nstr(exact, 17)}")
+        worst = max(worst, error)
+    return bound(Status.PROVED, Reason.SAMPLED_AGREEMENT,
+                 f"agrees with the expression to {mpmath.nstr(worst, 2)} relative at arrays of lengths "
+                 f"{', '.join(map(str, IMPLEMENTATION_LENGTHS))} (edges and seeded values of each family's domain)",
+                 worst)
