@@ -1,0 +1,105 @@
+"""Where a claim means something: bound variables' ranges, facts of substituted values, poles."""
+
+import pytest
+from sympy import (Abs, Dummy, Function, Integral, Limit, Product, Subs, Sum, Symbol, cot, gamma, log, oo, sqrt,
+                   tan)
+
+from derive.kernel._domains import fact_violation, range_violation, singular_conditions
+
+real = Symbol("x", real=True)
+positive = Symbol("x", positive=True)
+negative = Symbol("x", negative=True)
+nonnegative = Symbol("x", nonnegative=True)
+a = Symbol("a", positive=True)
+n = Symbol("n", integer=True, nonnegative=True)
+m = Symbol("m", integer=True, positive=True)
+k_any = Symbol("k", integer=True)
+k_positive = Symbol("k", integer=True, positive=True)
+k_nonnegative = Symbol("k", integer=True, nonnegative=True)
+k_even = Symbol("k", integer=True, even=True)
+
+
+@pytest.mark.parametrize("expr", [
+    Integral(positive, (positive, 0, 1)),
+    Integral(positive, (positive, 0, oo)),
+    Integral(positive, (positive, a, 2 * a)),
+    Integral(negative, (negative, -oo, 0)),
+    Integral(real, (real, -oo, oo)),
+    Integral(nonnegative, (nonnegative, 0, a)),
+    Sum(k_positive, (k_positive, 1, m)),
+    Sum(k_nonnegative, (k_nonnegative, 0, n)),
+    Sum(k_positive, (k_positive, 1, oo)),
+    Sum(k_any, (k_any, -3, 3)),
+    Product(k_positive, (k_positive, 1, m)),
+    Integral(Integral(positive * real, (positive, 0, a)), (real, -1, 1)),
+    Limit(1 / positive, positive, 0, "+"),
+])
+def test_bound_variables_may_carry_what_their_range_implies(expr):
+    assert range_violation(expr) is None
+
+
+@pytest.mark.parametrize("expr, variable, shown", [
+    (Integral(positive, (positive, -1, 1)), "x", "(-1, 1)"),
+    (Integral(positive, (positive, -oo, oo)), "x", "(-oo, oo)"),
+    (Integral(negative, (negative, 0, 1)), "x", "(0, 1)"),
+    (Integral(Symbol("x", integer=True), (Symbol("x", integer=True), 0, 1)), "x", "(0, 1)"),
+    (Sum(k_positive, (k_positive, -3, 3)), "k", "-3, ..., 3"),
+    (Sum(k_positive, (k_positive, 0, m)), "k", "0, ..., m"),
+    (Sum(k_nonnegative, (k_nonnegative, -1, n)), "k", "-1, ..., n"),
+    (Sum(k_even, (k_even, 0, n)), "k", "0, ..., n"),
+    # Karr's convention: sympy sums an empty-looking range backwards, over -4 .. -1 here.
+    (Sum(k_positive, (k_positive, 1, -5)), "k", "1, ..., -5"),
+    (Product(k_positive, (k_positive, 0, m)), "k", "0, ..., m"),
+    (Integral(Integral(positive, (positive, -a, a)), (real, 0, 1)), "x", "(-a, a)"),
+    (Limit(1 / positive, positive, 0, "-"), "x", "values near 0 (-)"),
+])
+def test_a_bound_variable_declared_more_than_its_range_implies_is_named(expr, variable, shown):
+    why = range_violation(expr)
+    assert why is not None and f"bound variable {variable} is declared" in why and shown in why
+
+
+def test_sympy_uses_the_assumption_silently_which_is_why_it_is_refused():
+    # |x| with x positive is x before derive sees it: the integral of |x| over (-1, 1) reads as 0.
+    assert Integral(Abs(positive), (positive, -1, 1)) == Integral(positive, (positive, -1, 1))
+    assert range_violation(Integral(Abs(positive), (positive, -1, 1))) is not None
+
+
+def test_a_substitution_point_must_have_the_variables_facts():
+    assert range_violation(Subs(sqrt(positive**2), positive, 2)) is None
+    assert "Subs puts -2 for x" in range_violation(Subs(positive, positive, -2))
+
+
+@pytest.mark.parametrize("declared, value, missing", [
+    (positive, -a, "positive"),
+    (positive, real, "positive"),
+    (Symbol("n", integer=True, even=True), Symbol("j", integer=True, odd=True), "even"),
+    (Symbol("n", integer=True, odd=True), Symbol("j", integer=True, even=True), "odd"),
+    (Symbol("q", rational=True), sqrt(2), "rational"),
+    (Symbol("z", nonzero=True), real, "nonzero"),
+    (Symbol("f", finite=True), Symbol("w"), "finite"),
+])
+def test_every_fact_of_a_key_must_be_known_of_its_value(declared, value, missing):
+    assert fact_violation(declared, value) == missing
+
+
+def test_a_value_with_every_fact_passes():
+    assert fact_violation(Symbol("n", integer=True, even=True), 2 * Symbol("j", integer=True)) is None
+    assert fact_violation(positive, a**2 + 1) is None
+    assert fact_violation(Symbol("t", real=True), Dummy(positive=True)) is None
+
+
+@pytest.mark.parametrize("expr, shown", [
+    (1 / real, "divisor x"),
+    (log(real**2), "log argument x**2"),
+    (tan(real), "cos of the argument of tan cos(x)"),
+    (cot(real), "sin of the argument of cot sin(x)"),
+    (gamma(-n), "gamma(-n) at a nonpositive integer 0"),
+])
+def test_poles_and_divisors_not_known_nonzero_are_found(expr, shown):
+    assert shown in [f"{what} {condition}" for condition, what in singular_conditions(expr)]
+
+
+@pytest.mark.parametrize("expr", [1 / positive, log(a), tan(Symbol("y", zero=True)), gamma(m),
+                                  Integral(1 / real, (real, 1, 2)), log(Function("p", positive=True)(real))])
+def test_defined_expressions_have_no_open_condition(expr):
+    assert singular_conditions(expr) == []
