@@ -140,7 +140,7 @@ class Verdict:
                             ("seconds", seconds), ("numeric_seconds", numeric_seconds),
                             ("axioms", frozenset(axioms))):
             object.__setattr__(self, name, value)
-        _MINTED.add(self)
+        _MINTED[self] = _fingerprint(self)
 
     def __setattr__(self, name, value):
         raise AttributeError("a Verdict is immutable")
@@ -159,14 +159,21 @@ class Verdict:
         return f"Verdict({self.status.value}, {self.reason.value}, {self.detail!r})"
 
 
-# Every Verdict this kernel made, by identity. A Verdict is an input to instantiate, chain and
-# check_equal(using=...) only if it is here: an object.__new__(Verdict) with its fields set by
-# hand, a copy or a look-alike never is.
-_MINTED: weakref.WeakSet = weakref.WeakSet()
+# Every Verdict this kernel made, by identity, with what it said when it was made. A Verdict is
+# an input to instantiate, chain and check_equal(using=...) only if it is here and still says
+# that: an object.__new__(Verdict) with its fields set by hand, a copy, a look-alike, or a
+# verdict whose fields were edited through object.__setattr__ never is.
+_MINTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fingerprint(verdict: Verdict) -> tuple:
+    return verdict.status, verdict.reason, verdict.lhs, verdict.rhs, verdict.axioms
 
 
 def made_by_kernel(verdict) -> bool:
-    return type(verdict) is Verdict and verdict in _MINTED
+    if type(verdict) is not Verdict or verdict not in _MINTED:
+        return False
+    return all(a is b for a, b in zip(_MINTED[verdict], _fingerprint(verdict)))
 
 
 def _verdict(status, reason, lhs, rhs, started, **fields) -> Verdict:

@@ -80,19 +80,26 @@ def test_false_only_beyond_the_sampled_integers():
 
 # Sum((-1)**k k^3 binomial(n, k), (k, 0, n)) = 0 for n >= 1 is false at n = 1, 2, 3 (the sums are
 # -1, 6, -6); the default 8 points catch it (n = 3 is drawn), one or two points do not. Fewer
-# samples, as `--samples N` sets them (min_conclusive = min(4, N)), must not prove it.
+# samples than a proof needs are refused outright (FLOORS); any number allowed must not prove it.
 CUBIC = (Sum((-1) ** k * k**3 * binomial(n1, k), (k, 0, n1)), 0)
 
 
-@pytest.mark.parametrize("samples", [1, 2, 3, 8])
+@pytest.mark.parametrize("samples", [1, 2, 3, 8, 9])
 def test_fewer_samples_do_not_prove_what_more_samples_refute(samples):
-    settings = Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples))
+    from derive.kernel._core import FLOORS
+
+    if samples < FLOORS["samples"]:
+        with pytest.raises(ValueError, match="samples must be an int of at least"):
+            Settings(samples=samples, min_conclusive=min(Settings.min_conclusive, samples))
+        return
+    settings = Settings(samples=samples)
     assert_not_proved(check_equal(*CUBIC, settings=settings), f"samples={samples}")
 
 
-def test_one_sample_with_the_default_minimum_does_not_prove():
-    """Settings(samples=1) keeps min_conclusive = 4: never proved on one point."""
-    assert_not_proved(check_equal(*CUBIC, settings=Settings(samples=1)))
+def test_one_sample_is_refused_as_a_setting():
+    """Settings(samples=1) asks for fewer points than a proof needs: refused, never a proof on one point."""
+    with pytest.raises(ValueError):
+        Settings(samples=1)
 
 
 def test_cli_with_one_sample_does_not_pass_a_false_step(tmp_path):
@@ -132,15 +139,18 @@ def test_cli_seed_shopping(tmp_path):
     assert result.returncode != 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("settings", [Settings(samples=0, min_conclusive=0), Settings(min_conclusive=0),
-                                      Settings(samples=-1, min_conclusive=-1)],
+@pytest.mark.parametrize("options", [dict(samples=0, min_conclusive=0), dict(min_conclusive=0),
+                                     dict(samples=-1, min_conclusive=-1)],
                          ids=["no-samples", "no-conclusive-point-needed", "negative"])
-def test_no_numeric_witness_is_no_proof(settings):
+def test_no_numeric_witness_is_no_proof(options):
     """Integral(1/(x - exp(-c)), (x, 0, 1)) = log(exp(c) - 1) - i pi (sympy's antiderivative across
     the pole x = exp(-c) in (0, 1)): divergent for every c > 0; every sample point is inconclusive.
-    Settings that need no conclusive point must not turn the lone symbolic witness into a proof."""
+    Settings that need no conclusive point are refused, so they cannot turn the lone symbolic
+    witness into a proof; and with the default settings the claim is not proved either."""
     from sympy import I, exp, pi
 
+    with pytest.raises(ValueError):
+        Settings(**options)
     c = Symbol("c", positive=True)
     claim = (Integral(1 / (x - exp(-c)), (x, 0, 1)), log(exp(c) - 1) - I * pi)
-    assert_not_proved(check_equal(*claim, settings=settings))
+    assert_not_proved(check_equal(*claim))
