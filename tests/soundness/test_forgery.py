@@ -56,7 +56,7 @@ def test_forged_lemma_in_using():
     """2 Integral(x, (x, 0, 1)) = 1 by algebra needs the lemma Integral(x) = 1/2. A forged copy
     of that (true) lemma must not stand in for a proved one: the claim is not PROVED."""
     real = check_equal(Integral(x, (x, 0, 1)), Rational(1, 2))
-    forged = forged_verdict(**{name: getattr(real, name) for name in Verdict.__slots__})
+    forged = forged_verdict(**{name: getattr(real, name) for name in Verdict.__slots__ if name != "__weakref__"})
     assert_no_forged_proof(lambda: check_equal(2 * Integral(x, (x, 0, 1)), 1, using=[forged],
                                                reasoning=Reasoning.ALGEBRA))
 
