@@ -103,7 +103,8 @@ def numeric_stages(lhs, rhs, settings):
 
 
 def series_bound_stages(f, variable, coefficients, radius, pieces):
-    from ._core import Reason, Status, series_remainder  # _core imports this module
+    from ._bounds import series_remainder  # _bounds imports this module
+    from ._core import Reason, Status
 
     def run():
         try:
