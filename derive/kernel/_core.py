@@ -152,41 +152,50 @@ def _differ(a, b, tolerance) -> bool:
     return False
 
 
-def _evaluate_both(lhs, rhs, point, dps: int, settings: Settings):
-    """Both sides at ``point``, or the reason this point says nothing."""
+def _evaluate_both(lhs, rhs, point, dps: int, settings: Settings, careful: bool = False):
+    """(both sides at ``point``, "", False), or (None, the reason this point says nothing,
+    whether a side has no value there)."""
     try:
         with _symbolic.time_limit(settings.seconds_per_point):
-            return (_numeric.evaluate(lhs, point, dps), _numeric.evaluate(rhs, point, dps)), ""
+            return (_numeric.evaluate(lhs, point, dps, careful=careful),
+                    _numeric.evaluate(rhs, point, dps, careful=careful)), "", False
+    except _numeric.Undefined as exc:
+        return None, f"undefined: {exc}", True
     except _numeric.Inconclusive as exc:
-        return None, str(exc)
+        return None, str(exc), False
     except (ValueError, TypeError) as exc:  # e.g. a variable both bound and free: Integral(x, (x, 0, x))
-        return None, f"cannot be evaluated at a point: {exc}"
+        return None, f"cannot be evaluated at a point: {exc}", False
     except _symbolic.StrategyTimeout:
-        return None, f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s"
+        return None, f"evaluation at {dps} digits took over {settings.seconds_per_point:g}s", False
 
 
 def _numeric_witness(lhs, rhs, settings: Settings):
-    """(conclusive point count, confirmed counterexample or None, last inconclusive reason)."""
+    """(conclusive random point count, confirmed counterexample or None, last inconclusive reason).
+
+    Edge points come first. A side undefined at any point, an inconclusive edge point, or a
+    difference that the careful re-evaluation does not confirm blocks a proof (the count is 0)."""
     points = _numeric.sample_points([lhs, rhs], settings.seed, settings.samples)
-    conclusive, why = 0, ""
+    conclusive, why, blocked = 0, "", ""
     for point in points:
-        values, reason = _evaluate_both(lhs, rhs, point, settings.dps, settings)
+        values, reason, undefined = _evaluate_both(lhs, rhs, point, settings.dps, settings)
         if values is None:
             why = reason
+            if undefined or point.edge:
+                blocked = blocked or (f"at an edge point: {reason}" if point.edge else reason)
             continue
         if not _differ(*values, settings.tolerance):
-            conclusive += 1
+            conclusive += not point.edge
             continue
-        # Re-evaluate from scratch at higher precision before calling it a counterexample.
-        values, reason = _evaluate_both(lhs, rhs, point, settings.recheck_dps, settings)
-        if values is None:
-            why = reason
+        # A counterexample only if a different method at higher precision confirms it.
+        values, reason, undefined = _evaluate_both(lhs, rhs, point, settings.recheck_dps, settings, careful=True)
+        if values is None or not _differ(*values, settings.tolerance):
+            why = ("the sides differ but the careful re-evaluation "
+                   + (f"failed: {reason}" if values is None else "does not confirm it"))
+            blocked = blocked or why
             continue
-        if _differ(*values, settings.tolerance):
-            a, b = values
-            return conclusive, Counterexample(point.assignment(), str(a.evalf(20)), str(b.evalf(20))), why
-        conclusive += 1
-    return conclusive, None, why
+        a, b = values
+        return conclusive, Counterexample(point.assignment(), str(a.evalf(20)), str(b.evalf(20))), why
+    return (0 if blocked else conclusive), None, blocked or why
 
 
 def _theorems(using) -> list[tuple[sympy.Basic, sympy.Basic]] | None:
