@@ -623,31 +623,53 @@ class _Compiled:
         return value
 
     def bind(self, ctx, env, variables: tuple):
-        """This function of ``variables`` alone, the other holes filled once."""
+        """This function of ``variables`` alone: the holes that do not depend on them are
+        filled once, here."""
         if self.error is not None:
             raise Inconclusive(self.error)
-        if self.direct is not None or any(
-                v in p.depends and p.symbol != v for p in self.providers for v in variables):
+        if self.direct is not None:
+            local = dict(env)
+
+            def direct(*values):
+                for v, value in zip(variables, values):
+                    local[v] = value
+                return self.direct(ctx, local)
+            return direct
+        moving = set(variables)
+        args, slots, recomputed = [], [], []
+        for i, p in enumerate(self.providers):
+            if p.symbol is not None and p.symbol in moving:
+                args.append(None)
+                slots.append((i, variables.index(p.symbol)))
+            elif p.depends & moving:
+                args.append(None)
+                recomputed.append((i, p))
+            else:
+                args.append(p(ctx, env))
+        apply, fn = self.apply, self.fn
+        if recomputed:
             local = dict(env)
 
             def general(*values):
                 for v, value in zip(variables, values):
                     local[v] = value
-                return self(ctx, local)
+                for i, j in slots:
+                    args[i] = values[j]
+                for i, p in recomputed:
+                    args[i] = p(ctx, local)
+                return apply(ctx, args)
             return general
-        args, slots = [], []
-        for i, p in enumerate(self.providers):
-            if p.symbol is not None and p.symbol in variables:
-                args.append(None)
-                slots.append((i, variables.index(p.symbol)))
-            else:
-                args.append(p(ctx, env))
-        apply = self.apply
-        if len(slots) == 1 and len(variables) == 1:
+        if len(slots) == 1 and len(variables) == 1 and not ctx.interval:
             slot = slots[0][0]
 
             def one(value):
                 args[slot] = value
+                try:
+                    result = fn(*args)
+                    if result.__class__ is mpf and result._mpf_[1]:  # finite, nonzero: the usual case
+                        return result
+                except Exception:  # noqa: BLE001 - apply says what went wrong
+                    pass
                 return apply(ctx, args)
             return one
 
@@ -764,11 +786,27 @@ def _operator_provider(node: sympy.Basic):
     return _provider(provide, node.free_symbols)
 
 
+def _invariant_provider(node: sympy.Basic):
+    sub = _compile(node)
+
+    def provide(ctx, env):
+        return sub(ctx, env)
+    return _provider(provide, node.free_symbols)
+
+
+_CONSTANT, _INVARIANT, _VARYING = 0, 1, 2
+_LEAVES = (sympy.Symbol, sympy.Indexed, AppliedUndef)
+
+
 @functools.lru_cache(maxsize=8192)
-def _compile(expr: sympy.Basic) -> _Compiled:
+def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
+    """``expr`` compiled. With ``variables`` (an integration, summation or expectation
+    variable), every largest subexpression free of them becomes one hole of its own, which
+    ``bind`` evaluates once (log(s2/s1) in an integrand over x); constants always do."""
     expr = sympy.sympify(expr)
     holes, providers, meanings = [], [], []
     seen: dict = {}
+    moving = set(variables)
 
     def hole(key, make):
         if key not in seen:
@@ -786,42 +824,61 @@ def _compile(expr: sympy.Basic) -> _Compiled:
             return node
         return hole(node, lambda: _constant_provider(node))
 
+    def settled(original, visited, kind):
+        """A constant or invariant argument of a varying node, as one hole."""
+        if kind == _CONSTANT:
+            return constant(original) if isinstance(original, sympy.Expr) else original
+        if kind == _INVARIANT:
+            if visited is not None and (isinstance(original, _LEAVES) or _is_numeric_operator(original)):
+                return visited  # already a hole
+            return hole(original, lambda: _invariant_provider(original))
+        return visited
+
     def visit(node):
-        """(node with holes, whether it is a constant free of operators)."""
+        """(node, kind): constant and invariant nodes come back as they are (with their holes
+        made, for leaves), varying ones rebuilt over holes."""
         if isinstance(node, sympy.MatrixBase) or getattr(node, "is_Matrix", False):
             raise Inconclusive(f"a matrix inside a scalar expression is not evaluated: {sympy.sstr(node)[:60]}")
         if node.is_Rational or node.is_Float:
-            return node, True
+            return node, _CONSTANT
         if node.is_Atom and node in _NONFINITE:
-            return hole(node, lambda: _nonfinite_provider(node)), False
+            return hole(node, lambda: _nonfinite_provider(node)), _VARYING
+        leaf = None
         if isinstance(node, sympy.Symbol):
-            return hole(node, lambda: _symbol_provider(node)), False
-        if isinstance(node, sympy.Indexed):
-            return hole(node, lambda: _indexed_provider(node)), False
-        if isinstance(node, AppliedUndef):
-            return hole(node, lambda: _function_provider(node)), False
-        if _is_numeric_operator(node):
-            return hole(node, lambda: _operator_provider(node)), False
+            leaf = _symbol_provider
+        elif isinstance(node, sympy.Indexed):
+            leaf = _indexed_provider
+        elif isinstance(node, AppliedUndef):
+            leaf = _function_provider
+        elif _is_numeric_operator(node):
+            leaf = _operator_provider
+        if leaf is not None:
+            kind = _VARYING if not moving or moving & node.free_symbols else _INVARIANT
+            return hole(node, lambda: leaf(node)), kind
         if not node.args:
-            return node, isinstance(node, sympy.Expr) and bool(node.is_number)
+            return node, _CONSTANT if isinstance(node, sympy.Expr) and node.is_number else _VARYING
         visited = [visit(a) for a in node.args]
-        if isinstance(node, sympy.Expr) and all(c for _, c in visited):
-            return node, True
+        top = max(k for _, k in visited)
+        if isinstance(node, sympy.Expr) and top != _VARYING:
+            return node, top
         if isinstance(node, (sympy.Add, sympy.Mul)):
-            folded = [a for a, (_, c) in zip(node.args, visited) if c]
-            args = [v for v, c in visited if not c]
-            if folded:
-                args.append(constant(node.func(*folded)))
-            return node.func(*args), False
-        args = [constant(v) if c and isinstance(v, sympy.Expr) else v for v, c in visited]
+            fixed = [(a, v, k) for a, (v, k) in zip(node.args, visited) if k != _VARYING]
+            args = [v for v, k in visited if k == _VARYING]
+            if len(fixed) == 1:
+                args.append(settled(*fixed[0]))
+            elif fixed:
+                group = node.func(*(a for a, _, _ in fixed))
+                args.append(settled(group, None, max(k for _, _, k in fixed)))
+            return node.func(*args), _VARYING
+        args = [settled(a, v, k) for a, (v, k) in zip(node.args, visited)]
         if all(a is b for a, b in zip(args, node.args)):
-            return node, False
-        return node.func(*args), False
+            return node, _VARYING
+        return node.func(*args), _VARYING
 
     try:
-        body, is_constant = visit(expr)
-        if is_constant:
-            body = constant(body)
+        body, kind = visit(expr)
+        if kind != _VARYING:
+            body = settled(expr, body, kind)
     except Inconclusive as exc:
         return _Compiled(expr, expr, None, [], [], [], error=str(exc))
     if body in holes and len(holes) == 1:
@@ -909,7 +966,7 @@ class _Context:
 
     def begin_pass(self, digits: int, interval: bool, perturbing: bool = False) -> None:
         self.digits, self.interval = digits, interval
-        self.caches = {False: ({}, {}, {}), True: ({}, {}, {})}
+        self.caches = {False: ({}, {}, {}, {}), True: ({}, {}, {}, {})}
         if interval:
             self.replayed = 0
         else:
@@ -967,9 +1024,15 @@ class _Context:
         return value
 
     def apply(self, application, args):
-        instance = self.point.function_instance(application)
-        body = _compile(instance.expr)
-        return body(self, dict(zip(instance.variables, args)))
+        """An undefined function's stand-in at args (compiled and bound once per pass)."""
+        functions = self.caches[bool(self.pointwise)][3]
+        key = (application.func, len(args))
+        stand_in = functions.get(key)
+        if stand_in is None:
+            instance = self.point.function_instance(application)
+            stand_in = _compile(instance.expr, tuple(instance.variables)).bind(self, {}, tuple(instance.variables))
+            functions[key] = stand_in
+        return stand_in(*args)
 
     def spend(self, n: int, what: str) -> None:
         self.work += n
@@ -1061,6 +1124,15 @@ def _evaluate_limit(limit, ctx, env):
     return value
 
 
+def _bound_and_free(expr) -> str | None:
+    """Why an integral or sum is not evaluated when a variable it binds also occurs free in its
+    limits (Integral(x, (x, 0, x))): which x a value is for is a matter of reading."""
+    for limit in expr.limits:
+        if any(limit[0] in bound.free_symbols for bound in limit[1:]):
+            return f"{limit[0]} is both bound and free in {sympy.sstr(expr)[:60]}"
+    return None
+
+
 class _SumNode:
     def __init__(self, expr):
         self.expr = expr
@@ -1069,10 +1141,10 @@ class _SumNode:
         if any(len(limit) != 3 for limit in limits):
             self.unsupported = f"a sum without both limits: {sympy.sstr(expr)[:60]}"
             return
-        self.unsupported = None
+        self.unsupported = _bound_and_free(expr)
         self.var, lo, hi = limits[-1]
         inner = expr.func(expr.function, *limits[:-1]) if len(limits) > 1 else expr.function
-        self.body = _compile(inner)
+        self.body = _compile(inner, (self.var,))
         self.lo, self.hi = _limit(lo), _limit(hi)
         self.infinite = not isinstance(self.lo, _Compiled) or not isinstance(self.hi, _Compiled)
         self.free = tuple(sorted(expr.free_symbols, key=sympy.default_sort_key))
@@ -1143,7 +1215,8 @@ class _SumNode:
             halves = [(-int(hi), -1)]
         else:
             raise Inconclusive(f"the limits of {sympy.sstr(self.expr)[:60]} are not evaluated")
-        bound = self.body.bind(ctx, env, (self.var,))
+        with _working_digits(mpmath.mp, ctx.digits):
+            bound = self.body.bind(ctx, env, (self.var,))
         total, error = mpf(0), mpf(0)
         for start, direction in halves:
             def term(n, direction=direction):
@@ -1440,7 +1513,7 @@ class _ExpectationNode:
         f, xs, mean, factor = expr.args
         self.expr = expr
         self.variables = tuple(xs)
-        self.body = _compile(f)
+        self.body = _compile(f, self.variables)
         self.mean = [_compile(m) for m in mean]
         k = len(self.variables)
         self.factor = [[_compile(factor[i, j]) for j in range(k)] for i in range(k)]
@@ -1677,10 +1750,11 @@ class _IntegralNode:
         if any(len(limit) != 3 for limit in limits):
             self.unsupported = f"an indefinite integral has no value at a point: {sympy.sstr(expr)[:60]}"
             return
+        self.unsupported = _bound_and_free(expr)
         self.var, lo, hi = limits[-1]
         inner = sympy.Integral(expr.function, *limits[:-1]) if len(limits) > 1 else expr.function
         self.nested = len(limits) > 1
-        self.body = _compile(inner)
+        self.body = _compile(inner, (self.var,))
         self.lo, self.hi = _limit(lo), _limit(hi)
         self.analysis = _analyse(inner, self.var)
         self.free = tuple(sorted(expr.free_symbols, key=sympy.default_sort_key))
@@ -1734,13 +1808,13 @@ class _Quadrature:
         sign = 1
         if lo > hi:
             lo, hi, sign = hi, lo, -1
-        self.f = node.body.bind(ctx, self.env, (node.var,))
+        self.bind()
         cuts, peaks, scales, singular = self.breakpoints(lo, hi)
         self.peaks = peaks
         scale = max([mpf(1)] + [w for _, w in peaks] + scales)
         points = [lo] + [c for c in cuts if lo < c < hi] + [hi]
+        self.condition(points, peaks)
         points = self.graded(points)
-        self.condition(points)
         for c in singular:
             if lo <= c <= hi:
                 self.integrable_at(c, lo, hi, points)
@@ -1797,12 +1871,19 @@ class _Quadrature:
         except Undefined:
             return None
 
-    def condition(self, points):
-        """Raise the integrand's precision until it is stable at the cuts and between them: an
+    def bind(self):
+        """The integrand as a function of x, its parts free of x computed once, at the
+        precision the integrand is evaluated at (-a**6 + 2 a**3 x - x**2 must keep all of a**6)."""
+        with _working_digits(mpmath.mp, max(self.ctx.digits, self.digits + 10 + self.extra)):
+            self.f = self.node.body.bind(self.ctx, self.env, (self.node.var,))
+
+    def condition(self, points, peaks):
+        """Raise the integrand's precision until it is stable at its peaks and cuts: an
         integrand such as exp(-x**2 + 2 a**3 x - a**6) at a = 10**6 loses 36 digits."""
-        probes = [p for p in points if mpmath.isfinite(p)]
-        probes += [(a + b) / 2 for a, b in zip(probes, probes[1:])]
-        probes = probes[:24] or [mpf(0)]
+        finite = [p for p in points if mpmath.isfinite(p)]
+        probes = [r for r, _ in peaks if points[0] <= r <= points[-1]][:4]
+        probes += finite[:: max(1, len(finite) // 4)][:4]
+        probes = probes or [mpf(0)]
         span = (max(probes) - min(probes)) or mpf(1)
         for _ in range(5):
             low = [self.safe_value_at(p) for p in probes]
@@ -1817,6 +1898,7 @@ class _Quadrature:
                 self.negligible = mpf(10) ** (-2 * self.ctx.dps) * max(top * span, noise * 1000)
                 return
             self.extra += 40
+            self.bind()
         raise Inconclusive(f"{self.name}: the integrand loses too many digits to cancellation at {self.where()}")
 
     def local_scale(self, point):
