@@ -12,26 +12,32 @@ integers over 1 .. 1000 (bounds of sums over 1 .. 60). Undefined functions get s
 stand-ins.
 
 Evaluation is independent of sympy's symbolic evaluation: an expression is compiled once into
-elementwise mpmath functions (``lambdify``) whose holes are filled by operator nodes, and no
-``doit``, ``integrate``, ``summation`` or ``diff`` is ever called:
+an mpmath function (``lambdify``) of holes, each filled by a symbol's value, an indexed element,
+a stand-in, a constant or an operator node; no ``doit``, ``integrate``, ``summation`` or
+``diff`` is ever called:
 
-* derivatives by finite differences at raised precision (``mpmath.diff``), also with respect
-  to an indexed element (``mu1[j]``) at the point's j;
-* integrals by tanh-sinh quadrature on segments cut at the critical points of polynomial
-  exponents (with cuts a few widths either side), at real roots of denominators, of log and
-  Abs arguments and of linear factors; divergence is detected (|x f(x)| not decaying far out,
-  h |f(c +- h)| not vanishing at an endpoint or pole);
+* derivatives of first order by a complex step, Im f(x + ih) / h (no difference of values, so
+  a term far larger than the slope costs no digits), others by central differences at raised
+  precision as ``mpmath.diff`` takes them; also with respect to an indexed element (mu1[j]);
+* integrals by Gauss-Legendre, else tanh-sinh, quadrature on segments cut at the critical
+  points of polynomial exponents and 4 widths either side, at the ends where an exponent
+  falls, at real roots of denominators, log and Abs arguments and linear factors, at the real
+  parts of complex poles; long segments are graded geometrically from their ends; divergence
+  is detected (|x f(x)| not decaying far out, h |f(c +- h)| not vanishing at a pole);
 * finite sums and products term by term; infinite sums by two different accelerations that
   must agree, after checking that the terms tend to 0;
 * ``GaussianExpectation`` by tensor-product Gauss-Hermite quadrature in z (x = mean + L z),
-  exact for polynomials, node counts raised until two successive ones agree.
+  exact for polynomials, node counts raised until two successive ones agree otherwise.
 
-A value is returned only when it is reliable to about ``dps // 2`` digits: the whole expression
-is evaluated at two working precisions that must agree (raising the precision while they do
-not), and once more with every quadrature, series and expectation value moved by its error
-estimate, which must not change the result either. Otherwise ``Inconclusive``; a value that
-does not exist at the point (a pole, log 0, a divergent integral or series) is ``Undefined``.
-``careful=True`` (for confirming a refutation) switches every operator to a different method.
+A value is returned only when it is reliable to dps // 2 + 1 digits: the expression is
+evaluated once more in interval arithmetic (mpmath.iv), every integral, series and expectation
+entering as value +- its error estimate, and the enclosure must be that narrow; the working
+precision rises while it is not. Where intervals cannot follow (a comparison, a function iv
+lacks) two precisions must agree, and a pass with every operator moved by its error must too.
+Otherwise ``Inconclusive``; a value that does not exist at the point (a pole, log 0, a
+divergent integral or series) is ``Undefined``. ``careful=True`` (to confirm a refutation)
+takes every operator by another method: tanh-sinh first with finer segments and a scan for
+peaks, other series accelerations, more Gauss-Hermite nodes, another differentiation step.
 """
 
 from __future__ import annotations
@@ -563,6 +569,8 @@ class _UndefinedAt(Undefined):
 
 
 def _nstr(value) -> str:
+    if isinstance(value, mpf) and mpmath.isfinite(value) and abs(value) < 10**15 and value == int(value):
+        return str(int(value))
     return mpmath.nstr(value, 8)
 
 
@@ -687,8 +695,9 @@ class _Compiled:
             for arg in culprit.args:
                 if not isinstance(arg, sympy.Expr) or not (arg.free_symbols & set(values)):
                     continue
-                if _fails(arg, values):
-                    culprit = arg
+                failure = _failure(arg, values)
+                if failure:
+                    culprit, why = arg, failure
                     break
             else:
                 break
@@ -701,14 +710,17 @@ class _Compiled:
         return f"{what} at {where}" if where else what
 
 
-def _fails(expr: sympy.Expr, values: dict) -> bool:
+def _failure(expr: sympy.Expr, values: dict) -> str:
+    """How ``expr`` fails at ``values`` ("" when it has a finite value)."""
     holes = sorted(expr.free_symbols & set(values), key=str)
     try:
         fn = _lambdify(holes, expr, _MP_NAMESPACE)
         value = mpmath.mpmathify(fn(*(values[h] for h in holes)))
-    except Exception:  # noqa: BLE001 - whatever the failure, this subexpression is the culprit
-        return True
-    return not mpmath.isfinite(value)
+    except ZeroDivisionError:
+        return "division by zero"
+    except Exception as exc:  # noqa: BLE001 - whatever the failure, this subexpression is the culprit
+        return str(exc) or type(exc).__name__
+    return "" if mpmath.isfinite(value) else f"is {value}"
 
 
 def _provider(fn, depends, symbol=None):
@@ -2130,7 +2142,8 @@ class _Quadrature:
         def counted(t):
             calls[0] += 1
             if calls[0] & 255 == 0:
-                ctx.spend(256, "quadrature nodes")
+                ctx.spend(256, "a multi-dimensional integral by nested quadrature" if ctx.depth > 1
+                          else "quadrature nodes")
             return g(t) * factor
 
         # Gauss-Legendre converges fastest on a smooth segment; tanh-sinh takes over where it does
