@@ -473,12 +473,6 @@ def _expm1mx_iv(x):
     return _IV.expm1(x) - x
 
 
-def _iv_missing(name):
-    def missing(*args):
-        raise _NoInterval(f"no interval version of {name}")
-    return missing
-
-
 _MP_NAMESPACE = {"_expm1mx": _expm1mx, "_kronecker": _kronecker, "binomial": mpmath.binomial,
                  "fac2": mpmath.fac2, "mpmath": mpmath}
 _IV_FUNCTIONS = ("exp", "log", "sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "sinc", "gamma",
