@@ -122,14 +122,16 @@ def test_counterexample_gives_every_free_symbol_and_is_deterministic():
     assert first.counterexample != check_equal(KL, -KL, settings=Settings(seed=7)).counterexample
 
 
-def test_samples_leave_the_unit_interval():
+def test_samples_cover_the_edges_and_leave_the_unit_interval():
+    from derive.kernel import _numeric
+
     verdict = check_equal(log(s1), log(s1) + 1)
     assert float(sympy.Rational(verdict.counterexample.assignment["s1"])) > 0
-    values = set()
-    for seed in range(6):
-        v = check_equal(s1, s1 + 1, settings=Settings(seed=seed))
-        values.add(float(sympy.Rational(v.counterexample.assignment["s1"])))
-    assert any(v > 1 for v in values) and any(v < 1 for v in values)
+    edges = {p.value_of(s1) for p in _numeric.sample_points([s1], 0, Settings().samples) if p.edge}
+    assert {1, Rational(1, 10**6), 10**6} <= edges
+    randoms = {float(p.value_of(s1)) for seed in range(6) for p in _numeric.sample_points([s1], seed, 8)
+               if not p.edge}
+    assert any(v > 1 for v in randoms) and any(v < 1 for v in randoms)
 
 
 def test_divisor_that_may_vanish_is_not_proved():
@@ -219,7 +221,7 @@ def test_symbolic_claim_contradicted_numerically_is_a_witness_conflict():
 
 
 def test_strategy_time_limit_gives_timeout():
-    hard = sympy.exp(sympy.exp(x) ** 40) * sympy.sin(x) ** 30 - sympy.exp(sympy.exp(x) ** 40) * (1 - sympy.cos(x) ** 2) ** 15
+    hard = sympy.exp(sympy.sin(x) ** 2) * sympy.sin(x) ** 30 - sympy.exp(sympy.cos(x)) * (1 - sympy.cos(x) ** 2) ** 15
     verdict = check_equal(hard + 1, hard + 1 + x - x, settings=Settings(seconds_per_strategy=0.001))
     assert verdict.proved  # identical after construction: no strategy needs time
     slow = check_equal(sympy.sin(x) ** 40, (1 - sympy.cos(x) ** 2) ** 20, settings=Settings(seconds_per_strategy=0.001))

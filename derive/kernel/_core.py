@@ -445,9 +445,7 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
                         lhs, rhs, started, counterexample=counterexample, detail=detail, **common)
     singular = _domains.singular_conditions(lhs) + _domains.singular_conditions(rhs)
     if singular:
-        condition, what = singular[0]
-        return unknown(Reason.ASSUMPTION_MISSING,
-                       f"{what} {sympy.sstr(condition)} is not known to be nonzero: the claim may be undefined")
+        return unknown(Reason.ASSUMPTION_MISSING, f"{singular[0]}: the claim may be undefined")
     undefined = numeric.first("undefined")
     if undefined is not None:
         return unknown(Reason.UNDEFINED, f"at {_shown(undefined.assignment)}: {undefined.why}")
@@ -684,9 +682,7 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
                         detail="the instance is undefined: a side evaluates to nan or zoo")
     singular = [c for side in (lhs, rhs) for c in _domains.singular_conditions(side)]
     if singular:
-        condition, what = singular[0]
-        return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started,
-                        detail=f"in the instance, {what} {sympy.sstr(condition)} is not known to be nonzero")
+        return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started, detail=f"in the instance, {singular[0]}")
     for side in (lhs, rhs):
         why = _domains.range_violation(side)
         if why:

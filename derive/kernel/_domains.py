@@ -149,29 +149,57 @@ def _pole_arguments(node: sympy.Basic) -> list[tuple[sympy.Expr, str]]:
         if isinstance(node, function):
             return [(vanishing(arg), f"{vanishing.__name__} of the argument of {function.__name__}")]
     if isinstance(node, (sympy.gamma, sympy.loggamma, sympy.digamma, sympy.polygamma)):
-        argument = node.args[-1]
-        if argument.is_integer and argument.is_nonpositive is not False:
-            return [(sympy.S.Zero, f"{sympy.sstr(node)} at a nonpositive integer")]
+        argument = node.args[-1]  # poles at 0, -1, -2, ...
+        if not (argument.is_extended_positive or argument.is_noninteger):
+            return [(sympy.S.Zero, f"{sympy.sstr(node)}, whose argument may be a nonpositive integer")]
     if isinstance(node, (sympy.atanh, sympy.acoth)):
         return [(arg - 1, f"argument of {type(node).__name__} minus 1"), (arg + 1, f"argument of {type(node).__name__} plus 1")]
     return []
 
 
-def singular_conditions(expr: sympy.Basic) -> list[tuple[sympy.Expr, str]]:
-    """(expression, what it is) for each expression outside every binder that must be nonzero
-    for ``expr`` to be defined and is not known to be: divisors, log arguments, the cosine
-    under a tangent, ... ."""
-    found: dict[sympy.Expr, str] = {}
+def _pole_inside(node: sympy.Basic, variable: sympy.Symbol, lower: sympy.Expr, upper: sympy.Expr) -> str | None:
+    """Why an integrand's factor ``(a x + b)**e`` with e <= -1 (not integrable across its pole)
+    may have its pole x = -b/a inside the range of integration, or None when the assumptions
+    put the pole at or beyond an end."""
+    if not (isinstance(node, sympy.Pow) and (node.exp + 1).is_extended_nonpositive):
+        return None
+    base = node.base
+    if not (base.has(variable) and base.is_polynomial(variable) and sympy.degree(base, variable) == 1):
+        return None
+    slope, offset = sympy.Poly(base, variable).all_coeffs()
+    pole = -offset / slope
+    if slope.is_zero is not False or pole.has(variable):
+        return None
+    outside = ((pole - lower).is_extended_nonpositive and (pole - upper).is_extended_nonpositive) or \
+              ((pole - lower).is_extended_nonnegative and (pole - upper).is_extended_nonnegative)
+    if outside:
+        return None
+    return (f"the integrand's pole {variable} = {sympy.sstr(pole)} (of {sympy.sstr(node)}) may lie inside "
+            f"({sympy.sstr(lower)}, {sympy.sstr(upper)}), where the integral diverges")
 
-    def walk(node: sympy.Basic, bound: frozenset) -> None:
+
+def singular_conditions(expr: sympy.Basic) -> list[str]:
+    """What must hold for ``expr`` to be defined and is not known to from the assumptions, each
+    said in a line: an expression outside every binder that must be nonzero (a divisor, a log
+    argument, the cosine under a tangent, ...), or an integrand's pole that may lie inside the
+    range of integration."""
+    found: dict[str, None] = {}
+
+    def walk(node: sympy.Basic, bound: frozenset, ranges: tuple) -> None:
         variables = {v for v, _, _ in _ranges(node)} | set(getattr(node, "bound_symbols", ()))
         bound = bound | frozenset(variables)
+        if isinstance(node, sympy.Integral):
+            ranges = ranges + tuple(limit for limit in node.limits if len(limit) == 3)
         for condition, what in _pole_arguments(node):
             if not (condition.free_symbols & bound) and condition.is_zero is not False:
-                found.setdefault(condition, what)
+                found.setdefault(f"{what} {sympy.sstr(condition)} is not known to be nonzero", None)
+        for variable, lower, upper in ranges:
+            why = _pole_inside(node, variable, lower, upper)
+            if why:
+                found.setdefault(why, None)
         for arg in node.args:
             if isinstance(arg, sympy.Basic):
-                walk(arg, bound)
+                walk(arg, bound, ranges)
 
-    walk(expr, frozenset())
-    return list(found.items())
+    walk(expr, frozenset(), ())
+    return list(found)

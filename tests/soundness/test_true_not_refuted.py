@@ -54,13 +54,11 @@ def test_moment_generating_function_with_a_shifted_peak():
     assert_not_refuted(check_equal(*claim))
 
 
-# SIGALRM may interrupt sympy inside a gc callback, where the time-out is reported as unraisable.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_dirichlet_series_of_sine():
     """Sum(sin(n)/n, (n, 1, oo)) = (pi - 1)/2: converges conditionally (slowly, oscillating).
     The strategies get 2 s each to keep the run short (a time-out is UNKNOWN, which is fine); the
     evaluation at a point keeps its default time, since that is where the wrong value comes from."""
-    settings = Settings(samples=2, seconds_per_strategy=2)
+    settings = Settings(seconds_per_strategy=2)
     assert_not_refuted(check_equal(Sum(sin(n) / n, (n, 1, oo)), (pi - 1) / 2, settings=settings))
 
 
