@@ -1,10 +1,12 @@
-"""Writing output files so that a reader never sees half of one."""
+"""Files: the proof files a path names, and writing output files so that a reader never sees half of one."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from .errors import UsageError
 
 
 def write_atomically(path: Path, content: str | bytes) -> None:
@@ -20,3 +22,21 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.py") if not p.name.startswith("_") and p.name != "conftest.py")
+            if not found:
+                raise UsageError(f"{path}: no proof files (*.py) in this folder")
+            files += found
+        elif path.is_file():
+            if path.suffix != ".py":
+                raise UsageError(f"{path}: a proof file must be a .py file")
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    return list(dict.fromkeys(p.resolve() for p in files))

@@ -15,6 +15,9 @@ verdict that rests on it lists it as an axiom.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import importlib.util
 import json
 import os
@@ -23,9 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .derivation import Derivation, Export, Instance, Location, Postulate, Step
+from ._files import proof_files
 from .errors import DeriveError, ProofFileError, UsageError
-from .loader import Loaded, proof_files, validate
 
 _VERSION = 1
 
@@ -35,6 +37,7 @@ _VERSION = 1
 
 def _write(paths: list[str]) -> dict:
     from . import kernel
+    from .derivation import Instance, Location, Postulate
     from .kernel._certificate import encode
     from .loader import load
 
@@ -82,7 +85,25 @@ def _write(paths: list[str]) -> dict:
                for e in loaded.exports]
     trusted = [{"module": cls.__module__, "qualname": cls.__qualname__, "file": _source_file(cls), "reason": reason}
                for cls, reason in kernel._core._TRUSTED_OPERATORS.items()]
-    return {"version": _VERSION, "nodes": nodes, "objects": objects, "exports": exports, "trusted": trusted}
+    return {"version": _VERSION, "nodes": nodes, "objects": objects, "exports": exports, "trusted": trusted,
+            "imported": _imported_files()}
+
+
+def _imported_files() -> list[str]:
+    """The files of every module loaded from outside the Python installation (the proof files'
+    siblings, a project's own helpers): a recorded certificate holds only while they are unchanged."""
+    installed = {os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}}
+    home = os.path.realpath(Path(__file__).resolve().parent)
+    files = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not file:
+            continue
+        real = os.path.realpath(file)
+        if real.startswith(home + os.sep) or any(real.startswith(root + os.sep) for root in installed):
+            continue
+        files.add(real)
+    return sorted(files)
 
 
 def _source_file(cls) -> str:
@@ -105,34 +126,131 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-# -- the checker: runs the child, rebuilds what it wrote --------------------------------------------
+# -- the checker: runs the child (or recalls what it wrote), rebuilds it ------------------------------
 
 
-def load_certified(paths: list[str | os.PathLike]) -> Loaded:
-    """The derivations of the proof files, as ``loader.load`` gives them, but built here from a
-    certificate the files' own process wrote: no proof file is imported in this process."""
-    files = proof_files(paths)
-    with tempfile.TemporaryDirectory(prefix="derive-certificate-") as folder:
-        out = Path(folder) / "certificate.json"
+def _sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> str:
+    """What else a certificate depends on: the Python, sympy and mpmath versions and derive's own
+    source (a proof file builds its expressions with derive.gaussian and the like)."""
+    import importlib.metadata
+
+    home = Path(__file__).resolve().parent
+    digest = hashlib.sha256(sys.version.encode())
+    for package in ("sympy", "mpmath"):
+        digest.update(f"{package} {importlib.metadata.version(package)}".encode())
+    for source in sorted(home.rglob("*.py")):
+        digest.update(str(source.relative_to(home)).encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def _record_key(files: list[Path]) -> str:
+    return hashlib.sha256("\0".join(["certificate", *map(str, files)]).encode()).hexdigest()
+
+
+def _signature(key: bytes, digest: str, body: str) -> str:
+    return hmac.new(key, f"certificate\0{digest}\0{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def _recall(cache, files: list[Path]):
+    """The certificate recorded for exactly these files, when its record's signature verifies and
+    neither they, nor any file they imported from outside the installed packages, nor the
+    environment changed since; else None."""
+    digest = _record_key(files)
+    raw = cache.read(digest)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+        body, signature = record["body"], record["signature"]
+        if not hmac.compare_digest(signature, _signature(cache.key, digest, body)):
+            return None
+        fields = json.loads(body)
+        if fields["environment"] != _environment():
+            return None
+        if any(_sha256(path) != sha for path, sha in fields["files"].items()):
+            return None
+        return fields["certificate"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _remember(cache, files: list[Path], hashes: dict, data: dict) -> None:
+    imported = {path: _sha256(path) for path in data.get("imported", []) if path not in hashes}
+    body = json.dumps({"environment": _environment(), "files": {**hashes, **imported}, "certificate": data})
+    digest = _record_key(files)
+    cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
+
+
+class Pending:
+    """The certificate of some proof files on its way: recalled from the cache, or being written
+    by a child process that started at once (so that it loads the files while this process
+    imports what it needs)."""
+
+    def __init__(self, files: list[Path], cache):
+        self.files, self.cache = files, cache
+        self.data = None if cache is None else _recall(cache, files)
+        self.recalled = self.data is not None
+        if self.recalled:
+            return
+        # Hashed before the child reads them: a file edited meanwhile is not recorded as checked.
+        self.hashes = {str(path): _sha256(str(path)) for path in files}
+        self.folder = tempfile.TemporaryDirectory(prefix="derive-certificate-")
+        self.out = Path(self.folder.name) / "certificate.json"
         home = str(Path(__file__).resolve().parents[1])
         env = {name: value for name, value in os.environ.items() if name != "DERIVE_CACHE_KEY"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
-        done = subprocess.run([sys.executable, "-m", "derive.certificates", str(out), *map(str, files)],
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
-        # What the proof files print goes to stderr, apart from the report.
-        sys.stderr.write(done.stdout + done.stderr)
-        if not out.is_file():
-            raise DeriveError(f"loading the proof files failed: their process exited with {done.returncode} "
-                              "and wrote no certificate")
+        self.process = subprocess.Popen([sys.executable, "-m", "derive.certificates", str(self.out),
+                                         *map(str, files)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=env)
+
+    def loaded(self):
+        """The derivations, built here from the certificate (a ``loader.Loaded``)."""
+        if not self.recalled:
+            self.data = self._wait()
+        loaded = rebuild(self.data)
+        if not self.recalled and self.cache is not None:
+            _remember(self.cache, self.files, self.hashes, self.data)
+        return loaded
+
+    def _wait(self) -> dict:
         try:
-            data = json.loads(out.read_text())
-        except ValueError as exc:
-            raise DeriveError(f"the proof files' certificate is not JSON: {exc}") from None
-    return rebuild(data)
+            printed, complained = self.process.communicate()
+            # What the proof files print goes to stderr, apart from the report.
+            sys.stderr.write(printed + complained)
+            if not self.out.is_file():
+                raise DeriveError(f"loading the proof files failed: their process exited with "
+                                  f"{self.process.returncode} and wrote no certificate")
+            try:
+                return json.loads(self.out.read_text())
+            except ValueError as exc:
+                raise DeriveError(f"the proof files' certificate is not JSON: {exc}") from None
+        finally:
+            self.folder.cleanup()
 
 
-def rebuild(data) -> Loaded:
-    """The derivations, postulates, instances and exports of a certificate, built from sympy."""
+def start(paths: list[str | os.PathLike], cache=None) -> Pending:
+    """Begin loading the proof files the paths name, without importing them here; ``cache`` (a
+    StepCache) recalls a signed certificate of exactly these unchanged files, and records one."""
+    return Pending(proof_files(paths), cache)
+
+
+def load_certified(paths: list[str | os.PathLike], cache=None):
+    """The derivations of the proof files, as ``loader.load`` gives them, but built here from a
+    certificate the files' own process wrote: no proof file is imported in this process."""
+    return start(paths, cache).loaded()
+
+
+def rebuild(data):
+    """The derivations, postulates, instances and exports of a certificate, built from sympy
+    (a ``loader.Loaded``)."""
     from .kernel._certificate import CertificateError
 
     if not isinstance(data, dict):
@@ -140,6 +258,8 @@ def rebuild(data) -> Loaded:
     if "error" in data:
         error = data["error"]
         if error.get("file"):
+            from .derivation import Location
+
             raise ProofFileError(Location(_clean(error["file"]), int(error.get("line", 0))), _clean(error["message"]))
         raise UsageError(_clean(error.get("message", "the proof files could not be loaded")))
     if data.get("version") != _VERSION:
@@ -189,7 +309,9 @@ class _Rebuilder:
         kernel.trust_operator(target, _clean(entry["reason"]))
         return module
 
-    def _where(self, entry: dict) -> Location:
+    def _where(self, entry: dict):
+        from .derivation import Location
+
         return Location(_clean(entry["file"]), int(entry["line"]))
 
     def _earlier(self, number) -> object:
@@ -199,6 +321,7 @@ class _Rebuilder:
 
     def _object(self, entry: dict):
         from . import rules
+        from .derivation import Derivation, Instance, Postulate, Step
 
         kind = entry["kind"]
         if kind == "instance":
@@ -219,7 +342,10 @@ class _Rebuilder:
                                   origin=origin, scope=_clean(entry["scope"]), location=self._where(entry),
                                   steps=steps)
 
-    def loaded(self) -> Loaded:
+    def loaded(self):
+        from .derivation import Derivation, Export
+        from .loader import Loaded, validate
+
         defined = []
         for entry in self.data["objects"]:
             self.objects.append(self._object(entry))

@@ -16,17 +16,17 @@ from pathlib import Path
 
 import click
 
+from . import certificates
 from ._cache import KEY_VARIABLE, StepCache, open_cache
 from ._files import write_atomically
-from .certificates import load_certified
-from .checking import check as check_derivations
-from .config import SAMPLES_RANGE, Config, project_config
+from .config import DEFAULT_SAMPLES, DEFAULT_SEED, SAMPLES_RANGE, Config, project_config
 from .demo import VaeSettings
 from .demo.settings import DEVICES
 from .errors import DeriveError, UsageError
-from .kernel import Settings, warm_workers
-from .outcome import Outcome
-from .report import FORMATS, render_derivation, render_step_summary
+
+# The report formats, named here so that option parsing imports no sympy: each command starts
+# loading the proof files (a process of their own) before it imports the kernel and the reports.
+FORMATS = ("text", "json", "junit", "markdown", "github")
 
 INTERNAL_ERROR = 123
 
@@ -85,15 +85,16 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text",
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Report format (github: annotations, and a summary appended to "
                                       "$GITHUB_STEP_SUMMARY when it is set).")
 @click.option("--strict/--allow-unknown", default=None,
               help="Whether an unknown step fails the check; a refuted step always does.  "
                    "[default: [tool.derive] strict, else strict]")
 @click.option("--samples", type=click.IntRange(*SAMPLES_RANGE), default=None,
-              help=f"Numeric sample points per claim.  [default: [tool.derive] samples, else {Settings.samples}]")
-@click.option("--seed", type=int, default=Settings.seed, show_default=True, help="Seed of the sample points.")
+              help=f"Random numeric sample points per claim, besides the edge points; at least "
+                   f"{SAMPLES_RANGE[0]}.  [default: [tool.derive] samples, else {DEFAULT_SAMPLES}]")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the sample points.")
 @click.option("--no-cache", is_flag=True,
               help="Prove every step afresh: neither read nor write the project's .derive_cache.")
 @click.option("--axioms", "list_axioms", is_flag=True,
@@ -107,13 +108,18 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool | None, sampl
                          "(json has them in every derivation's 'axioms')")
     config = project_config(paths)
     allow_unknown = not (strict if strict is not None else config.strict is not False)
-    proof_paths = _proof_paths(paths, config)
-    warm_workers()  # the kernel's worker processes start while the proof files load
-    derivations = load_certified(proof_paths).defined
     cache = None if no_cache else _step_cache(config)
-    report = check_derivations(derivations, config.settings(samples, seed), cache)
+    pending = certificates.start(_proof_paths(paths, config), cache)
+    from .checking import check as check_derivations
+    from .kernel import warm_workers
+    from .outcome import Outcome
+    from .report import FORMATS as RENDER, render_step_summary
+
+    if not pending.recalled:
+        warm_workers()  # a changed proof file has steps to prove: the workers start while it loads
+    report = check_derivations(pending.loaded().defined, config.settings(samples, seed), cache)
     options = {"list_axioms": True} if list_axioms else {}
-    click.echo(FORMATS[output_format](report, allow_unknown=allow_unknown, **options))
+    click.echo(RENDER[output_format](report, allow_unknown=allow_unknown, **options))
     if output_format == "github":
         _append_step_summary(render_step_summary(report, allow_unknown=allow_unknown))
     sys.exit(0 if Outcome(report, allow_unknown).ok else 1)
@@ -138,7 +144,11 @@ def _named(derivations: list, name: str):
 def show(name: str, paths: tuple[str, ...], check_it: bool) -> None:
     """Print the derivation NAME from PATHS (default as for check), pretty-printed, without checking it."""
     config = project_config(paths)
-    derivation = _named(load_certified(_proof_paths(paths, config)).created, name)
+    pending = certificates.start(_proof_paths(paths, config))
+    from .checking import check as check_derivations
+    from .report import render_derivation
+
+    derivation = _named(pending.loaded().created, name)
     report = check_derivations([derivation], config.settings()) if check_it else None
     result = None if report is None else next(r for r in report.results if r.derivation is derivation)
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
@@ -175,7 +185,7 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
     for file in files:
         if file is not None and not file.parent.is_dir():
             raise UsageError(f"{file.parent}: no such folder")
-    exports = load_certified(_proof_paths(paths, project_config(paths))).exports
+    exports = certificates.load_certified(_proof_paths(paths, project_config(paths))).exports
     texts = generate(exports, list(dict.fromkeys(targets)))
     stale = []
     for target, file in zip(targets, files):

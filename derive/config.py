@@ -24,6 +24,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+# The kernel's Settings defaults, named here so that reading options imports no sympy (a test
+# keeps them equal).
+DEFAULT_SAMPLES, DEFAULT_SEED = 8, 0
 # Shared with the --samples option. The lower end is the kernel's floor (kernel FLOORS["samples"]):
 # a project may ask for more random points, never for fewer than a proof needs.
 SAMPLES_RANGE = (8, 1000)

@@ -19,25 +19,8 @@ from pathlib import Path
 import sympy
 
 from .derivation import Derivation, Export, Location, collecting
-from .errors import ProofFileError, UsageError
-
-
-def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.py") if not p.name.startswith("_") and p.name != "conftest.py")
-            if not found:
-                raise UsageError(f"{path}: no proof files (*.py) in this folder")
-            files += found
-        elif path.is_file():
-            if path.suffix != ".py":
-                raise UsageError(f"{path}: a proof file must be a .py file")
-            files.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    return list(dict.fromkeys(p.resolve() for p in files))
+from ._files import proof_files
+from .errors import ProofFileError
 
 
 def _error_location(exc: BaseException, folders: list[str]) -> Location:

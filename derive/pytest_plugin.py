@@ -42,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from .config import project_config
     from .errors import DeriveError
-    from .loader import proof_files
+    from ._files import proof_files
 
     config.addinivalue_line("markers", "derive: a step of a derivation, checked by derive's kernel")
     try:

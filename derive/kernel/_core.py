@@ -214,10 +214,17 @@ def _is_own_class(cls) -> bool:
             or module.startswith(__package__ + "."))
 
 
+@functools.lru_cache(maxsize=4096)
+def _node_classes(expr) -> frozenset:
+    """The classes of every node of ``expr`` (one traversal, remembered: a derivation's steps
+    share their expressions, and prefetch and check_equal ask about the same claims)."""
+    return frozenset(type(node) for node in sympy.preorder_traversal(expr))
+
+
 def operator_axioms(expressions) -> tuple[frozenset, str | None]:
     """(axioms for the declared operators in the expressions, why one is not declared or None)."""
     axioms = set()
-    for cls in {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}:
+    for cls in frozenset().union(*(_node_classes(expr) for expr in expressions)):
         if issubclass(cls, _certificate.Unrebuilt):
             return frozenset(), (f"{cls.source} is neither sympy's nor derive's: its methods are code the "
                                  "checker did not run and cannot check; declare it with "
@@ -233,7 +240,8 @@ def operator_axioms(expressions) -> tuple[frozenset, str | None]:
 
 
 def _floats(expressions) -> list:
-    return sorted({f for expr in expressions for f in expr.atoms(sympy.Float)}, key=str)
+    return sorted({f for expr in expressions if sympy.Float in _node_classes(expr) for f in expr.atoms(sympy.Float)},
+                  key=str)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -497,7 +505,7 @@ def _classes(expressions) -> list[str] | None:
     assumptions (``Function('f', positive=True)`` prints as ``Function('f')``). None, and the
     claim is never cached, when a class is neither sympy's nor the kernel's: a class in a proof file
     rests on code (its methods, its bases, the helpers they call) that no digest can cover."""
-    classes = {type(node) for expr in expressions for node in sympy.preorder_traversal(expr)}
+    classes = frozenset().union(*(_node_classes(expr) for expr in expressions))
     described = []
     for cls in sorted(classes, key=lambda c: f"{c.__module__}.{c.__qualname__}"):
         if isinstance(cls, UndefinedFunction):
@@ -505,6 +513,12 @@ def _classes(expressions) -> list[str] | None:
         elif not _is_own_class(cls):
             return None
     return described
+
+
+@functools.lru_cache(maxsize=4096)
+def _srepr(expr) -> str:
+    # order="none" prints args in sympy's canonical (hash-independent) order without re-sorting them.
+    return sympy.srepr(expr, order="none")
 
 
 def _claim_digest(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) -> str | None:
@@ -515,9 +529,7 @@ def _claim_digest(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) 
     sources = _classes(expressions)
     if sources is None:
         return None
-    # order="none" prints args in sympy's canonical (hash-independent) order without re-sorting them.
-    parts = [_build(), reasoning.name, repr(astuple(settings)),
-             *(sympy.srepr(expr, order="none") for expr in expressions), *sources]
+    parts = [_build(), reasoning.name, repr(astuple(settings)), *map(_srepr, expressions), *sources]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 

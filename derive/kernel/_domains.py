@@ -14,6 +14,8 @@ Three questions the kernel asks before it believes a witness:
 
 from __future__ import annotations
 
+import functools
+
 import sympy
 from sympy.core.assumptions import _assume_defined
 
@@ -118,6 +120,7 @@ def _limit_reference(point: sympy.Expr, direction: str) -> sympy.Dummy:
     return sympy.Dummy("range", **facts)
 
 
+@functools.lru_cache(maxsize=4096)
 def range_violation(expr: sympy.Basic) -> str | None:
     """Why some bound variable of ``expr`` carries a fact its range does not imply, or None."""
     for node in sympy.preorder_traversal(expr):
@@ -178,7 +181,8 @@ def _pole_inside(node: sympy.Basic, variable: sympy.Symbol, lower: sympy.Expr, u
             f"({sympy.sstr(lower)}, {sympy.sstr(upper)}), where the integral diverges")
 
 
-def singular_conditions(expr: sympy.Basic) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def singular_conditions(expr: sympy.Basic) -> tuple[str, ...]:
     """What must hold for ``expr`` to be defined and is not known to from the assumptions, each
     said in a line: an expression outside every binder that must be nonzero (a divisor, a log
     argument, the cosine under a tangent, ...), or an integrand's pole that may lie inside the
@@ -202,4 +206,4 @@ def singular_conditions(expr: sympy.Basic) -> list[str]:
                 walk(arg, bound, ranges)
 
     walk(expr, frozenset(), ())
-    return list(found)
+    return tuple(found)
