@@ -149,6 +149,7 @@ def _step_json(s: StepResult, outcome: Outcome) -> dict:
         "strategy": v.strategy,
         "conclusive_points": v.conclusive_points,
         "seconds": round(v.seconds, 4),
+        "symbolic_seconds": round(v.symbolic_seconds, 4),
         "numeric_seconds": round(v.numeric_seconds, 4),
         "previous": sympy.sstr(s.previous),
         "stated": sympy.sstr(s.step.stated),

@@ -124,19 +124,23 @@ class Verdict:
     """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module.
 
     ``axioms``: what a PROVED verdict rests on besides the kernel, sympy and mpmath: the
-    postulates and the declared operators of every claim it was built from."""
+    postulates and the declared operators of every claim it was built from. ``seconds``: the
+    wall time of deciding, the witnesses' work included (they run side by side, perhaps ahead);
+    ``symbolic_seconds`` and ``numeric_seconds``: each witness's own time in its worker."""
 
     __slots__ = ("status", "reason", "lhs", "rhs", "strategy", "counterexample", "detail",
-                 "conclusive_points", "seconds", "numeric_seconds", "axioms", "__weakref__")
+                 "conclusive_points", "seconds", "symbolic_seconds", "numeric_seconds", "axioms", "__weakref__")
 
     def __init__(self, token, *, status, reason, lhs, rhs, strategy=None, counterexample=None,
-                 detail="", conclusive_points=0, seconds=0.0, numeric_seconds=0.0, axioms=frozenset()):
+                 detail="", conclusive_points=0, seconds=0.0, symbolic_seconds=0.0, numeric_seconds=0.0,
+                 axioms=frozenset()):
         if token is not _TOKEN:
             raise TypeError("a Verdict is made only by derive's kernel (check_equal, instantiate, chain)")
         for name, value in (("status", status), ("reason", reason), ("lhs", lhs), ("rhs", rhs),
                             ("strategy", strategy), ("counterexample", counterexample),
                             ("detail", detail), ("conclusive_points", conclusive_points),
-                            ("seconds", seconds), ("numeric_seconds", numeric_seconds),
+                            ("seconds", seconds), ("symbolic_seconds", symbolic_seconds),
+                            ("numeric_seconds", numeric_seconds),
                             ("axioms", frozenset(axioms))):
             object.__setattr__(self, name, value)
         _MINTED[self] = _fingerprint(self)
@@ -377,7 +381,7 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     # The witnesses' time: they run side by side, perhaps before this call (prefetch).
     started = time.perf_counter() - max(symbolic.seconds, numeric.seconds)
     common = dict(conclusive_points=numeric.conclusive, strategy=symbolic.proved_by,
-                  numeric_seconds=numeric.seconds, axioms=axioms)
+                  symbolic_seconds=symbolic.seconds, numeric_seconds=numeric.seconds, axioms=axioms)
     verdict = _decide(lhs, rhs, symbolic, numeric, reasoning, settings, started, common)
     if digest is not None and verdict.proved:
         _remember(cache, digest, verdict)
