@@ -5,7 +5,8 @@ nodes: each node is a list naming what it is and the nodes it is built from. ``e
 where the proof file ran; ``Decoder`` runs in the checking process, which never imports the
 proof file. Decoding rebuilds each node from sympy itself: atoms from their data (a Symbol from
 its name and declared assumptions), everything else by calling a class's constructor with the
-rebuilt arguments. A class is accepted only from sympy, from the kernel's own operators, or
+rebuilt arguments, without evaluating (the node table already holds what the proof built). A
+class is accepted only from sympy, from the kernel's own operators, or
 from a module the user declared trusted; a node of any other class is rebuilt as an opaque
 ``Unrebuilt`` application, which the kernel refuses to decide (UNTRUSTED_OPERATOR). No string
 is ever evaluated.
@@ -145,7 +146,9 @@ class Decoder:
             raise CertificateError(f"node {row} is malformed")
         kind, *data = node
         try:
-            return self._make(kind, data, row)
+            # As written: a node is rebuilt with its arguments, not re-evaluated into another.
+            with sympy.evaluate(False):
+                return self._make(kind, data, row)
         except CertificateError:
             raise
         except Exception as exc:  # noqa: BLE001 - a constructor refusing its arguments is malformed input

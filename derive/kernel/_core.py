@@ -628,7 +628,9 @@ def substitute(expr, mapping: dict):
     """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by
     Lambdas), as plain syntactic replacement. That is sound only when no replaced symbol is bound
     anywhere in expr and no symbol of a value would be captured by a binder, so anything else is
-    refused (sympy's subs does not rename bound variables: it would capture)."""
+    refused (sympy's subs does not rename bound variables: it would capture). Nothing is
+    evaluated on the way: the instance is the equality with the values written in, not what
+    sympy's constructors make of it (Mod(8*Mod(n, 4), 64) once became 8*Mod(Mod(n, 4)**2, 8))."""
     families = (sympy.FunctionClass, sympy.IndexedBase)
     plain = {k: v for k, v in mapping.items() if not isinstance(k, families)}
     touched = set(plain).union(*(getattr(value, "free_symbols", set()) for value in mapping.values()))
@@ -636,15 +638,16 @@ def substitute(expr, mapping: dict):
     if caught:
         raise _Captured(f"the substitution touches {', '.join(sorted(map(str, caught)))}, bound inside "
                         f"{sympy.sstr(expr)[:80]}: rename the bound variable")
-    if plain:
-        expr = expr.xreplace(plain)
-    for key, family in mapping.items():
-        if isinstance(key, sympy.FunctionClass):
-            # sympy's subs cannot replace a function class inside an Integral; replace can.
-            expr = expr.replace(key, family)
-        elif isinstance(key, sympy.IndexedBase):
-            expr = expr.replace(lambda n, key=key: isinstance(n, sympy.Indexed) and n.base == key,
-                                lambda n, family=family: family(*n.indices))
+    with sympy.evaluate(False):
+        if plain:
+            expr = expr.xreplace(plain)
+        for key, family in mapping.items():
+            if isinstance(key, sympy.FunctionClass):
+                # sympy's subs cannot replace a function class inside an Integral; replace can.
+                expr = expr.replace(key, family)
+            elif isinstance(key, sympy.IndexedBase):
+                expr = expr.replace(lambda n, key=key: isinstance(n, sympy.Indexed) and n.base == key,
+                                    lambda n, family=family: family(*n.indices))
     return expr
 
 
