@@ -1,14 +1,17 @@
 """Where the kernel keeps the records of claims it proved, and the key that authenticates them.
 
-This module only stores and fetches bytes; the kernel (``kernel.check_equal``) computes what a
-record is a proof of, signs the records it writes and believes only those whose signature it
-verifies. The key lives outside the repository (``DERIVE_CACHE_KEY``, or a file made once in
+This module stores, signs and verifies records (HMAC-SHA256 over their purpose, their digest and
+their body); what a record is a proof of is the kernel's to say (``kernel.check_equal`` computes
+the digest of a claim and believes a record only for exactly that claim). The key lives outside the repository (``DERIVE_CACHE_KEY``, or a file made once in
 the user's cache folder), so an edited, corrupt or foreign record is simply not believed and the
 claim is proved again: the cache can save time, never change a verdict.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import secrets
 import sys
@@ -44,6 +47,29 @@ class StepCache:
             return self._path(digest).read_bytes()
         except OSError:
             return None
+
+    def _signature(self, purpose: str, digest: str, body: str) -> str:
+        return hmac.new(self.key, f"{purpose}\x00{digest}\x00{body}".encode(), hashlib.sha256).hexdigest()
+
+    def read_signed(self, purpose: str, digest: str) -> dict | None:
+        """The fields of the record at ``digest`` when it was signed with this key for this
+        purpose and this digest, else None (missing, corrupt, foreign or moved)."""
+        raw = self.read(digest)
+        if raw is None:
+            return None
+        try:
+            record = json.loads(raw)
+            body, signature = record["body"], record["signature"]
+            if not hmac.compare_digest(signature, self._signature(purpose, digest, body)):
+                return None
+            fields = json.loads(body)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return fields if isinstance(fields, dict) else None
+
+    def write_signed(self, purpose: str, digest: str, fields: dict) -> None:
+        body = json.dumps(fields, sort_keys=True)
+        self.write(digest, json.dumps({"body": body, "signature": self._signature(purpose, digest, body)}).encode())
 
     def write(self, digest: str, record: bytes) -> None:
         """Best effort: a cache that cannot be written only costs time later."""

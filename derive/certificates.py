@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import importlib.util
 import json
 import os
@@ -163,38 +162,25 @@ def _record_key(files: list[Path]) -> str:
     return hashlib.sha256("\0".join(["certificate", *map(str, files)]).encode()).hexdigest()
 
 
-def _signature(key: bytes, digest: str, body: str) -> str:
-    return hmac.new(key, f"certificate\0{digest}\0{body}".encode(), hashlib.sha256).hexdigest()
-
-
 def _recall(cache, files: list[Path]):
     """The certificate recorded for exactly these files, when its record's signature verifies and
     neither they, nor any file they imported from outside the installed packages, nor the
     environment changed since; else None."""
-    digest = _record_key(files)
-    raw = cache.read(digest)
-    if raw is None:
-        return None
+    fields = cache.read_signed("certificate", _record_key(files))
     try:
-        record = json.loads(raw)
-        body, signature = record["body"], record["signature"]
-        if not hmac.compare_digest(signature, _signature(cache.key, digest, body)):
-            return None
-        fields = json.loads(body)
-        if fields["environment"] != _environment():
+        if fields is None or fields["environment"] != _environment():
             return None
         if any(_sha256(path) != sha for path, sha in fields["files"].items()):
             return None
         return fields["certificate"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return None
 
 
 def _remember(cache, files: list[Path], hashes: dict, data: dict) -> None:
     imported = {path: _sha256(path) for path in data.get("imported", []) if path not in hashes}
-    body = json.dumps({"environment": _environment(), "files": {**hashes, **imported}, "certificate": data})
-    digest = _record_key(files)
-    cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
+    cache.write_signed("certificate", _record_key(files),
+                       {"environment": _environment(), "files": {**hashes, **imported}, "certificate": data})
 
 
 def _keep_from_children() -> None:

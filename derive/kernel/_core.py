@@ -31,8 +31,6 @@ import enum
 import functools
 import inspect
 import hashlib
-import hmac
-import json
 import threading
 import time
 import weakref
@@ -549,34 +547,16 @@ def _claim_digest(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) 
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def _signature(key: bytes, digest: str, body: str) -> str:
-    return hmac.new(key, f"{digest}\x00{body}".encode(), hashlib.sha256).hexdigest()
-
-
 def _recall(cache, digest: str) -> dict | None:
     """The fields of a record for exactly this claim whose signature verifies, else None."""
-    raw = cache.read(digest)
-    if raw is None:
-        return None
-    try:
-        record = json.loads(raw)
-        body, signature = record["body"], record["signature"]
-        if not hmac.compare_digest(signature, _signature(cache.key, digest, body)):
-            return None
-        fields = json.loads(body)
-        if fields.pop("digest") != digest:
-            return None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if set(fields) != set(_RECALLED_FIELDS):
+    fields = cache.read_signed("step", digest)
+    if fields is None or set(fields) != set(_RECALLED_FIELDS):
         return None
     return {**fields, "detail": f"cached: {fields['detail']}"}
 
 
 def _remember(cache, digest: str, verdict: Verdict) -> None:
-    body = json.dumps({"digest": digest, **{name: getattr(verdict, name) for name in _RECALLED_FIELDS}},
-                      sort_keys=True)
-    cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
+    cache.write_signed("step", digest, {name: getattr(verdict, name) for name in _RECALLED_FIELDS})
 
 
 def _family_arguments(expressions, key) -> list[tuple]:
