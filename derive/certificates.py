@@ -69,8 +69,10 @@ def _write(paths: list[str]) -> dict:
             steps = [{"label": step.label, "description": step.description, "rule": step.rule.name,
                       "lemmas": [number(lemma) for lemma in step.rule.lemmas], "stated": rows(step.stated)[0],
                       **where(step.location)} for step in source.steps]
+            # A start that is where the origin ends is left to the checker to work out from the origin.
+            start = None if source.origin is not None and source.start == source.origin.result else rows(source.start)[0]
             entry = {"kind": "derivation", "name": source.name, "title": source.title, "scope": source.scope,
-                     "start": rows(source.start)[0], "origin": origin, "steps": steps, **where(source.location),
+                     "start": start, "origin": origin, "steps": steps, **where(source.location),
                      "defined": any(source is d for d in loaded.defined)}
         numbers[id(source)] = len(objects)
         objects.append(entry)
@@ -327,8 +329,8 @@ class _Rebuilder:
             steps.append(Step(_clean(step["label"]), _clean(step["description"]), rules.named(step["rule"], lemmas),
                               self.expression(step["stated"]), self._where(step)))
         origin = None if entry["origin"] is None else self._earlier(entry["origin"])
-        # A derivation with an origin starts where the origin, as rebuilt here, ends.
-        start = self.expression(entry["start"]) if origin is None else None
+        # Without a start of its own, a derivation starts where its origin, as rebuilt here, ends.
+        start = None if entry["start"] is None else self.expression(entry["start"])
         return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), start,
                                   origin=origin, scope=_clean(entry["scope"]), location=self._where(entry),
                                   steps=steps)
