@@ -8,8 +8,9 @@ domain's edge list: integers from their smallest allowed value up (0, 1, 2, 3 fo
 ones), reals at 0, +-1, +-10**-6 and +-10**6 as their signs allow, complex symbols at 0, 1, I,
 1 + I, ... (shorter lists cycle), so that a claim false only at a domain's edge is caught.
 Random points draw short decimals (exact rationals) spread over three decades around 1 and
-integers over 1 .. 1000 (bounds of sums over 1 .. 60). Undefined functions get smooth decaying
-stand-ins.
+integers from a band by the point's index: 1 .. 6, 7 .. 40, 41 .. 1000, and on every other point
+10**3 .. 10**9 log-uniform (bounds of sums over 1 .. 60). Undefined functions get smooth decaying
+stand-ins that have every fact the function declares (a sign, nonzero, real).
 
 Evaluation is independent of sympy's symbolic evaluation: an expression is compiled once into
 an mpmath function (``lambdify``) of holes, each filled by a symbol's value, an indexed element,
@@ -66,8 +67,11 @@ _FACTS = tuple(sorted(_assume_defined))
 # Random magnitudes are spread over three decades on either side of 1.
 _LOG10_SPREAD = 1.5
 _DRAWS_PER_VALUE = 200
-# Random integers: mostly small, often a few dozen, sometimes up to this.
-_INTEGER_MAX = 1000
+# The magnitude band of a random integer, by the point's index: half the points reach through
+# every decade up to 10**9 (log-uniform), so that a claim false only past some threshold
+# (floor(n/1000) mod 4 = 2, say) meets one; the others are small, a few dozen, or up to 1000.
+_INTEGER_BANDS = ((1, 6), (10**3, 10**9), (7, 40), (10**3, 10**9),
+                  (41, 10**3), (10**3, 10**9), (1, 6), (10**3, 10**9))
 # An integer that bounds a sum or product stays below these, so that the sum is evaluable
 # (and below the smaller one when each term is itself an integral, a sum or an expectation).
 _SUM_BOUND_MAX, _HEAVY_SUM_BOUND_MAX = 60, 12
@@ -169,20 +173,15 @@ def _assumption_tag(target: sympy.Basic) -> str:
     return ",".join(sorted(fact for fact, value in _declared(target) if value))
 
 
-def _integer_magnitude(rng: random.Random, cap: int | None) -> int:
-    u = rng.random()
-    if u < 0.5:
-        m = rng.randint(1, 6)
-    elif u < 0.8:
-        m = rng.randint(7, 40)
-    else:
-        m = int(round(10 ** rng.uniform(math.log10(41), math.log10(_INTEGER_MAX))))
+def _integer_magnitude(rng: random.Random, cap: int | None, band: int) -> int:
+    lo, hi = _INTEGER_BANDS[band % len(_INTEGER_BANDS)]
+    m = rng.randint(lo, hi) if hi <= 40 else int(10 ** rng.uniform(math.log10(lo), math.log10(hi + 1)))
     if cap is not None and m > cap:
         m = rng.randint(1, cap)
     return m
 
 
-def _draw_candidate(rng: random.Random, facts: dict, cap: int | None) -> sympy.Expr:
+def _draw_candidate(rng: random.Random, facts: dict, cap: int | None, band: int) -> sympy.Expr:
     def magnitude() -> sympy.Rational:
         return sympy.Rational(f"{10 ** rng.uniform(-_LOG10_SPREAD, _LOG10_SPREAD):.4g}")
 
@@ -194,18 +193,19 @@ def _draw_candidate(rng: random.Random, facts: dict, cap: int | None) -> sympy.E
         return value if rng.random() < 0.5 else -value
 
     if facts.get("integer"):
-        return signed(sympy.Integer(_integer_magnitude(rng, cap)))
+        return signed(sympy.Integer(_integer_magnitude(rng, cap, band)))
     if facts.get("real"):
         return signed(magnitude())
     return signed(magnitude()) + sympy.I * (magnitude() if rng.random() < 0.5 else -magnitude())
 
 
-def draw_value(target: sympy.Basic, key: str, integer_cap: int | None = None) -> sympy.Expr:
-    """A random value for ``target`` (a symbol or an indexed element) that satisfies its assumptions."""
+def draw_value(target: sympy.Basic, key: str, integer_cap: int | None = None, band: int = 0) -> sympy.Expr:
+    """A random value for ``target`` (a symbol or an indexed element) that satisfies its
+    assumptions; an integer from the magnitude band ``band`` (the random point's index)."""
     rng = random.Random(key)
     facts = dict(_declared(target))
     for _ in range(_DRAWS_PER_VALUE):
-        value = _draw_candidate(rng, facts, integer_cap)
+        value = _draw_candidate(rng, facts, integer_cap, band)
         if _satisfies(value, target):
             return value
     raise UnsupportedDomain(f"cannot draw a value for {target} with its assumptions")
@@ -260,18 +260,39 @@ def _edge_value(target: sympy.Basic, index: int, seed: str) -> sympy.Expr:
     return values[index % len(values)]
 
 
+def _finite_symbol(**facts) -> sympy.Symbol:
+    return sympy.Symbol("_stand_in", finite=True, **facts)
+
+
+# The stand-ins Point.function_instance builds, most specific first, each with a symbol that has
+# exactly the facts its values have (at real arguments): the first whose symbol agrees with every
+# fact a function declares stands in for it.
+_STAND_IN_KINDS = (
+    ("zero", _finite_symbol(zero=True)),
+    ("positive", _finite_symbol(positive=True)),
+    ("negative", _finite_symbol(negative=True)),
+    ("nonnegative", _finite_symbol(nonnegative=True)),
+    ("nonpositive", _finite_symbol(nonpositive=True)),
+    ("real nonzero", _finite_symbol(real=True, nonzero=True)),
+    ("real", _finite_symbol(real=True)),
+    ("complex", _finite_symbol()),
+)
+
+
 @dataclass(frozen=True)
 class Point:
     """One sample: values for free symbols now, for indexed elements and functions on demand.
 
     ``edge``: an edge point, whose on-demand values are the ``edge_index``-th edge values of
-    their domains; otherwise on-demand values are drawn from ``seed``."""
+    their domains; otherwise on-demand values are drawn from ``seed``, integers from the
+    magnitude band ``band``."""
 
     seed: str
     values: tuple[tuple[sympy.Basic, sympy.Expr], ...]
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     edge: bool = False
     edge_index: int = 0
+    band: int = 0
     _elements: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def value_of(self, target: sympy.Basic) -> sympy.Expr:
@@ -283,7 +304,7 @@ class Point:
             if self.edge:
                 value = _edge_value(target, self.edge_index, self.seed)
             else:
-                value = draw_value(target, f"{self.seed}|{target}|{_assumption_tag(target)}")
+                value = draw_value(target, f"{self.seed}|{target}|{_assumption_tag(target)}", band=self.band)
             self.extra[target] = value
         return value
 
@@ -295,10 +316,17 @@ class Point:
         return value
 
     def function_instance(self, application: AppliedUndef) -> sympy.Lambda:
-        """A smooth, decaying stand-in for an undefined function, of the sign it declares."""
+        """A smooth, decaying stand-in for an undefined function that has every fact the
+        function declares (a sign, nonzero, real, ...); Inconclusive when no stand-in here does
+        (an integer-valued function, say)."""
         name = application.func.__name__
         if (name, "function") in self.extra:
             return self.extra[(name, "function")]
+        declared = _declared_of(application)
+        kind = next((kind for kind, representative in _STAND_IN_KINDS
+                     if all(getattr(representative, f"is_{fact}") is want for fact, want in declared)), None)
+        if kind is None:
+            raise Inconclusive(f"no smooth stand-in for {name} has all of its declared facts")
         arity = len(application.args)
         rng = random.Random(f"{self.seed}|function|{name}|{arity}")
         args = sympy.symbols(f"_a0:{arity}", real=True)
@@ -307,12 +335,18 @@ class Point:
             return sympy.Rational(f"{rng.uniform(lo, hi):.3g}")
 
         bump = sympy.exp(-sum((a - draw(-1, 1)) ** 2 / (2 * draw(0.5, 2) ** 2) for a in args))
-        if application.is_positive:
-            body = draw(0.5, 2) * bump
-        elif application.is_real:
-            body = (draw(-2, 2) + sum(draw(-1, 1) * a for a in args)) * bump
-        else:
-            body = (draw(-2, 2) + sympy.I * draw(-2, 2)) * bump
+        # A linear factor gives the real kinds a zero (and both signs) inside the bump.
+        linear = draw(-1, 1) + sum(draw(-1, 1) * a for a in args)
+        body = {
+            "zero": sympy.S.Zero,
+            "positive": draw(0.5, 2) * bump,
+            "negative": -draw(0.5, 2) * bump,
+            "nonnegative": linear**2 * bump,
+            "nonpositive": -(linear**2) * bump,
+            "real nonzero": (draw(0.5, 2) if rng.random() < 0.5 else -draw(0.5, 2)) * bump,
+            "real": linear * bump,
+            "complex": (linear + sympy.I * draw(-2, 2)) * bump,
+        }[kind]
         instance = sympy.Lambda(args, body)
         self.extra[(name, "function")] = instance
         return instance
@@ -387,8 +421,8 @@ def sample_points(exprs: list[sympy.Basic], seed: int, count: int) -> list[Point
         points.append(Point(seed=key, values=values, edge=True, edge_index=index))
     for index in range(count):
         key = f"derive:{seed}:{index}"
-        values = tuple((s, draw_value(s, f"{key}|{s}|{_assumption_tag(s)}", caps.get(s))) for s in ordered)
-        points.append(Point(seed=key, values=values))
+        values = tuple((s, draw_value(s, f"{key}|{s}|{_assumption_tag(s)}", caps.get(s), index)) for s in ordered)
+        points.append(Point(seed=key, values=values, band=index))
     return points
 
 
@@ -1228,10 +1262,42 @@ class _SumNode:
             def term(n, direction=direction):
                 return bound(direction * n)
             self._terms_vanish(term, start, ctx, env)
-            value, err = self._accelerated(term, start, ctx, env)
+            tail, probes = self._tail_start(term, start, ctx, env)
+            head = mpmath.fsum(term(mpf(n)) for n in range(start, tail))
+            value, err = self._accelerated(term, tail, ctx, env)
+            value += head
+            self._not_below_a_term(value, err, probes, ctx, env)
             total += value
-            error += err
+            error += err + mpmath.eps * abs(head)
         return total, error
+
+    def _tail_start(self, term, start, ctx, env):
+        """Where the terms fall away for good, and the terms probed to find it: the accelerations
+        extrapolate from the first terms, so a peak further out (exp(-(n - 5000)**2)) is summed
+        term by term up to the probe past the largest |term| (start + 2**(j/2) up to 10**12)."""
+        offsets = sorted(set(range(9)) | {int(2 ** (j / 2)) for j in range(7, 81)})
+        probes = [term(mpf(start + m)) for m in offsets]
+        largest = max(range(len(probes)), key=lambda i: abs(probes[i]))
+        if offsets[largest] <= 8:
+            return start, probes
+        count = offsets[largest + 1] if largest + 1 < len(offsets) else offsets[largest]
+        if count > _MAX_TERMS:
+            raise Inconclusive(f"{sympy.sstr(self.expr)[:80]}: its terms peak near n = {start + offsets[largest]}, "
+                               f"too far out to sum term by term, at {ctx.where(self.expr, env)}")
+        ctx.spend(count, "terms of a series before its peak")
+        return start + count, probes
+
+    def _not_below_a_term(self, value, error, probes, ctx, env):
+        """Terms of one sign sum to more than any one of them: an acceleration that says less
+        has extrapolated from terms that were not yet falling."""
+        if any(isinstance(p, mpc) and p.imag != 0 for p in probes):
+            return
+        reals = [p.real if isinstance(p, mpc) else p for p in probes]
+        if all(p >= 0 for p in reals) or all(p <= 0 for p in reals):
+            largest = max(abs(p) for p in reals)
+            if abs(value) + error < largest * (1 - mpf(10) ** (-_tolerance_digits(ctx.dps))):
+                raise Inconclusive(f"{sympy.sstr(self.expr)[:80]}: the accelerated sum {_nstr(value)} is "
+                                   f"below one of its terms ({_nstr(largest)}) at {ctx.where(self.expr, env)}")
 
     def _terms_vanish(self, term, start, ctx, env):
         """Undefined unless the terms tend to 0 (and faster than 1/n when of one sign): the
