@@ -509,7 +509,11 @@ def _printer() -> _Printer:
 
 
 def _lambdify(holes, body, namespace):
-    return sympy.lambdify(holes, body, modules=[namespace], printer=_printer(),
+    # The holes renamed to plain identifiers (the body has no other symbols): with Dummy
+    # arguments lambdify would substitute each one into the body in turn.
+    names = [sympy.Symbol(f"_h{i}") for i in range(len(holes))]
+    body = body.xreplace(dict(zip(holes, names)))
+    return sympy.lambdify(names, body, modules=[namespace], printer=_printer(),
                           cse=sympy.count_ops(body) > 40, docstring_limit=0)
 
 
@@ -804,6 +808,19 @@ _CONSTANT, _INVARIANT, _VARYING = 0, 1, 2
 _LEAVES = (sympy.Symbol, sympy.Indexed, AppliedUndef)
 
 
+def _rebuilt(node: sympy.Basic, args: list) -> sympy.Basic:
+    """``node`` over new arguments (holes, mostly). Sympy's own arithmetic and functions are
+    rebuilt as they stand: their automatic simplification only rewrites an expression into an
+    equal one, and asking the holes' assumptions for it is most of the cost of compiling."""
+    if isinstance(node, (sympy.Add, sympy.Mul, sympy.Pow)) or (
+            isinstance(node, sympy.Function) and type(node).__module__.startswith("sympy.")):
+        try:
+            return node.func(*args, evaluate=False)
+        except TypeError:
+            pass
+    return node.func(*args)
+
+
 @functools.lru_cache(maxsize=8192)
 def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
     """``expr`` compiled. With ``variables`` (an integration, summation or expectation
@@ -875,11 +892,11 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
             elif fixed:
                 group = node.func(*(a for a, _, _ in fixed))
                 args.append(settled(group, None, max(k for _, _, k in fixed)))
-            return node.func(*args), _VARYING
+            return _rebuilt(node, args), _VARYING
         args = [settled(a, v, k) for a, (v, k) in zip(node.args, visited)]
         if all(a is b for a, b in zip(args, node.args)):
             return node, _VARYING
-        return node.func(*args), _VARYING
+        return _rebuilt(node, args), _VARYING
 
     try:
         body, kind = visit(expr)
