@@ -260,6 +260,26 @@ def _edge_value(target: sympy.Basic, index: int, seed: str) -> sympy.Expr:
     return values[index % len(values)]
 
 
+_ON_DEMAND: OrderedDict = OrderedDict()
+_ON_DEMAND_SIZE = 50000
+
+
+def _on_demand(seed: str, edge: bool, edge_index: int, target: sympy.Basic) -> sympy.Expr:
+    """The value a point with this seed gives ``target`` on demand: a function of these alone,
+    so points of different claims with the same seed share it (drawn once)."""
+    key = (seed, edge, edge_index, target)
+    value = _ON_DEMAND.get(key)
+    if value is None:
+        if edge:
+            value = _edge_value(target, edge_index, seed)
+        else:
+            value = draw_value(target, f"{seed}|{target}|{_assumption_tag(target)}")
+        _ON_DEMAND[key] = value
+        if len(_ON_DEMAND) > _ON_DEMAND_SIZE:
+            _ON_DEMAND.popitem(last=False)
+    return value
+
+
 @dataclass(frozen=True)
 class Point:
     """One sample: values for free symbols now, for indexed elements and functions on demand.
@@ -273,18 +293,18 @@ class Point:
     edge: bool = False
     edge_index: int = 0
     _elements: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _given: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def value_of(self, target: sympy.Basic) -> sympy.Expr:
-        for symbol, value in self.values:
-            if symbol == target:
-                return value
+        given = self._given
+        if len(given) != len(self.values):
+            given.update(self.values)
+        value = given.get(target)
+        if value is not None:
+            return value
         value = self.extra.get(target)
         if value is None:
-            if self.edge:
-                value = _edge_value(target, self.edge_index, self.seed)
-            else:
-                value = draw_value(target, f"{self.seed}|{target}|{_assumption_tag(target)}")
-            self.extra[target] = value
+            value = self.extra[target] = _on_demand(self.seed, self.edge, self.edge_index, target)
         return value
 
     def element(self, base: sympy.IndexedBase, indices: tuple[int, ...]) -> sympy.Expr:
@@ -966,6 +986,11 @@ def _memo_put(key, value):
         _MEMO.popitem(last=False)
 
 
+# A sample value as a number at a pass's precision (mpmath numbers and intervals are immutable).
+_INPUTS: OrderedDict = OrderedDict()
+_INPUTS_SIZE = 50000
+
+
 class _Context:
     """One evaluation at one point: the point's values at the pass's precision, in mpmath
     numbers or in intervals; the tape on which the number pass leaves each operator's decision
@@ -1005,12 +1030,20 @@ class _Context:
         return _IV.mpf(value) if self.interval else mpf(value)
 
     def _input(self, exact: sympy.Expr):
-        if self.interval and self.pointwise:
-            with _working_digits(mpmath.mp, self.digits):
-                value = _as_number(exact, False)
-            return _IV.mpc(value.real, value.imag) if isinstance(value, mpc) else _IV.mpf(value)
-        with _working_digits(self.context, self.digits):
-            return _as_number(exact, self.interval)
+        key = (exact, self.digits, self.interval, bool(self.pointwise))
+        value = _INPUTS.get(key)
+        if value is None:
+            if self.interval and self.pointwise:
+                with _working_digits(mpmath.mp, self.digits):
+                    value = _as_number(exact, False)
+                value = _IV.mpc(value.real, value.imag) if isinstance(value, mpc) else _IV.mpf(value)
+            else:
+                with _working_digits(self.context, self.digits):
+                    value = _as_number(exact, self.interval)
+            _INPUTS[key] = value
+            if len(_INPUTS) > _INPUTS_SIZE:
+                _INPUTS.popitem(last=False)
+        return value
 
     def symbol(self, s):
         symbols = self.caches[bool(self.pointwise)][0]
@@ -1811,6 +1844,23 @@ class _IntegralNode:
         return ctx.perturb(*hit)
 
 
+def _quad(f, interval, method: str, maxdegree: int, relative=1):
+    """``mpmath.quad(f, interval, method=method, maxdegree=maxdegree, error=True)``, the
+    error the degrees rise to meet (mpmath's eps / 8, for f of order 1) ``relative`` (>= 1)
+    times that."""
+    ctx = mpmath.mp
+    rule = ctx._gauss_legendre if method == "gauss-legendre" else ctx._tanh_sinh
+    prec = ctx.prec
+    epsilon = ctx.eps / 8 * max(1, relative)
+    points = ctx._as_points(interval)
+    try:
+        ctx.prec += 20
+        value, error = rule.summation(f, points, prec, epsilon, maxdegree)
+    finally:
+        ctx.prec = prec
+    return +value, error
+
+
 class _Quadrature:
     """One integral at one point. ``digits``: the working precision of the quadrature rule; the
     integrand is evaluated at more, enough to place nodes within narrow peaks far from 0."""
@@ -1822,9 +1872,12 @@ class _Quadrature:
         self.negligible = mpf(0)
         self.negligible_error = mpf(10) ** (-_tolerance_digits(ctx.dps) - 4)
         self.peaks = []
-        self.name = sympy.sstr(node.expr)
-        if len(self.name) > 80:
-            self.name = self.name[:77] + "..."
+
+    @property
+    def name(self) -> str:
+        """The integral as shown in a message (printed only when a message is made)."""
+        name = sympy.sstr(self.node.expr)
+        return name if len(name) <= 80 else name[:77] + "..."
 
     def where(self) -> str:
         return self.ctx.where(self.node.expr, self.env)
@@ -1860,8 +1913,12 @@ class _Quadrature:
         tolerance = mpf(10) ** (-_tolerance_digits(ctx.dps) - 2 * (ctx.depth - 1))
         for _ in range(4):
             total, error, size = mpf(0), mpf(0), mpf(0)
-            for a, b in zip(points, points[1:]):
-                value, err, scale_here = self.segment(a, b, scale)
+            segments = [self.segment(a, b, scale) for a, b in zip(points, points[1:])]
+            # The largest segment's size: no segment need be integrated to an error below
+            # mpmath's epsilon relative to it (a tail holding 1e-8 of the integral, say).
+            reference = max((measured for measured, _ in segments if measured is not None), default=None)
+            for _, finish in segments:
+                value, err, scale_here = finish(reference)
                 total += value
                 error += err
                 size += scale_here
@@ -2106,8 +2163,12 @@ class _Quadrature:
     # --- quadrature -----------------------------------------------------------------------
 
     def segment(self, a, b, scale):
-        """(value, error) over [a, b], in a coordinate that keeps a narrow segment far from 0
-        resolved: x = mid + half t for finite ends, x = end +- scale u towards an infinite one."""
+        """(size, finish): finish(reference) is (value, error, size) over [a, b], in a coordinate
+        that keeps a narrow segment far from 0 resolved: x = mid + half t for finite ends,
+        x = end +- scale u towards an infinite one. ``size`` (max |f| at three nodes times the
+        length, None when not measured) is this segment's scale; ``reference`` the largest
+        segment's: the error of the rule is driven below mpmath's epsilon relative to the
+        larger of the two."""
         ctx = self.ctx
         end = a if mpmath.isfinite(a) else b
         near = [w for r, w in self.peaks if mpmath.isfinite(end) and abs(end - r) <= 5 * w]
@@ -2117,7 +2178,7 @@ class _Quadrature:
             with mpmath.extradps(self.digits + 20):
                 base, slope = (a + b) / 2, (b - a) / 2
             if slope == 0:
-                return mpf(0), mpf(0), mpf(0)
+                return None, lambda reference: (mpf(0), mpf(0), mpf(0))
             extra = max(0, int(mpmath.log10(max(abs(a), abs(b)) / slope)))
             interval = [-1, 1]
         else:
@@ -2152,9 +2213,16 @@ class _Quadrature:
         if len(samples) == 3 and size * 1000 <= self.negligible_error and not ctx.careful:
             # Far out in a tail (a graded cut 64 widths from a Gaussian's peak): nothing to add
             # but the bound on what it could hold.
-            return mpf(0), size, size
+            return None, lambda reference, size=size: (mpf(0), size, size)
+        measured = None
         if self.noise_only or not size or not mpmath.isfinite(size):
             size = mpf(1)
+        elif not ctx.careful:
+            measured = size
+        return measured, functools.partial(self._integrate, g, interval, factor, size, measured is not None)
+
+    def _integrate(self, g, interval, factor, size, measured: bool, reference):
+        ctx = self.ctx
         factor = factor / size
         calls = [0]
 
@@ -2171,11 +2239,14 @@ class _Quadrature:
         # tolerance: its nodes crowd the endpoint only as far as the precision resolves.
         methods = ("tanh-sinh", "gauss-legendre") if ctx.careful else ("gauss-legendre", "tanh-sinh")
         plans = [(methods[0], 0), (methods[1], 0), ("tanh-sinh", self.digits)]
+        # The rule's degree rises until its error estimate is below mpmath's epsilon relative to
+        # the largest segment (careful mode: to this one).
+        relative = reference / size if measured and reference is not None else 1
         try:
             for method, more in plans:
                 with mpmath.extradps(more):
-                    value, error = mpmath.quad(counted, interval, method=method, error=True,
-                                               maxdegree=6 if method == "gauss-legendre" else 8)
+                    value, error = _quad(counted, interval, method, 6 if method == "gauss-legendre" else 8,
+                                         relative)
                 # Converged, or this segment's error negligible however small the integral is.
                 if error <= mpf(10) ** (2 - self.digits) or error * size <= self.negligible_error:
                     break
