@@ -2241,14 +2241,15 @@ class _Quadrature:
         plans = [(methods[0], 0), (methods[1], 0), ("tanh-sinh", self.digits)]
         # The rule's degree rises until its error estimate is below mpmath's epsilon relative to
         # the largest segment (careful mode: to this one).
-        relative = reference / size if measured and reference is not None else 1
+        relative = max(1, reference / size) if measured and reference is not None else 1
         try:
             for method, more in plans:
                 with mpmath.extradps(more):
                     value, error = _quad(counted, interval, method, 6 if method == "gauss-legendre" else 8,
                                          relative)
-                # Converged, or this segment's error negligible however small the integral is.
-                if error <= mpf(10) ** (2 - self.digits) or error * size <= self.negligible_error:
+                # Converged (relative to the largest segment), or this segment's error negligible
+                # however small the integral is.
+                if error <= mpf(10) ** (2 - self.digits) * relative or error * size <= self.negligible_error:
                     break
         except Undefined as exc:
             raise Inconclusive(f"{self.name}: the integrand is undefined inside the range ({exc}) at "
