@@ -1632,32 +1632,51 @@ class _ExpectationNode:
             previous = current
 
     def _rule(self, ctx, f, n, mean, factor, real=None):
-        """The n-point tensor rule; ``real`` collects whether each value of f was real."""
+        """The n-point tensor rule; ``real`` collects whether each value of f was real.
+
+        At node z (indices c_0 .. c_k-1) x_i = mean_i + L_i0 z_0 + L_i1 z_1 + ... (terms with
+        L_ij = 0 left out) and the weight is w_c0 w_c1 ...; both are formed left to right, so
+        the part fixed by c_0 .. c_j is formed once for all the nodes that share it, and each
+        product L_ij z once per node value: the same operations, in the same order, as forming
+        each node's x and weight afresh."""
         k = len(self.variables)
-        nodes, weights = _gauss_hermite(n, ctx.context.prec)
-        if ctx.interval:
-            slack = mpmath.ldexp(1, -ctx.context.prec + 4)
-            nodes = [_widened(x, slack) for x in nodes]
-            weights = [_widened(w, slack) for w in weights]
+        nodes, weights = _hermite_rule(n, ctx.context.prec, ctx.interval)
         ctx.spend(n**k, "Gauss-Hermite nodes")
+        columns = [[(i, [factor[i][j] * z for z in nodes]) for i in range(k) if factor[i][j] != 0]
+                   for j in range(k)]
         total = ctx.number(0)
-        for combo in itertools.product(range(n), repeat=k):
-            z = [nodes[i] for i in combo]
-            weight = weights[combo[0]]
-            for i in combo[1:]:
-                weight = weight * weights[i]
-            x = []
-            for i in range(k):
-                xi = mean[i]
-                for j in range(k):
-                    if factor[i][j] != 0:
-                        xi = xi + factor[i][j] * z[j]
-                x.append(xi)
-            value = f(*x)
-            if real is not None:
-                real.append(not isinstance(value, (mpc, _IV.mpc)))
-            total = total + weight * value
+        last = k - 1
+
+        def level(j, x, weight):
+            nonlocal total
+            column = columns[j]
+            for m in range(n):
+                w = weights[m] if j == 0 else weight * weights[m]
+                xs = list(x)
+                for i, products in column:
+                    xs[i] = xs[i] + products[m]
+                if j < last:
+                    level(j + 1, xs, w)
+                    continue
+                value = f(*xs)
+                if real is not None:
+                    real.append(not isinstance(value, (mpc, _IV.mpc)))
+                total = total + w * value
+
+        level(0, list(mean), None)
         return total
+
+
+@functools.lru_cache(maxsize=512)
+def _hermite_rule(n: int, prec: int, interval: bool):
+    """The n-point Gauss-Hermite nodes and weights at prec bits; as intervals, widened by a
+    few units in their last place (they are rounded)."""
+    nodes, weights = _gauss_hermite(n, prec)
+    if interval:
+        slack = mpmath.ldexp(1, -prec + 4)
+        nodes = [_widened(x, slack) for x in nodes]
+        weights = [_widened(w, slack) for w in weights]
+    return nodes, weights
 
 
 # ----------------------------------------------------------------------------------------------
