@@ -260,6 +260,11 @@ def _edge_value(target: sympy.Basic, index: int, seed: str) -> sympy.Expr:
     return values[index % len(values)]
 
 
+@functools.lru_cache(maxsize=8192)
+def _indexed_element(base: sympy.IndexedBase, indices: tuple[int, ...]) -> sympy.Indexed:
+    return sympy.Indexed(base, *indices)
+
+
 _ON_DEMAND: OrderedDict = OrderedDict()
 _ON_DEMAND_SIZE = 50000
 
@@ -311,7 +316,7 @@ class Point:
         """``value_of(base[indices])``, without building the element when it is known."""
         value = self._elements.get((base, indices))
         if value is None:
-            value = self._elements[(base, indices)] = self.value_of(sympy.Indexed(base, *indices))
+            value = self._elements[(base, indices)] = self.value_of(_indexed_element(base, indices))
         return value
 
     def function_instance(self, application: AppliedUndef) -> sympy.Lambda:
@@ -529,11 +534,9 @@ def _printer() -> _Printer:
 
 
 def _lambdify(holes, body, namespace):
-    # The holes renamed to plain identifiers (the body has no other symbols): with Dummy
-    # arguments lambdify would substitute each one into the body in turn.
-    names = [sympy.Symbol(f"_h{i}") for i in range(len(holes))]
-    body = body.xreplace(dict(zip(holes, names)))
-    return sympy.lambdify(names, body, modules=[namespace], printer=_printer(),
+    """``body`` as a Python function of ``holes``, plain symbols named _h0, _h1, ... (with Dummy
+    arguments lambdify would substitute each one into the body in turn)."""
+    return sympy.lambdify(holes, body, modules=[namespace], printer=_printer(),
                           cse=sympy.count_ops(body) > 40, docstring_limit=0)
 
 
@@ -853,7 +856,8 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
 
     def hole(key, make):
         if key not in seen:
-            dummy = sympy.Dummy(f"h{len(holes)}")
+            # The body is made of holes alone, so their names cannot meet a symbol of expr's.
+            dummy = sympy.Symbol(f"_h{len(holes)}")
             seen[key] = dummy
             holes.append(dummy)
             providers.append(make())
