@@ -533,11 +533,13 @@ def _printer() -> _Printer:
                      "user_functions": {}})
 
 
-def _lambdify(holes, body, namespace):
+def _lambdify(holes, body, namespace, repeated: bool = False):
     """``body`` as a Python function of ``holes``, plain symbols named _h0, _h1, ... (with Dummy
-    arguments lambdify would substitute each one into the body in turn)."""
+    arguments lambdify would substitute each one into the body in turn). Common subexpressions
+    are computed once where the body is large, or ``repeated`` (an integrand, a summand: called
+    at many nodes)."""
     return sympy.lambdify(holes, body, modules=[namespace], printer=_printer(),
-                          cse=sympy.count_ops(body) > 40, docstring_limit=0)
+                          cse=repeated or sympy.count_ops(body) > 40, docstring_limit=0)
 
 
 _NONFINITE = (sympy.S.NaN, sympy.S.ComplexInfinity, sympy.S.Infinity, sympy.S.NegativeInfinity)
@@ -931,7 +933,7 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
     if body in holes and len(holes) == 1:
         return _Compiled(expr, body, None, providers, holes, meanings)
     try:
-        fn = _lambdify(holes, body, _MP_NAMESPACE)
+        fn = _lambdify(holes, body, _MP_NAMESPACE, repeated=bool(variables))
     except Exception as exc:  # noqa: BLE001 - a printer's refusal of any kind: nothing to evaluate
         return _Compiled(expr, body, None, [], [], [], error=f"cannot compile {sympy.sstr(expr)[:80]}: {exc}")
     return _Compiled(expr, body, fn, providers, holes, meanings)
