@@ -353,6 +353,7 @@ class Point:
         return dict(sorted(shown.items()))
 
 
+@functools.lru_cache(maxsize=8192)
 def _show(value: sympy.Expr) -> str:
     """Sample values are short decimals held as rationals; show them as the decimals they are."""
     real, imag = value.as_real_imag()
