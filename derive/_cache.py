@@ -1,16 +1,20 @@
 """Where the kernel keeps the records of claims it proved, and the key that authenticates them.
 
-This module only stores and fetches bytes; the kernel (``kernel.check_equal``) computes what a
-record is a proof of, signs the records it writes and believes only those whose signature it
-verifies. The key lives outside the repository (``DERIVE_CACHE_KEY``, or a file made once in
+This module stores, signs and verifies records (HMAC-SHA256 over their purpose, their digest and
+their body); what a record is a proof of is the kernel's to say (``kernel.check_equal`` computes
+the digest of a claim and believes a record only for exactly that claim). The key lives outside the repository (``DERIVE_CACHE_KEY``, or a file made once in
 the user's cache folder), so an edited, corrupt or foreign record is simply not believed and the
 claim is proved again: the cache can save time, never change a verdict.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import secrets
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +22,11 @@ from ._files import write_atomically
 
 FOLDER_NAME = ".derive_cache"
 KEY_VARIABLE = "DERIVE_CACHE_KEY"
+# Where `derive` passes DERIVE_CACHE_KEY to itself after re-executing without it in its
+# environment (cli.main): a pipe, so that /proc/<pid>/environ never shows the key to the proof
+# files' process.
+KEY_PIPE_VARIABLE = "DERIVE_CACHE_KEY_FD"
+_from_pipe: list[bytes] = []
 FOLDER_VARIABLE = "DERIVE_CACHE_DIR"  # e.g. a folder that CI keeps between runs
 _KEY_BYTES = 32
 _MIN_KEY_BYTES = 16  # a shorter DERIVE_CACHE_KEY could be guessed
@@ -39,6 +48,29 @@ class StepCache:
         except OSError:
             return None
 
+    def _signature(self, purpose: str, digest: str, body: str) -> str:
+        return hmac.new(self.key, f"{purpose}\x00{digest}\x00{body}".encode(), hashlib.sha256).hexdigest()
+
+    def read_signed(self, purpose: str, digest: str) -> dict | None:
+        """The fields of the record at ``digest`` when it was signed with this key for this
+        purpose and this digest, else None (missing, corrupt, foreign or moved)."""
+        raw = self.read(digest)
+        if raw is None:
+            return None
+        try:
+            record = json.loads(raw)
+            body, signature = record["body"], record["signature"]
+            if not hmac.compare_digest(signature, self._signature(purpose, digest, body)):
+                return None
+            fields = json.loads(body)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return fields if isinstance(fields, dict) else None
+
+    def write_signed(self, purpose: str, digest: str, fields: dict) -> None:
+        body = json.dumps(fields, sort_keys=True)
+        self.write(digest, json.dumps({"body": body, "signature": self._signature(purpose, digest, body)}).encode())
+
     def write(self, digest: str, record: bytes) -> None:
         """Best effort: a cache that cannot be written only costs time later."""
         path = self._path(digest)
@@ -52,6 +84,22 @@ class StepCache:
             pass
 
 
+def hide_key_and_restart(argv: list[str]) -> None:
+    """When DERIVE_CACHE_KEY is in this process's environment, run derive again in this process
+    (exec) with the key in a pipe instead: what a process was started with stays readable in
+    /proc/<pid>/environ, and the proof files' process must not find the key there. POSIX only."""
+    key = os.environ.get(KEY_VARIABLE)
+    if not key or os.name != "posix":
+        return
+    read, write = os.pipe()
+    os.write(write, key.encode())
+    os.close(write)
+    os.set_inheritable(read, True)
+    env = {name: value for name, value in os.environ.items() if name != KEY_VARIABLE}
+    env[KEY_PIPE_VARIABLE] = str(read)
+    os.execve(sys.executable, [sys.executable, "-m", "derive", *argv], env)
+
+
 def _key_file() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "derive" / "cache-key"
@@ -61,6 +109,15 @@ def load_key() -> bytes:
     """DERIVE_CACHE_KEY (a CI secret) if set, else the user's key file, made on first use.
 
     Raises OSError when there is no usable key and none can be made."""
+    if os.environ.get(KEY_PIPE_VARIABLE, "").isdigit() and not _from_pipe:
+        descriptor = int(os.environ.pop(KEY_PIPE_VARIABLE))
+        with os.fdopen(descriptor, "rb") as pipe:
+            _from_pipe.append(pipe.read())
+    if _from_pipe:
+        key = _from_pipe[0]
+        if len(key) < _MIN_KEY_BYTES:
+            raise OSError(f"{KEY_VARIABLE} is shorter than {_MIN_KEY_BYTES} bytes")
+        return key
     if os.environ.get(KEY_VARIABLE):
         key = os.environ[KEY_VARIABLE].encode()
         if len(key) < _MIN_KEY_BYTES:

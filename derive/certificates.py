@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import importlib.util
 import json
 import os
@@ -70,8 +69,10 @@ def _write(paths: list[str]) -> dict:
             steps = [{"label": step.label, "description": step.description, "rule": step.rule.name,
                       "lemmas": [number(lemma) for lemma in step.rule.lemmas], "stated": rows(step.stated)[0],
                       **where(step.location)} for step in source.steps]
+            # A start that is where the origin ends is left to the checker to work out from the origin.
+            start = None if source.origin is not None and source.start == source.origin.result else rows(source.start)[0]
             entry = {"kind": "derivation", "name": source.name, "title": source.title, "scope": source.scope,
-                     "start": rows(source.start)[0], "origin": origin, "steps": steps, **where(source.location),
+                     "start": start, "origin": origin, "steps": steps, **where(source.location),
                      "defined": any(source is d for d in loaded.defined)}
         numbers[id(source)] = len(objects)
         objects.append(entry)
@@ -83,7 +84,7 @@ def _write(paths: list[str]) -> dict:
                 "arguments": [[rows(family)[0], name] for family, name in e.arguments.items()],
                 "summary": e.summary, "term": None if e.term is None else rows(e.term)[0], **where(e.location)}
                for e in loaded.exports]
-    trusted = [{"module": cls.__module__, "qualname": cls.__qualname__, "file": _source_file(cls), "reason": reason}
+    trusted = [{"module": cls.__module__, "qualname": cls.__qualname__, "file": _source_file(cls, paths), "reason": reason}
                for cls, reason in kernel._core._TRUSTED_OPERATORS.items()]
     return {"version": _VERSION, "nodes": nodes, "objects": objects, "exports": exports, "trusted": trusted,
             "imported": _imported_files()}
@@ -106,9 +107,17 @@ def _imported_files() -> list[str]:
     return sorted(files)
 
 
-def _source_file(cls) -> str:
+def _source_file(cls, files: list[str]) -> str:
+    """Where a class was defined: its module's file, else its methods', else the proof file of
+    its module's name (the loader forgets proof modules once they are loaded)."""
     module = sys.modules.get(cls.__module__)
-    return str(getattr(module, "__file__", "") or "")
+    if getattr(module, "__file__", None):
+        return str(module.__file__)
+    for value in vars(cls).values():
+        code = getattr(getattr(value, "__func__", value), "__code__", None)
+        if code is not None:
+            return code.co_filename
+    return next((str(f) for f in files if Path(f).stem == cls.__module__), "")
 
 
 def main(argv: list[str]) -> int:
@@ -155,38 +164,39 @@ def _record_key(files: list[Path]) -> str:
     return hashlib.sha256("\0".join(["certificate", *map(str, files)]).encode()).hexdigest()
 
 
-def _signature(key: bytes, digest: str, body: str) -> str:
-    return hmac.new(key, f"certificate\0{digest}\0{body}".encode(), hashlib.sha256).hexdigest()
-
-
 def _recall(cache, files: list[Path]):
     """The certificate recorded for exactly these files, when its record's signature verifies and
     neither they, nor any file they imported from outside the installed packages, nor the
     environment changed since; else None."""
-    digest = _record_key(files)
-    raw = cache.read(digest)
-    if raw is None:
-        return None
+    fields = cache.read_signed("certificate", _record_key(files))
     try:
-        record = json.loads(raw)
-        body, signature = record["body"], record["signature"]
-        if not hmac.compare_digest(signature, _signature(cache.key, digest, body)):
-            return None
-        fields = json.loads(body)
-        if fields["environment"] != _environment():
+        if fields is None or fields["environment"] != _environment():
             return None
         if any(_sha256(path) != sha for path, sha in fields["files"].items()):
             return None
         return fields["certificate"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return None
 
 
 def _remember(cache, files: list[Path], hashes: dict, data: dict) -> None:
     imported = {path: _sha256(path) for path in data.get("imported", []) if path not in hashes}
-    body = json.dumps({"environment": _environment(), "files": {**hashes, **imported}, "certificate": data})
-    digest = _record_key(files)
-    cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
+    cache.write_signed("certificate", _record_key(files),
+                       {"environment": _environment(), "files": {**hashes, **imported}, "certificate": data})
+
+
+def _keep_from_children() -> None:
+    """On Linux, make this process's /proc entries (environ, mem) readable by root only, as
+    ssh-agent does: the proof files' process runs as the same user and must not read
+    DERIVE_CACHE_KEY from this process's environment. A no-op elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
 
 
 class Pending:
@@ -200,12 +210,13 @@ class Pending:
         self.recalled = self.data is not None
         if self.recalled:
             return
+        _keep_from_children()
         # Hashed before the child reads them: a file edited meanwhile is not recorded as checked.
         self.hashes = {str(path): _sha256(str(path)) for path in files}
         self.folder = tempfile.TemporaryDirectory(prefix="derive-certificate-")
         self.out = Path(self.folder.name) / "certificate.json"
         home = str(Path(__file__).resolve().parents[1])
-        env = {name: value for name, value in os.environ.items() if name != "DERIVE_CACHE_KEY"}
+        env = {name: value for name, value in os.environ.items() if name not in ("DERIVE_CACHE_KEY", "DERIVE_CACHE_KEY_FD")}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen([sys.executable, "-m", "derive.certificates", str(self.out),
                                          *map(str, files)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -280,34 +291,14 @@ def _clean(text) -> str:
 
 class _Rebuilder:
     def __init__(self, data: dict):
-        from . import kernel
         from .kernel._certificate import Decoder
 
         self.data = data
-        modules = frozenset(self._import_trusted(entry, kernel) for entry in data.get("trusted", []))
-        self.expression = Decoder(data["nodes"], modules)
+        # Declared operators stay opaque here: their code runs only in workers of their own.
+        trusted = {(_clean(e["module"]), _clean(e["qualname"])): (_clean(e["file"]), _clean(e["reason"]))
+                   for e in data.get("trusted", [])}
+        self.expression = Decoder(data["nodes"], trusted)
         self.objects: list = []
-
-    @staticmethod
-    def _import_trusted(entry: dict, kernel) -> str:
-        """A declared operator: its file is imported here (trusted code, by the user's word)."""
-        module, qualname, file = (_clean(entry[key]) for key in ("module", "qualname", "file"))
-        if module not in sys.modules:
-            spec = importlib.util.spec_from_file_location(module, file)
-            if spec is None or spec.loader is None:
-                raise ValueError(f"the trusted operator {module}.{qualname} has no file to import")
-            loaded = importlib.util.module_from_spec(spec)
-            sys.modules[module] = loaded
-            sys.path.insert(0, str(Path(file).parent))
-            try:
-                spec.loader.exec_module(loaded)
-            finally:
-                sys.path.remove(str(Path(file).parent))
-        target = sys.modules[module]
-        for part in qualname.split("."):
-            target = getattr(target, part)
-        kernel.trust_operator(target, _clean(entry["reason"]))
-        return module
 
     def _where(self, entry: dict):
         from .derivation import Location
@@ -338,7 +329,9 @@ class _Rebuilder:
             steps.append(Step(_clean(step["label"]), _clean(step["description"]), rules.named(step["rule"], lemmas),
                               self.expression(step["stated"]), self._where(step)))
         origin = None if entry["origin"] is None else self._earlier(entry["origin"])
-        return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), self.expression(entry["start"]),
+        # Without a start of its own, a derivation starts where its origin, as rebuilt here, ends.
+        start = None if entry["start"] is None else self.expression(entry["start"])
+        return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), start,
                                   origin=origin, scope=_clean(entry["scope"]), location=self._where(entry),
                                   steps=steps)
 

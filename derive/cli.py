@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import certificates
-from ._cache import KEY_VARIABLE, StepCache, open_cache
+from ._cache import KEY_VARIABLE, StepCache, hide_key_and_restart, open_cache
 from ._files import write_atomically
 from .config import DEFAULT_SAMPLES, DEFAULT_SEED, SAMPLES_RANGE, Config, project_config
 from .demo import VaeSettings
@@ -99,7 +99,7 @@ def cli() -> None:
               help="Prove every step afresh: neither read nor write the project's .derive_cache.")
 @click.option("--axioms", "list_axioms", is_flag=True,
               help="List what each derivation rests on besides the kernel (postulates, declared operators, "
-                   "cached and allowed-unknown steps), or none; text format (json always has them).")
+                   "allowed-unknown steps), or none; text format (json always has them).")
 def check(paths: tuple[str, ...], output_format: str, strict: bool | None, samples: int | None, seed: int,
           no_cache: bool, list_axioms: bool) -> None:
     """Check every step of the derivations in PATHS (default: [tool.derive] paths, else ./proofs)."""
@@ -263,6 +263,7 @@ def main(**options) -> None:
     Freeing a check's memo caches (sympy's and the kernel's) one object at a time took 0.7 s of
     a 10 s cold `derive check`; by then every file is written and closed, and the output is
     flushed here."""
+    hide_key_and_restart(sys.argv[1:])
     try:
         cli.main(**options)
         code = 0

@@ -186,6 +186,13 @@ class Instance:
     derivation: Derivation | Postulate
     mapping: dict = field(hash=False)
 
+    def __post_init__(self):
+        # Python numbers as sympy's (8 as Integer(8)), so that an instance means the same in
+        # every process; a float stays a Float, which the kernel refuses as inexact.
+        numbers = {k: sympy.sympify(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                   for k, v in self.mapping.items()}
+        object.__setattr__(self, "mapping", numbers)
+
     @property
     def start(self) -> sympy.Basic:
         return substitute(self.derivation.start, self.mapping)

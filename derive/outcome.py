@@ -50,8 +50,8 @@ class Outcome:
 
     def axioms(self, result: DerivationResult) -> list[str]:
         """Everything a derivation rests on besides the kernel, sympy and mpmath: the axioms of
-        its steps' and its origin's verdicts (postulates, declared operators, the cache), and
-        the unknown steps this check lets pass unproved."""
+        its steps' and its origin's verdicts (postulates, declared operators), and the unknown
+        steps this check lets pass unproved."""
         found = set() if result.origin is None else set(result.origin.axioms)
         for s in result.steps:
             found |= s.verdict.axioms

@@ -64,6 +64,16 @@ def _step_cache(config: pytest.Config):
         return None
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The derivations of the selected items, for the kernel to ask its witnesses about at once
+    when the first item runs. Not under xdist, whose workers each run only some of the items."""
+    proofs = session.config.stash.get(_PROOFS, None)
+    if proofs is None or hasattr(session.config, "workerinput"):
+        return
+    selected = {id(item.derivation): item.derivation for item in session.items if isinstance(item, _DeriveItem)}
+    proofs.ahead = list(selected.values())
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     proofs = parent.config.stash.get(_PROOFS, None)
     if proofs is not None and file_path.resolve() in proofs.file_set:
@@ -81,6 +91,12 @@ class _Proofs:
         self.file_set = set(files)
         self.checker = Checker(settings, cache)
         self._loaded = None  # a Loaded, or the ProofFileError that stopped loading every file at once
+        self.ahead: list = []  # derivations whose steps the witnesses answer before the first item runs
+
+    def prefetch_once(self) -> None:
+        ahead, self.ahead = self.ahead, []
+        if ahead:
+            self.checker.prefetch(ahead)
 
     def defined_in(self, file: Path) -> list:
         """The derivations ``file`` defines, or the ProofFileError that stops it from loading."""
@@ -145,7 +161,9 @@ class _DeriveItem(pytest.Item):
 
     @property
     def checker(self):
-        return self.config.stash[_PROOFS].checker
+        proofs = self.config.stash[_PROOFS]
+        proofs.prefetch_once()
+        return proofs.checker
 
     def reportinfo(self):
         where = self.derivation.location

@@ -79,7 +79,7 @@ def _allowed_note(outcome: Outcome) -> str | None:
 
 def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: bool = False) -> str:
     """The report for a terminal; ``list_axioms`` adds what each derivation rests on (none, or
-    postulates, declared operators, cached and allowed-unknown steps)."""
+    postulates, declared operators, allowed-unknown steps)."""
     outcome = Outcome(report, allow_unknown)
     out: list[str] = []
     current_file = None
@@ -115,8 +115,8 @@ def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: boo
             out.append(f"  {result.derivation.name}: {'none' if not axioms else axioms[0]}")
             out += [f"  {'':{len(result.derivation.name)}}  {axiom}" for axiom in axioms[1:]]
     s = report.settings
-    out.append(f"\nnumeric witness: {s.samples} seeded points (seed {s.seed}), at least {s.min_conclusive} "
-               f"conclusive, {s.dps} digits, counterexamples re-checked at {s.recheck_dps}")
+    out.append(f"\nnumeric witness: the edges of every domain and {s.samples} seeded random points (seed {s.seed}), "
+               f"at least {s.min_conclusive} conclusive, {s.dps} digits, counterexamples confirmed at {s.recheck_dps}")
     cached = sum(r.verdict.reason is Reason.CACHED for r in report.step_results())
     if cached:
         out.append(f"recalled from the cache: {cached} proved step(s), from records this kernel signed when it "
@@ -149,6 +149,7 @@ def _step_json(s: StepResult, outcome: Outcome) -> dict:
         "strategy": v.strategy,
         "conclusive_points": v.conclusive_points,
         "seconds": round(v.seconds, 4),
+        "symbolic_seconds": round(v.symbolic_seconds, 4),
         "numeric_seconds": round(v.numeric_seconds, 4),
         "previous": sympy.sstr(s.previous),
         "stated": sympy.sstr(s.step.stated),

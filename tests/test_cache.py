@@ -77,18 +77,16 @@ def test_an_edited_record_claiming_a_wrong_step_proved_is_not_believed(cache):
     check_equal(*TRUE_CLAIM, cache=cache)
     genuine = json.loads(records(cache)[0].read_bytes())
     wrong = digest_of(*FALSE_CLAIM)
-    forged_body = json.loads(genuine["body"]) | {"digest": wrong}
+    guessed = StepCache(cache.folder / "elsewhere", b"a key from the repository, not the user's")
+    guessed.write_signed("step", wrong, json.loads(genuine["body"]))
     forgeries = [
         # the true claim's record, copied to the wrong claim's place
-        json.dumps(genuine),
-        # its body pointed at the wrong claim, the old signature kept
-        json.dumps({"body": json.dumps(forged_body, sort_keys=True), "signature": genuine["signature"]}),
-        # signed, but with a key from the repository instead of the user's
-        json.dumps({"body": json.dumps(forged_body, sort_keys=True),
-                    "signature": _kernel._signature(b"guessed", wrong, json.dumps(forged_body, sort_keys=True))}),
+        json.dumps(genuine).encode(),
+        # signed for the wrong claim, but with a key from the repository instead of the user's
+        guessed.read(wrong),
     ]
     for forgery in forgeries:
-        cache.write(wrong, forgery.encode())
+        cache.write(wrong, forgery)
         verdict = check_equal(*FALSE_CLAIM, cache=cache)
         assert verdict.status is Status.REFUTED and verdict.counterexample is not None
 
@@ -107,8 +105,7 @@ def test_a_record_with_fields_added_is_not_believed(cache):
     path = records(cache)[0]
     digest = path.stem
     body = json.loads(json.loads(path.read_bytes())["body"]) | {"status": "proved"}
-    text = json.dumps(body, sort_keys=True)
-    cache.write(digest, json.dumps({"body": text, "signature": _kernel._signature(cache.key, digest, text)}).encode())
+    cache.write_signed("step", digest, body)
     assert check_equal(*TRUE_CLAIM, cache=cache).reason is Reason.SYMBOLIC_AND_NUMERIC
 
 

@@ -165,3 +165,19 @@ def test_a_proof_file_cannot_forge_a_proof_through_the_command(write_proof, name
                           capture_output=True, text=True)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "0 proved" in done.stdout and "NOT all steps proved" in done.stdout
+
+
+def test_an_instance_at_a_python_number_means_the_same_when_certified(write_proof):
+    path = write_proof("at_eight.py", """
+        from sympy import Symbol
+        from derive import Derivation, rules
+
+        a = Symbol("a", positive=True)
+        square = Derivation("square", "(a + 1)^2", (a + 1) ** 2)
+        square.step("1", "expand", rules.algebra(), a**2 + 2 * a + 1)
+        at_eight = Derivation("at_eight", "at a = 8", origin=square.instance({a: 8}))
+        at_eight.step("1", "81", rules.algebra(), 81)
+    """)
+    (at_eight,) = [d for d in load_certified([path]).defined if d.name == "at_eight"]
+    assert at_eight.origin.mapping == {Symbol("a", positive=True): sympy.Integer(8)}
+    assert at_eight.start == sympy.Integer(81) or at_eight.start.equals(81)

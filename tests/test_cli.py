@@ -259,7 +259,7 @@ def test_check_a_users_project_outside_this_repository(project):
     done = subprocess.run([sys.executable, "-m", "derive", "check"], cwd=project, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("maths/cancel.py\n")
-    assert "numeric witness: 12 seeded points" in done.stdout
+    assert "numeric witness: the edges of every domain and 12 seeded random points" in done.stdout
     assert done.stdout.rstrip().endswith("no step refuted, 1 unknown allowed (not strict)")
 
 
@@ -339,3 +339,21 @@ def test_allow_unknown_never_lets_an_origin_that_breaks_an_assumption_pass(write
         assert result.exit_code == 1, (options, result.output)
         assert "misused" in result.output and "NOT all steps proved" in result.output
         assert "origin unknown: ASSUMPTION_MISSING: y is not known to be positive, as x is declared positive" in result.output
+
+
+def test_what_the_command_names_without_importing_sympy_is_what_the_library_has():
+    from derive import config
+    from derive.cli import FORMATS
+    from derive.kernel import Settings
+    from derive.kernel._core import FLOORS
+    from derive.report import FORMATS as RENDER
+
+    assert FORMATS == tuple(RENDER)
+    assert (config.DEFAULT_SAMPLES, config.DEFAULT_SEED) == (Settings.samples, Settings.seed)
+    assert config.SAMPLES_RANGE[0] == FLOORS["samples"]
+
+
+def test_the_command_starts_without_importing_sympy():
+    done = subprocess.run([sys.executable, "-c", "import sys, derive.cli; print('sympy' in sys.modules)"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -1,8 +1,9 @@
 """Where a claim means something: bound variables' ranges, facts of substituted values, poles."""
 
 import pytest
-from sympy import (Abs, Dummy, Function, Integral, Limit, Product, Rational, Subs, Sum, Symbol, cot, gamma, log,
-                   oo, sqrt, tan)
+import sympy
+from sympy import (Abs, Derivative, Dummy, Function, IndexedBase, Integral, Limit, Max, Piecewise, Product, Rational,
+                   Subs, Sum, Symbol, cot, gamma, log, oo, sqrt, tan)
 
 from derive.kernel._domains import fact_violation, range_violation, singular_conditions
 
@@ -64,6 +65,12 @@ def test_sympy_uses_the_assumption_silently_which_is_why_it_is_refused():
     assert range_violation(Integral(Abs(positive), (positive, -1, 1))) is not None
 
 
+def test_a_bound_variable_must_be_a_symbol():
+    element = IndexedBase("s", real=True)[1]
+    assert "the bound variable s[1] (over (-oo, oo)) is not a symbol" in range_violation(
+        Integral(element**2, (element, -oo, oo)))
+
+
 def test_a_substitution_point_must_have_the_variables_facts():
     assert range_violation(Subs(sqrt(positive**2), positive, 2)) is None
     assert "Subs puts -2 for x" in range_violation(Subs(positive, positive, -2))
@@ -98,6 +105,12 @@ def test_a_value_with_every_fact_passes():
     # A pole of the integrand inside the range: the integral diverges (1/(x - a) is not integrable there).
     (Integral(1 / (real - a), (real, 0, 1)), "the integrand's pole x = a (of 1/(-a + x)) may lie inside (0, 1)"),
     (Integral(1 / (real - m + Rational(1, 2)) ** 2, (real, 7, 8)), "the integrand's pole x = m - 1/2"),
+    (Integral(real / (real**2 - a), (real, 100, 300)), "the integrand's 1/(-a + x**2) may have a pole inside"),
+    # A derivative meets a kink or a jump that the assumptions do not keep away.
+    (Derivative(Max(real, 0), real), "the derivative may not exist: Max(0, x) has a kink where"),
+    (Derivative(Abs(real**3 - 2), real), "the derivative may not exist: Abs(x**3 - 2) has a kink"),
+    (Derivative(sympy.floor(real), real), "the derivative may not exist: floor(x) jumps at integers"),
+    (Derivative(Piecewise((real, real > 1), (0, True)), real), "the derivative may not exist: Piecewise"),
 ])
 def test_poles_and_divisors_not_known_nonzero_are_found(expr, shown):
     assert any(found.startswith(shown) for found in singular_conditions(expr)), singular_conditions(expr)
@@ -106,6 +119,8 @@ def test_poles_and_divisors_not_known_nonzero_are_found(expr, shown):
 @pytest.mark.parametrize("expr", [1 / positive, log(a), tan(Symbol("y", zero=True)), gamma(m),
                                   Integral(1 / real, (real, 1, 2)), log(Function("p", positive=True)(real)),
                                   Integral(1 / (real + a), (real, 0, oo)), Integral(1 / sqrt(real), (real, 0, 1)),
-                                  Integral(1 / (real - a - 1), (real, -oo, a))])
+                                  Integral(1 / (real - a - 1), (real, -oo, a)), Integral(1 / (real**2 + a), (real, -oo, oo)),
+                                  Derivative(Abs(real**2 + 1), real), Derivative(Max(real**2 + 1, 0), real),
+                                  Derivative(Abs(a) * real, real)])
 def test_defined_expressions_have_no_open_condition(expr):
-    assert singular_conditions(expr) == []
+    assert singular_conditions(expr) == ()

@@ -93,3 +93,15 @@ def test_readme_ci_section_runs_both_checks_with_real_options(tmp_path):
     (toml,) = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
     (tmp_path / "pyproject.toml").write_text(toml)
     assert read_config(tmp_path / "pyproject.toml").paths == (str(tmp_path.resolve() / "maths" / "proofs"),)
+
+
+def test_what_you_trust_lists_every_kernel_module_with_its_size():
+    table = README.split("## What you trust", 1)[1].split("\n\n", 3)[2]
+    rows = re.findall(r"^\| (.+?) \| (\d+) \|", table, flags=re.M)
+    kernel = ROOT / "derive" / "kernel"
+    listed = set()
+    for modules, lines in rows:
+        names = re.findall(r"`(\w+\.py)`", modules)
+        listed |= set(names)
+        assert int(lines) == sum(len((kernel / name).read_text().splitlines()) for name in names), modules
+    assert listed == {p.name for p in kernel.glob("*.py")} - {"__init__.py"}

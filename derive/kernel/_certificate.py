@@ -5,15 +5,19 @@ nodes: each node is a list naming what it is and the nodes it is built from. ``e
 where the proof file ran; ``Decoder`` runs in the checking process, which never imports the
 proof file. Decoding rebuilds each node from sympy itself: atoms from their data (a Symbol from
 its name and declared assumptions), everything else by calling a class's constructor with the
-rebuilt arguments. A class is accepted only from sympy, from the kernel's own operators, or
-from a module the user declared trusted; a node of any other class is rebuilt as an opaque
-``Unrebuilt`` application, which the kernel refuses to decide (UNTRUSTED_OPERATOR). No string
-is ever evaluated.
+rebuilt arguments, as written (``as_written``: what the proof built, not what sympy's
+evaluation would make of it again). A class is accepted only from sympy or the kernel's own operators; a node of any other class is
+rebuilt as an opaque ``Unrebuilt`` application, which the kernel refuses to decide
+(UNTRUSTED_OPERATOR) unless the proof declared the class trusted, and even then the class's
+code never runs in the checking process. No string is ever evaluated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
+import os
 import sys
 
 import sympy
@@ -28,24 +32,69 @@ class CertificateError(ValueError):
 
 
 class Unrebuilt(sympy.Function):
-    """A node of a class the checker does not trust, kept opaque: the class it stands for is
-    ``source``. It never evaluates; a claim holding one is not decided."""
+    """A node of a class that is neither sympy's nor the kernel's, kept opaque in the checking
+    process: the class it stands for is ``source`` (module.qualname), defined in ``file``. It
+    never evaluates. ``trusted`` is the reason the user gave (trust_operator), else empty: a claim
+    holding an untrusted one is not decided; one holding a trusted one is decided by witnesses in
+    a worker of its own that revives the real class (the user's code runs only there)."""
 
     source = ""
+    file = ""
+    trusted = ""
 
     @classmethod
     def eval(cls, *args):
         return None
 
+    def __reduce_ex__(self, protocol):  # sympy's Basic would pickle the class by a name it lacks
+        return revive, (self.source, self.file, self.trusted, self.args)
 
-_UNREBUILT: dict[str, type] = {}
+
+_UNREBUILT: dict[tuple, type] = {}
 
 
-def _unrebuilt(module: str, qualname: str) -> type:
-    path = f"{module}.{qualname}"
-    if path not in _UNREBUILT:
-        _UNREBUILT[path] = type(qualname.rsplit(".", 1)[-1], (Unrebuilt,), {"source": path, "__module__": __name__})
-    return _UNREBUILT[path]
+def opaque(module: str, qualname: str, file: str = "", trusted: str = "") -> type:
+    """The opaque stand-in class for module.qualname (one per class and trust)."""
+    key = (module, qualname, file, trusted)
+    if key not in _UNREBUILT:
+        _UNREBUILT[key] = type(qualname.rsplit(".", 1)[-1], (Unrebuilt,),
+                               {"source": f"{module}.{qualname}", "file": file, "trusted": trusted, "__module__": __name__})
+    return _UNREBUILT[key]
+
+
+# Set in a worker started to run a trusted operator's code (_workers, tainted jobs): only there
+# does revive import the user's file.
+RUN_TRUSTED_CODE = False
+
+
+def revive(source: str, file: str, trusted: str, args: tuple):
+    """What an opaque node becomes where it is unpickled: the real class, in a worker allowed to
+    run the user's code and for a trusted class only; the opaque stand-in everywhere else."""
+    module, _, qualname = source.rpartition(".")
+    if not (RUN_TRUSTED_CODE and trusted and file):
+        return opaque(module, qualname, file, trusted)(*args)
+    # Under a name of its own: the file may be a script (__main__) or share a name with another.
+    name = "_derive_trusted_" + hashlib.sha256(file.encode()).hexdigest()[:16]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, file)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        sys.path.insert(0, os.path.dirname(file))
+        spec.loader.exec_module(loaded)
+    target = sys.modules[name]
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target(*args)
+
+
+def as_written(cls, args: list) -> sympy.Basic:
+    """A node of ``cls`` with these arguments, with nothing evaluated that they would set off:
+    sums, products, powers and functions keep them as they are (Mod(8*Mod(n, 4), 64) stays that,
+    where sympy 1.14's Mod.eval makes it 8*Mod(Mod(n, 4)**2, 8)); other nodes (integrals,
+    tuples, matrices) are built as usual."""
+    if issubclass(cls, (sympy.Add, sympy.Mul, sympy.Pow)) or isinstance(cls, sympy.FunctionClass):
+        return cls(*args, evaluate=False)
+    return cls(*args)
 
 
 def _class_path(cls) -> tuple[str, str]:
@@ -102,21 +151,19 @@ def encode(expressions: list, nodes: list, index: dict) -> list[int]:
 class Decoder:
     """Rebuilds the expressions of a certificate's node table, each row once."""
 
-    def __init__(self, nodes: list, trusted_modules: frozenset = frozenset()):
+    def __init__(self, nodes: list, trusted: dict | None = None):
+        """``trusted``: (module, qualname) -> (file, reason) of the classes declared trusted."""
         self.nodes = nodes
-        self.trusted_modules = trusted_modules
+        self.trusted = trusted or {}
         self.built: dict[int, object] = {}
 
-    def _class(self, module: str, qualname: str, *, opaque: bool = False):
-        allowed = module == "sympy" or module.startswith("sympy.") or module == _KERNEL_OPERATORS
-        if not (allowed or module in self.trusted_modules):
-            if opaque:
-                return _unrebuilt(module, qualname)
-            raise CertificateError(f"{module}.{qualname} is neither sympy's nor derive's, and not declared "
-                                   "with derive.trust_operator")
+    def _class(self, module: str, qualname: str, *, stand_in: bool = False):
+        if not (module == "sympy" or module.startswith("sympy.") or module == _KERNEL_OPERATORS):
+            if stand_in:
+                return opaque(module, qualname, *self.trusted.get((module, qualname), ("", "")))
+            raise CertificateError(f"{module}.{qualname} is neither sympy's nor derive's")
         try:
-            owner = importlib.import_module(module) if allowed else sys.modules[module]
-            target = owner
+            target = importlib.import_module(module)
             for part in qualname.split("."):
                 target = getattr(target, part)
         except (ImportError, AttributeError, KeyError):
@@ -176,13 +223,13 @@ class Decoder:
             function = self._earlier([data[0]], row)[0]
             if not isinstance(function, UndefinedFunction):
                 raise CertificateError(f"node {row} applies something that is not an undefined function")
-            return function(*self._earlier(data[1], row))
+            return as_written(function, self._earlier(data[1], row))
         if kind == "matrix":
             module, qualname, rows, cols, cells = data
             return self._class(module, qualname)(int(rows), int(cols), self._earlier(cells, row))
         if kind == "node":
             module, qualname, args = data
-            return self._class(_text(module), _text(qualname), opaque=True)(*self._earlier(args, row))
+            return as_written(self._class(_text(module), _text(qualname), stand_in=True), self._earlier(args, row))
         raise CertificateError(f"node {row} is of an unknown kind {kind!r}")
 
 

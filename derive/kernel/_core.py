@@ -26,11 +26,11 @@ accepted as inputs.
 
 from __future__ import annotations
 
+import copyreg
 import enum
 import functools
+import inspect
 import hashlib
-import hmac
-import json
 import threading
 import time
 import weakref
@@ -124,19 +124,23 @@ class Verdict:
     """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module.
 
     ``axioms``: what a PROVED verdict rests on besides the kernel, sympy and mpmath: the
-    postulates and the declared operators of every claim it was built from."""
+    postulates and the declared operators of every claim it was built from. ``seconds``: the
+    wall time of deciding, the witnesses' work included (they run side by side, perhaps ahead);
+    ``symbolic_seconds`` and ``numeric_seconds``: each witness's own time in its worker."""
 
     __slots__ = ("status", "reason", "lhs", "rhs", "strategy", "counterexample", "detail",
-                 "conclusive_points", "seconds", "numeric_seconds", "axioms", "__weakref__")
+                 "conclusive_points", "seconds", "symbolic_seconds", "numeric_seconds", "axioms", "__weakref__")
 
     def __init__(self, token, *, status, reason, lhs, rhs, strategy=None, counterexample=None,
-                 detail="", conclusive_points=0, seconds=0.0, numeric_seconds=0.0, axioms=frozenset()):
+                 detail="", conclusive_points=0, seconds=0.0, symbolic_seconds=0.0, numeric_seconds=0.0,
+                 axioms=frozenset()):
         if token is not _TOKEN:
             raise TypeError("a Verdict is made only by derive's kernel (check_equal, instantiate, chain)")
         for name, value in (("status", status), ("reason", reason), ("lhs", lhs), ("rhs", rhs),
                             ("strategy", strategy), ("counterexample", counterexample),
                             ("detail", detail), ("conclusive_points", conclusive_points),
-                            ("seconds", seconds), ("numeric_seconds", numeric_seconds),
+                            ("seconds", seconds), ("symbolic_seconds", symbolic_seconds),
+                            ("numeric_seconds", numeric_seconds),
                             ("axioms", frozenset(axioms))):
             object.__setattr__(self, name, value)
         _MINTED[self] = _fingerprint(self)
@@ -199,12 +203,16 @@ _TRUSTED_OPERATORS: dict[type, str] = {}
 
 def trust_operator(cls, reason: str) -> None:
     """Declare a class of your own (an operator with its own doit, a Function with its own eval)
-    trusted: claims that hold it may be proved, and every verdict they give lists it as an axiom."""
+    trusted: claims that hold it may be proved, and every verdict they give lists it as an axiom.
+    Its code runs in worker processes of its own, started for those claims and stopped after:
+    it cannot reach the witnesses of other claims."""
     if not (isinstance(cls, type) and issubclass(cls, sympy.Basic)):
         raise TypeError(f"trust_operator takes a sympy class, got {cls!r}")
     if not isinstance(reason, str) or not reason.strip():
         raise TypeError("trust_operator needs a reason: say why the class may be trusted")
     _TRUSTED_OPERATORS[cls] = reason.strip()
+    source, file = f"{cls.__module__}.{cls.__qualname__}", inspect.getfile(cls)
+    copyreg.pickle(cls, lambda node: (_certificate.revive, (source, file, reason.strip(), node.args)))
 
 
 def _is_own_class(cls) -> bool:
@@ -222,13 +230,17 @@ def _node_classes(expr) -> frozenset:
 
 
 def operator_axioms(expressions) -> tuple[frozenset, str | None]:
-    """(axioms for the declared operators in the expressions, why one is not declared or None)."""
+    """(axioms for the declared operators in the expressions, why one is not declared or None).
+    Claims with such axioms run the declared code: their witnesses go to workers of their own."""
     axioms = set()
     for cls in frozenset().union(*(_node_classes(expr) for expr in expressions)):
         if issubclass(cls, _certificate.Unrebuilt):
-            return frozenset(), (f"{cls.source} is neither sympy's nor derive's: its methods are code the "
-                                 "checker did not run and cannot check; declare it with "
-                                 "derive.trust_operator(cls, reason) to take it as an axiom")
+            if not cls.trusted:
+                return frozenset(), (f"{cls.source} is neither sympy's nor derive's: its methods are code the "
+                                     "checker did not run and cannot check; declare it with "
+                                     "derive.trust_operator(cls, reason) to take it as an axiom")
+            axioms.add(f"operator {cls.source}: {cls.trusted}")
+            continue
         if _is_own_class(cls):
             continue
         if cls not in _TRUSTED_OPERATORS:
@@ -361,32 +373,36 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     if untrusted:
         return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted)
     axioms |= own_axioms
+    runs_user_code = bool(own_axioms)
 
     digest = None if cache is None else _claim_digest(lhs, rhs, theorems, reasoning, settings)
     if digest is not None:
         recalled = _recall(cache, digest)
         if recalled is not None:
-            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms | {CACHE_AXIOM}, **recalled)
+            return _verdict(Status.PROVED, Reason.CACHED, lhs, rhs, started, axioms=axioms, **recalled)
 
     key = _answers_key(lhs, rhs, theorems, reasoning, settings)
     answers = _PREFETCHED.pop(key, None)
     if answers is None:
         # Each witness is asked once, both at the same time, each in a worker process of its own.
-        answers = _answers(_workers.run(_jobs(lhs, rhs, theorems, reasoning, settings), concurrency=2))
+        answers = _answers(_workers.run(_jobs(lhs, rhs, theorems, reasoning, settings, runs_user_code=runs_user_code),
+                                        concurrency=2))
     symbolic, numeric = answers
     # The witnesses' time: they run side by side, perhaps before this call (prefetch).
     started = time.perf_counter() - max(symbolic.seconds, numeric.seconds)
     common = dict(conclusive_points=numeric.conclusive, strategy=symbolic.proved_by,
-                  numeric_seconds=numeric.seconds, axioms=axioms)
+                  symbolic_seconds=symbolic.seconds, numeric_seconds=numeric.seconds, axioms=axioms)
     verdict = _decide(lhs, rhs, symbolic, numeric, reasoning, settings, started, common)
     if digest is not None and verdict.proved:
         _remember(cache, digest, verdict)
     return verdict
 
 
-def _jobs(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings, affinity=None) -> list:
-    return [_workers.Job("symbolic", (lhs, rhs, theorems, reasoning), settings.seconds_per_strategy, affinity),
-            _workers.Job("numeric", (lhs, rhs, settings), settings.seconds_per_point, affinity)]
+def _jobs(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings, affinity=None,
+          runs_user_code: bool = False) -> list:
+    return [_workers.Job("symbolic", (lhs, rhs, theorems, reasoning), settings.seconds_per_strategy, affinity,
+                         runs_user_code),
+            _workers.Job("numeric", (lhs, rhs, settings), settings.seconds_per_point, affinity, runs_user_code)]
 
 
 def _answers(results) -> tuple:
@@ -418,7 +434,8 @@ def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
             lhs, rhs = _as_expression(lhs), _as_expression(rhs)
         except TypeError:
             continue
-        if _refusal(lhs, rhs) is not None or operator_axioms([lhs, rhs])[1] is not None:
+        own_axioms, untrusted = operator_axioms([lhs, rhs])
+        if _refusal(lhs, rhs) is not None or untrusted is not None:
             continue
         if cache is not None:
             digest = _claim_digest(lhs, rhs, theorems, reasoning, settings)
@@ -428,7 +445,7 @@ def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
         if key in keys or key in _PREFETCHED:
             continue
         keys.append(key)
-        jobs += _jobs(lhs, rhs, theorems, reasoning, settings, affinity)
+        jobs += _jobs(lhs, rhs, theorems, reasoning, settings, affinity, runs_user_code=bool(own_axioms))
     results = _workers.run(jobs)
     with _PREFETCH_LOCK:
         for n, key in enumerate(keys):
@@ -483,9 +500,6 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
                            f"{numeric.conclusive} random sample points agree", **common)
 
 
-# What a verdict recalled from the cache rests on besides the kernel: the secrecy of the key.
-CACHE_AXIOM = "cache: recalled from a record this kernel signed (.derive_cache); --no-cache proves it afresh"
-
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
 _TRUSTED_MODULES = ("_core.py", "_bounds.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py",
                     "_certificate.py", "_tasks.py", "_workers.py")
@@ -533,34 +547,16 @@ def _claim_digest(lhs, rhs, theorems, reasoning: Reasoning, settings: Settings) 
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def _signature(key: bytes, digest: str, body: str) -> str:
-    return hmac.new(key, f"{digest}\x00{body}".encode(), hashlib.sha256).hexdigest()
-
-
 def _recall(cache, digest: str) -> dict | None:
     """The fields of a record for exactly this claim whose signature verifies, else None."""
-    raw = cache.read(digest)
-    if raw is None:
-        return None
-    try:
-        record = json.loads(raw)
-        body, signature = record["body"], record["signature"]
-        if not hmac.compare_digest(signature, _signature(cache.key, digest, body)):
-            return None
-        fields = json.loads(body)
-        if fields.pop("digest") != digest:
-            return None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if set(fields) != set(_RECALLED_FIELDS):
+    fields = cache.read_signed("step", digest)
+    if fields is None or set(fields) != set(_RECALLED_FIELDS):
         return None
     return {**fields, "detail": f"cached: {fields['detail']}"}
 
 
 def _remember(cache, digest: str, verdict: Verdict) -> None:
-    body = json.dumps({"digest": digest, **{name: getattr(verdict, name) for name in _RECALLED_FIELDS}},
-                      sort_keys=True)
-    cache.write(digest, json.dumps({"body": body, "signature": _signature(cache.key, digest, body)}).encode())
+    cache.write_signed("step", digest, {name: getattr(verdict, name) for name in _RECALLED_FIELDS})
 
 
 def _family_arguments(expressions, key) -> list[tuple]:
@@ -623,11 +619,34 @@ def _bound_symbols(expr) -> set:
     return bound
 
 
+def _written_in(expr, replacement):
+    """``expr`` with every node for which ``replacement(node)`` is not None replaced by it, the
+    nodes above rebuilt as written (``_certificate.as_written``)."""
+    if isinstance(expr, sympy.MatrixBase):
+        return sympy.ImmutableMatrix(expr.rows, expr.cols, [_written_in(e, replacement) for e in expr])
+    new = replacement(expr)
+    if new is not None:
+        return new
+    if not expr.args:
+        return expr
+    args = [_written_in(arg, replacement) for arg in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    return _certificate.as_written(expr.func, args)
+
+
+def _applied(family: sympy.Lambda, arguments) -> sympy.Basic:
+    """A Lambda applied to arguments, its body written out with them (not evaluated)."""
+    values = dict(zip(family.variables, arguments))
+    return _written_in(family.expr, values.get)
+
+
 def substitute(expr, mapping: dict):
     """Simultaneous substitution of symbols, functions (by Lambdas) and indexed families (by
     Lambdas), as plain syntactic replacement. That is sound only when no replaced symbol is bound
     anywhere in expr and no symbol of a value would be captured by a binder, so anything else is
-    refused (sympy's subs does not rename bound variables: it would capture)."""
+    refused (sympy's subs does not rename bound variables: it would capture). The instance is the
+    equality with the values written in, not what sympy's constructors make of it."""
     families = (sympy.FunctionClass, sympy.IndexedBase)
     plain = {k: v for k, v in mapping.items() if not isinstance(k, families)}
     touched = set(plain).union(*(getattr(value, "free_symbols", set()) for value in mapping.values()))
@@ -635,16 +654,19 @@ def substitute(expr, mapping: dict):
     if caught:
         raise _Captured(f"the substitution touches {', '.join(sorted(map(str, caught)))}, bound inside "
                         f"{sympy.sstr(expr)[:80]}: rename the bound variable")
-    if plain:
-        expr = expr.xreplace(plain)
-    for key, family in mapping.items():
-        if isinstance(key, sympy.FunctionClass):
-            # sympy's subs cannot replace a function class inside an Integral; replace can.
-            expr = expr.replace(key, family)
-        elif isinstance(key, sympy.IndexedBase):
-            expr = expr.replace(lambda n, key=key: isinstance(n, sympy.Indexed) and n.base == key,
-                                lambda n, family=family: family(*n.indices))
-    return expr
+    functions = {k: v for k, v in mapping.items() if isinstance(k, sympy.FunctionClass)}
+    indexed = {k: v for k, v in mapping.items() if isinstance(k, sympy.IndexedBase)}
+
+    def replacement(node):
+        if node in plain:
+            return plain[node]
+        if node.func in functions and isinstance(node, sympy.core.function.AppliedUndef):
+            return _applied(functions[node.func], node.args)
+        if isinstance(node, sympy.Indexed) and node.base in indexed:
+            return _applied(indexed[node.base], node.indices)
+        return None
+
+    return _written_in(expr, replacement)
 
 
 def instantiate(verdict: Verdict, mapping: dict) -> Verdict:

@@ -132,6 +132,9 @@ def range_violation(expr: sympy.Basic) -> str | None:
                             f"{sympy.sstr(value)} is not known to be {fact}")
             continue
         for variable, reference, shown in _ranges(node):
+            if not isinstance(variable, sympy.Symbol):
+                return (f"the bound variable {sympy.sstr(variable)} (over {shown}) is not a symbol: bind a Symbol "
+                        "and write the element in the body")
             fact = fact_violation(variable, reference)
             if fact:
                 return (f"bound variable {variable} is declared {declared(variable)} but ranges over {shown}, "
@@ -161,39 +164,69 @@ def _pole_arguments(node: sympy.Basic) -> list[tuple[sympy.Expr, str]]:
 
 
 def _pole_inside(node: sympy.Basic, variable: sympy.Symbol, lower: sympy.Expr, upper: sympy.Expr) -> str | None:
-    """Why an integrand's factor ``(a x + b)**e`` with e <= -1 (not integrable across its pole)
-    may have its pole x = -b/a inside the range of integration, or None when the assumptions
-    put the pole at or beyond an end."""
-    if not (isinstance(node, sympy.Pow) and (node.exp + 1).is_extended_nonpositive):
+    """Why an integrand's factor ``base**e`` with e <= -1 (not integrable across a zero of the
+    base) may have such a zero inside the range of integration, or None: a linear base's zero
+    must lie, by the assumptions, at or beyond an end; any other base must be known nonzero for
+    every value of the variable in the range."""
+    if not (isinstance(node, sympy.Pow) and (node.exp + 1).is_extended_nonpositive and node.base.has(variable)):
         return None
     base = node.base
-    if not (base.has(variable) and base.is_polynomial(variable) and sympy.degree(base, variable) == 1):
+    if base.is_polynomial(variable) and sympy.degree(base, variable) == 1:
+        slope, offset = sympy.Poly(base, variable).all_coeffs()
+        pole = -offset / slope
+        if slope.is_zero is False and not pole.has(variable):
+            below = (pole - lower).is_extended_nonpositive and (pole - upper).is_extended_nonpositive
+            above = (pole - lower).is_extended_nonnegative and (pole - upper).is_extended_nonnegative
+            if below or above:
+                return None
+            return (f"the integrand's pole {variable} = {sympy.sstr(pole)} (of {sympy.sstr(node)}) may lie inside "
+                    f"({sympy.sstr(lower)}, {sympy.sstr(upper)}), where the integral diverges")
+    inside = base.xreplace({variable: _interval_reference(lower, upper)})
+    if inside.is_zero is False:
         return None
-    slope, offset = sympy.Poly(base, variable).all_coeffs()
-    pole = -offset / slope
-    if slope.is_zero is not False or pole.has(variable):
+    return (f"the integrand's {sympy.sstr(node)} may have a pole inside ({sympy.sstr(lower)}, {sympy.sstr(upper)}): "
+            f"{sympy.sstr(base)} is not known to be nonzero there")
+
+
+# Functions whose derivative does not exist where their argument (or the difference of their
+# arguments) vanishes, or anywhere their argument is an integer.
+_KINKED = (sympy.Abs, sympy.sign, sympy.Heaviside)
+_STEPPED = (sympy.floor, sympy.ceiling, sympy.frac, sympy.Mod)
+
+
+def _kink(node: sympy.Basic, variables: frozenset) -> str | None:
+    """Why the derivative of ``node`` with respect to the variables may not exist, or None."""
+    if not (node.free_symbols & variables):
         return None
-    outside = ((pole - lower).is_extended_nonpositive and (pole - upper).is_extended_nonpositive) or \
-              ((pole - lower).is_extended_nonnegative and (pole - upper).is_extended_nonnegative)
-    if outside:
-        return None
-    return (f"the integrand's pole {variable} = {sympy.sstr(pole)} (of {sympy.sstr(node)}) may lie inside "
-            f"({sympy.sstr(lower)}, {sympy.sstr(upper)}), where the integral diverges")
+    if isinstance(node, _KINKED) and node.args[0].is_zero is not False:
+        return f"{sympy.sstr(node)} has a kink where {sympy.sstr(node.args[0])} = 0, not known never to happen"
+    if isinstance(node, (sympy.Max, sympy.Min)):
+        for a, b in zip(node.args, node.args[1:]):
+            if (a - b).is_zero is not False:
+                return f"{sympy.sstr(node)} has a kink where {sympy.sstr(a)} = {sympy.sstr(b)}, not known never to happen"
+    if isinstance(node, _STEPPED):
+        return f"{sympy.sstr(node)} jumps at integers"
+    if isinstance(node, sympy.Piecewise) and any(c.free_symbols & variables for _, c in node.args):
+        return f"{sympy.sstr(node)[:80]} may jump where its conditions change"
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
 def singular_conditions(expr: sympy.Basic) -> tuple[str, ...]:
     """What must hold for ``expr`` to be defined and is not known to from the assumptions, each
     said in a line: an expression outside every binder that must be nonzero (a divisor, a log
-    argument, the cosine under a tangent, ...), or an integrand's pole that may lie inside the
-    range of integration."""
+    argument, the cosine under a tangent, ...), an integrand's pole that may lie inside the
+    range of integration, or a kink or jump (Abs, Max, floor, a Piecewise, ...) that a
+    derivative may meet."""
     found: dict[str, None] = {}
 
-    def walk(node: sympy.Basic, bound: frozenset, ranges: tuple) -> None:
+    def walk(node: sympy.Basic, bound: frozenset, ranges: tuple, differentiated: frozenset) -> None:
         variables = {v for v, _, _ in _ranges(node)} | set(getattr(node, "bound_symbols", ()))
         bound = bound | frozenset(variables)
         if isinstance(node, sympy.Integral):
             ranges = ranges + tuple(limit for limit in node.limits if len(limit) == 3)
+        if isinstance(node, sympy.Derivative):
+            differentiated = differentiated | frozenset(node.variables)
         for condition, what in _pole_arguments(node):
             if not (condition.free_symbols & bound) and condition.is_zero is not False:
                 found.setdefault(f"{what} {sympy.sstr(condition)} is not known to be nonzero", None)
@@ -201,9 +234,12 @@ def singular_conditions(expr: sympy.Basic) -> tuple[str, ...]:
             why = _pole_inside(node, variable, lower, upper)
             if why:
                 found.setdefault(why, None)
+        why = differentiated and _kink(node, differentiated)
+        if why:
+            found.setdefault(f"the derivative may not exist: {why}", None)
         for arg in node.args:
             if isinstance(arg, sympy.Basic):
-                walk(arg, bound, ranges)
+                walk(arg, bound, ranges, differentiated)
 
-    walk(expr, frozenset(), ())
+    walk(expr, frozenset(), (), frozenset())
     return tuple(found)

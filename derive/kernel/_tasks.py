@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from . import _interval, _numeric, _symbolic
-from ._workers import read_frame, write_frame
+from . import _certificate, _interval, _numeric, _symbolic
+from ._workers import USER_CODE_VARIABLE, read_frame, write_frame
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ TASKS = {"symbolic": _symbolic.stages, "numeric": numeric_stages, "series_bound"
 
 def serve() -> None:
     """Answer requests (task, args, first stage) from the kernel until it closes the stream."""
+    _certificate.RUN_TRUSTED_CODE = os.environ.get(USER_CODE_VARIABLE) == "1"
     output = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # whatever prints must not corrupt the frames
     requests = sys.stdin.buffer

@@ -57,6 +57,9 @@ def _worker_count() -> int:
 
 # The worker imports derive from where this process did, so that both run the same kernel.
 _DERIVE_HOME = str(Path(__file__).resolve().parents[2])
+# Set for a worker that may run a trusted operator's code (kernel._certificate.revive); such a
+# worker serves one job and is stopped, so that code cannot reach the witnesses of other claims.
+USER_CODE_VARIABLE = "DERIVE_RUN_TRUSTED_CODE"
 # Time a fresh worker may take to start (imports) and take in its task, besides the stage's limit.
 _START_SECONDS = 120.0
 
@@ -64,9 +67,10 @@ _START_SECONDS = 120.0
 class _Worker:
     """One child process and the thread that reads its messages into a queue."""
 
-    def __init__(self, inbox: queue.Queue):
+    def __init__(self, inbox: queue.Queue, runs_user_code: bool = False):
         path = os.pathsep.join(filter(None, [_DERIVE_HOME, os.environ.get("PYTHONPATH")]))
-        env = {**os.environ, "PYTHONPATH": path}
+        env = {**os.environ, "PYTHONPATH": path, USER_CODE_VARIABLE: "1" if runs_user_code else ""}
+        self.runs_user_code = runs_user_code
         self.process = subprocess.Popen([sys.executable, "-c", "from derive.kernel._tasks import serve; serve()"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         env=env)
@@ -111,9 +115,11 @@ class _Pool:
         self.lock = threading.Lock()
         self.idle: list[_Worker] = []
 
-    def take(self, inbox: queue.Queue, key: tuple) -> _Worker:
+    def take(self, inbox: queue.Queue, key: tuple, runs_user_code: bool = False) -> _Worker:
         """An idle worker that last ran a job of the same affinity, else any; a new one when
-        none is idle."""
+        none is idle, and always for a job that runs a trusted operator's code."""
+        if runs_user_code:
+            return _Worker(inbox, runs_user_code=True)
         with self.lock:
             self.idle = [w for w in self.idle if w.process.poll() is None]
             if self.idle:
@@ -127,7 +133,7 @@ class _Pool:
 
     def give_back(self, worker: _Worker) -> None:
         with self.lock:
-            if worker.process.poll() is None and len(self.idle) < _worker_count():
+            if not worker.runs_user_code and worker.process.poll() is None and len(self.idle) < _worker_count():
                 self.idle.append(worker)
                 return
         worker.kill()
@@ -173,6 +179,7 @@ class _Job:
     args: tuple
     seconds: float
     key: tuple = ()
+    runs_user_code: bool = False
     stages: list[Stage] = field(default_factory=list)
     worker: _Worker | None = None
     current: tuple[int, str] | None = None  # the stage under way
@@ -182,7 +189,7 @@ class _Job:
     failure: str | None = None
 
     def start(self, inbox: queue.Queue, skip: int) -> None:
-        self.worker = _POOL.take(inbox, self.key)
+        self.worker = _POOL.take(inbox, self.key, self.runs_user_code)
         self.current, self.deadline = (skip, "start"), time.monotonic() + _START_SECONDS + self.seconds
         if not self.worker.send((self.task, self.args, skip)):
             self._lose("crash")
@@ -235,6 +242,7 @@ class Job:
     args: tuple
     seconds: float
     affinity: object = None
+    runs_user_code: bool = False  # the claim holds a trusted operator: a worker of its own
 
 
 def run(jobs: list[Job], concurrency: int | None = None) -> list[tuple[list[Stage], str | None]]:
@@ -243,7 +251,8 @@ def run(jobs: list[Job], concurrency: int | None = None) -> list[tuple[list[Stag
     task itself, if any."""
     inbox: queue.Queue = queue.Queue()
     limit = max(1, concurrency or _worker_count())
-    pending = [_Job(job.task, job.args, job.seconds, key=(job.affinity,)) for job in jobs]
+    pending = [_Job(job.task, job.args, job.seconds, key=(job.affinity,), runs_user_code=job.runs_user_code)
+               for job in jobs]
     everything, running = list(pending), []
 
     def start_next(after: _Job | None) -> None:
