@@ -279,6 +279,31 @@ _STAND_IN_KINDS = (
 )
 
 
+@functools.lru_cache(maxsize=8192)
+def _indexed_element(base: sympy.IndexedBase, indices: tuple[int, ...]) -> sympy.Indexed:
+    return sympy.Indexed(base, *indices)
+
+
+_ON_DEMAND: OrderedDict = OrderedDict()
+_ON_DEMAND_SIZE = 50000
+
+
+def _on_demand(seed: str, edge: bool, edge_index: int, band: int, target: sympy.Basic) -> sympy.Expr:
+    """The value a point with this seed gives ``target`` on demand: a function of these alone,
+    so points of different claims with the same seed share it (drawn once)."""
+    key = (seed, edge, edge_index, band, target)
+    value = _ON_DEMAND.get(key)
+    if value is None:
+        if edge:
+            value = _edge_value(target, edge_index, seed)
+        else:
+            value = draw_value(target, f"{seed}|{target}|{_assumption_tag(target)}", band=band)
+        _ON_DEMAND[key] = value
+        if len(_ON_DEMAND) > _ON_DEMAND_SIZE:
+            _ON_DEMAND.popitem(last=False)
+    return value
+
+
 @dataclass(frozen=True)
 class Point:
     """One sample: values for free symbols now, for indexed elements and functions on demand.
@@ -294,25 +319,25 @@ class Point:
     edge_index: int = 0
     band: int = 0
     _elements: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _given: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def value_of(self, target: sympy.Basic) -> sympy.Expr:
-        for symbol, value in self.values:
-            if symbol == target:
-                return value
+        given = self._given
+        if len(given) != len(self.values):
+            given.update(self.values)
+        value = given.get(target)
+        if value is not None:
+            return value
         value = self.extra.get(target)
         if value is None:
-            if self.edge:
-                value = _edge_value(target, self.edge_index, self.seed)
-            else:
-                value = draw_value(target, f"{self.seed}|{target}|{_assumption_tag(target)}", band=self.band)
-            self.extra[target] = value
+            value = self.extra[target] = _on_demand(self.seed, self.edge, self.edge_index, self.band, target)
         return value
 
     def element(self, base: sympy.IndexedBase, indices: tuple[int, ...]) -> sympy.Expr:
         """``value_of(base[indices])``, without building the element when it is known."""
         value = self._elements.get((base, indices))
         if value is None:
-            value = self._elements[(base, indices)] = self.value_of(sympy.Indexed(base, *indices))
+            value = self._elements[(base, indices)] = self.value_of(_indexed_element(base, indices))
         return value
 
     def function_instance(self, application: AppliedUndef) -> sympy.Lambda:
@@ -362,6 +387,7 @@ class Point:
         return dict(sorted(shown.items()))
 
 
+@functools.lru_cache(maxsize=8192)
 def _show(value: sympy.Expr) -> str:
     """Sample values are short decimals held as rationals; show them as the decimals they are."""
     real, imag = value.as_real_imag()
@@ -542,9 +568,13 @@ def _printer() -> _Printer:
                      "user_functions": {}})
 
 
-def _lambdify(holes, body, namespace):
+def _lambdify(holes, body, namespace, repeated: bool = False):
+    """``body`` as a Python function of ``holes``, plain symbols named _h0, _h1, ... (with Dummy
+    arguments lambdify would substitute each one into the body in turn). Common subexpressions
+    are computed once where the body is large, or ``repeated`` (an integrand, a summand: called
+    at many nodes)."""
     return sympy.lambdify(holes, body, modules=[namespace], printer=_printer(),
-                          cse=sympy.count_ops(body) > 40, docstring_limit=0)
+                          cse=repeated or sympy.count_ops(body) > 40, docstring_limit=0)
 
 
 _NONFINITE = (sympy.S.NaN, sympy.S.ComplexInfinity, sympy.S.Infinity, sympy.S.NegativeInfinity)
@@ -838,6 +868,19 @@ _CONSTANT, _INVARIANT, _VARYING = 0, 1, 2
 _LEAVES = (sympy.Symbol, sympy.Indexed, AppliedUndef)
 
 
+def _rebuilt(node: sympy.Basic, args: list) -> sympy.Basic:
+    """``node`` over new arguments (holes, mostly). Sympy's own arithmetic and functions are
+    rebuilt as they stand: their automatic simplification only rewrites an expression into an
+    equal one, and asking the holes' assumptions for it is most of the cost of compiling."""
+    if isinstance(node, (sympy.Add, sympy.Mul, sympy.Pow)) or (
+            isinstance(node, sympy.Function) and type(node).__module__.startswith("sympy.")):
+        try:
+            return node.func(*args, evaluate=False)
+        except TypeError:
+            pass
+    return node.func(*args)
+
+
 @functools.lru_cache(maxsize=8192)
 def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
     """``expr`` compiled. With ``variables`` (an integration, summation or expectation
@@ -850,7 +893,8 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
 
     def hole(key, make):
         if key not in seen:
-            dummy = sympy.Dummy(f"h{len(holes)}")
+            # The body is made of holes alone, so their names cannot meet a symbol of expr's.
+            dummy = sympy.Symbol(f"_h{len(holes)}")
             seen[key] = dummy
             holes.append(dummy)
             providers.append(make())
@@ -909,11 +953,11 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
             elif fixed:
                 group = node.func(*(a for a, _, _ in fixed))
                 args.append(settled(group, None, max(k for _, _, k in fixed)))
-            return node.func(*args), _VARYING
+            return _rebuilt(node, args), _VARYING
         args = [settled(a, v, k) for a, (v, k) in zip(node.args, visited)]
         if all(a is b for a, b in zip(args, node.args)):
             return node, _VARYING
-        return node.func(*args), _VARYING
+        return _rebuilt(node, args), _VARYING
 
     try:
         body, kind = visit(expr)
@@ -924,7 +968,7 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
     if body in holes and len(holes) == 1:
         return _Compiled(expr, body, None, providers, holes, meanings)
     try:
-        fn = _lambdify(holes, body, _MP_NAMESPACE)
+        fn = _lambdify(holes, body, _MP_NAMESPACE, repeated=bool(variables))
     except Exception as exc:  # noqa: BLE001 - a printer's refusal of any kind: nothing to evaluate
         return _Compiled(expr, body, None, [], [], [], error=f"cannot compile {sympy.sstr(expr)[:80]}: {exc}")
     return _Compiled(expr, body, fn, providers, holes, meanings)
@@ -983,6 +1027,11 @@ def _memo_put(key, value):
         _MEMO.popitem(last=False)
 
 
+# A sample value as a number at a pass's precision (mpmath numbers and intervals are immutable).
+_INPUTS: OrderedDict = OrderedDict()
+_INPUTS_SIZE = 50000
+
+
 class _Context:
     """One evaluation at one point: the point's values at the pass's precision, in mpmath
     numbers or in intervals; the tape on which the number pass leaves each operator's decision
@@ -1022,12 +1071,20 @@ class _Context:
         return _IV.mpf(value) if self.interval else mpf(value)
 
     def _input(self, exact: sympy.Expr):
-        if self.interval and self.pointwise:
-            with _working_digits(mpmath.mp, self.digits):
-                value = _as_number(exact, False)
-            return _IV.mpc(value.real, value.imag) if isinstance(value, mpc) else _IV.mpf(value)
-        with _working_digits(self.context, self.digits):
-            return _as_number(exact, self.interval)
+        key = (exact, self.digits, self.interval, bool(self.pointwise))
+        value = _INPUTS.get(key)
+        if value is None:
+            if self.interval and self.pointwise:
+                with _working_digits(mpmath.mp, self.digits):
+                    value = _as_number(exact, False)
+                value = _IV.mpc(value.real, value.imag) if isinstance(value, mpc) else _IV.mpf(value)
+            else:
+                with _working_digits(self.context, self.digits):
+                    value = _as_number(exact, self.interval)
+            _INPUTS[key] = value
+            if len(_INPUTS) > _INPUTS_SIZE:
+                _INPUTS.popitem(last=False)
+        return value
 
     def symbol(self, s):
         symbols = self.caches[bool(self.pointwise)][0]
@@ -1648,32 +1705,51 @@ class _ExpectationNode:
             previous = current
 
     def _rule(self, ctx, f, n, mean, factor, real=None):
-        """The n-point tensor rule; ``real`` collects whether each value of f was real."""
+        """The n-point tensor rule; ``real`` collects whether each value of f was real.
+
+        At node z (indices c_0 .. c_k-1) x_i = mean_i + L_i0 z_0 + L_i1 z_1 + ... (terms with
+        L_ij = 0 left out) and the weight is w_c0 w_c1 ...; both are formed left to right, so
+        the part fixed by c_0 .. c_j is formed once for all the nodes that share it, and each
+        product L_ij z once per node value: the same operations, in the same order, as forming
+        each node's x and weight afresh."""
         k = len(self.variables)
-        nodes, weights = _gauss_hermite(n, ctx.context.prec)
-        if ctx.interval:
-            slack = mpmath.ldexp(1, -ctx.context.prec + 4)
-            nodes = [_widened(x, slack) for x in nodes]
-            weights = [_widened(w, slack) for w in weights]
+        nodes, weights = _hermite_rule(n, ctx.context.prec, ctx.interval)
         ctx.spend(n**k, "Gauss-Hermite nodes")
+        columns = [[(i, [factor[i][j] * z for z in nodes]) for i in range(k) if factor[i][j] != 0]
+                   for j in range(k)]
         total = ctx.number(0)
-        for combo in itertools.product(range(n), repeat=k):
-            z = [nodes[i] for i in combo]
-            weight = weights[combo[0]]
-            for i in combo[1:]:
-                weight = weight * weights[i]
-            x = []
-            for i in range(k):
-                xi = mean[i]
-                for j in range(k):
-                    if factor[i][j] != 0:
-                        xi = xi + factor[i][j] * z[j]
-                x.append(xi)
-            value = f(*x)
-            if real is not None:
-                real.append(not isinstance(value, (mpc, _IV.mpc)))
-            total = total + weight * value
+        last = k - 1
+
+        def level(j, x, weight):
+            nonlocal total
+            column = columns[j]
+            for m in range(n):
+                w = weights[m] if j == 0 else weight * weights[m]
+                xs = list(x)
+                for i, products in column:
+                    xs[i] = xs[i] + products[m]
+                if j < last:
+                    level(j + 1, xs, w)
+                    continue
+                value = f(*xs)
+                if real is not None:
+                    real.append(not isinstance(value, (mpc, _IV.mpc)))
+                total = total + w * value
+
+        level(0, list(mean), None)
         return total
+
+
+@functools.lru_cache(maxsize=512)
+def _hermite_rule(n: int, prec: int, interval: bool):
+    """The n-point Gauss-Hermite nodes and weights at prec bits; as intervals, widened by a
+    few units in their last place (they are rounded)."""
+    nodes, weights = _gauss_hermite(n, prec)
+    if interval:
+        slack = mpmath.ldexp(1, -prec + 4)
+        nodes = [_widened(x, slack) for x in nodes]
+        weights = [_widened(w, slack) for w in weights]
+    return nodes, weights
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1860,6 +1936,23 @@ class _IntegralNode:
         return ctx.perturb(*hit)
 
 
+def _quad(f, interval, method: str, maxdegree: int, relative=1):
+    """``mpmath.quad(f, interval, method=method, maxdegree=maxdegree, error=True)``, the
+    error the degrees rise to meet (mpmath's eps / 8, for f of order 1) ``relative`` (>= 1)
+    times that."""
+    ctx = mpmath.mp
+    rule = ctx._gauss_legendre if method == "gauss-legendre" else ctx._tanh_sinh
+    prec = ctx.prec
+    epsilon = ctx.eps / 8 * max(1, relative)
+    points = ctx._as_points(interval)
+    try:
+        ctx.prec += 20
+        value, error = rule.summation(f, points, prec, epsilon, maxdegree)
+    finally:
+        ctx.prec = prec
+    return +value, error
+
+
 class _Quadrature:
     """One integral at one point. ``digits``: the working precision of the quadrature rule; the
     integrand is evaluated at more, enough to place nodes within narrow peaks far from 0."""
@@ -1871,9 +1964,12 @@ class _Quadrature:
         self.negligible = mpf(0)
         self.negligible_error = mpf(10) ** (-_tolerance_digits(ctx.dps) - 4)
         self.peaks = []
-        self.name = sympy.sstr(node.expr)
-        if len(self.name) > 80:
-            self.name = self.name[:77] + "..."
+
+    @property
+    def name(self) -> str:
+        """The integral as shown in a message (printed only when a message is made)."""
+        name = sympy.sstr(self.node.expr)
+        return name if len(name) <= 80 else name[:77] + "..."
 
     def where(self) -> str:
         return self.ctx.where(self.node.expr, self.env)
@@ -1909,8 +2005,12 @@ class _Quadrature:
         tolerance = mpf(10) ** (-_tolerance_digits(ctx.dps) - 2 * (ctx.depth - 1))
         for _ in range(4):
             total, error, size = mpf(0), mpf(0), mpf(0)
-            for a, b in zip(points, points[1:]):
-                value, err, scale_here = self.segment(a, b, scale)
+            segments = [self.segment(a, b, scale) for a, b in zip(points, points[1:])]
+            # The largest segment's size: no segment need be integrated to an error below
+            # mpmath's epsilon relative to it (a tail holding 1e-8 of the integral, say).
+            reference = max((measured for measured, _ in segments if measured is not None), default=None)
+            for _, finish in segments:
+                value, err, scale_here = finish(reference)
                 total += value
                 error += err
                 size += scale_here
@@ -2155,8 +2255,12 @@ class _Quadrature:
     # --- quadrature -----------------------------------------------------------------------
 
     def segment(self, a, b, scale):
-        """(value, error) over [a, b], in a coordinate that keeps a narrow segment far from 0
-        resolved: x = mid + half t for finite ends, x = end +- scale u towards an infinite one."""
+        """(size, finish): finish(reference) is (value, error, size) over [a, b], in a coordinate
+        that keeps a narrow segment far from 0 resolved: x = mid + half t for finite ends,
+        x = end +- scale u towards an infinite one. ``size`` (max |f| at three nodes times the
+        length, None when not measured) is this segment's scale; ``reference`` the largest
+        segment's: the error of the rule is driven below mpmath's epsilon relative to the
+        larger of the two."""
         ctx = self.ctx
         end = a if mpmath.isfinite(a) else b
         near = [w for r, w in self.peaks if mpmath.isfinite(end) and abs(end - r) <= 5 * w]
@@ -2166,7 +2270,7 @@ class _Quadrature:
             with mpmath.extradps(self.digits + 20):
                 base, slope = (a + b) / 2, (b - a) / 2
             if slope == 0:
-                return mpf(0), mpf(0), mpf(0)
+                return None, lambda reference: (mpf(0), mpf(0), mpf(0))
             extra = max(0, int(mpmath.log10(max(abs(a), abs(b)) / slope)))
             interval = [-1, 1]
         else:
@@ -2201,9 +2305,16 @@ class _Quadrature:
         if len(samples) == 3 and size * 1000 <= self.negligible_error and not ctx.careful:
             # Far out in a tail (a graded cut 64 widths from a Gaussian's peak): nothing to add
             # but the bound on what it could hold.
-            return mpf(0), size, size
+            return None, lambda reference, size=size: (mpf(0), size, size)
+        measured = None
         if self.noise_only or not size or not mpmath.isfinite(size):
             size = mpf(1)
+        elif not ctx.careful:
+            measured = size
+        return measured, functools.partial(self._integrate, g, interval, factor, size, measured is not None)
+
+    def _integrate(self, g, interval, factor, size, measured: bool, reference):
+        ctx = self.ctx
         factor = factor / size
         calls = [0]
 
@@ -2220,13 +2331,17 @@ class _Quadrature:
         # tolerance: its nodes crowd the endpoint only as far as the precision resolves.
         methods = ("tanh-sinh", "gauss-legendre") if ctx.careful else ("gauss-legendre", "tanh-sinh")
         plans = [(methods[0], 0), (methods[1], 0), ("tanh-sinh", self.digits)]
+        # The rule's degree rises until its error estimate is below mpmath's epsilon relative to
+        # the largest segment (careful mode: to this one).
+        relative = max(1, reference / size) if measured and reference is not None else 1
         try:
             for method, more in plans:
                 with mpmath.extradps(more):
-                    value, error = mpmath.quad(counted, interval, method=method, error=True,
-                                               maxdegree=6 if method == "gauss-legendre" else 8)
-                # Converged, or this segment's error negligible however small the integral is.
-                if error <= mpf(10) ** (2 - self.digits) or error * size <= self.negligible_error:
+                    value, error = _quad(counted, interval, method, 6 if method == "gauss-legendre" else 8,
+                                         relative)
+                # Converged (relative to the largest segment), or this segment's error negligible
+                # however small the integral is.
+                if error <= mpf(10) ** (2 - self.digits) * relative or error * size <= self.negligible_error:
                     break
         except Undefined as exc:
             raise Inconclusive(f"{self.name}: the integrand is undefined inside the range ({exc}) at "
