@@ -181,3 +181,36 @@ def test_an_instance_at_a_python_number_means_the_same_when_certified(write_proo
     (at_eight,) = [d for d in load_certified([path]).defined if d.name == "at_eight"]
     assert at_eight.origin.mapping == {Symbol("a", positive=True): sympy.Integer(8)}
     assert at_eight.start == sympy.Integer(81) or at_eight.start.equals(81)
+
+
+def test_a_trusted_operator_is_evaluated_by_its_own_evalf_and_listed_as_an_axiom(write_proof):
+    """A declared operator's claims are checked with its own doit and evalf, in a worker of its
+    own: its definition proves, a step it does not support is refuted, and both list the axiom."""
+    path = write_proof("twice.py", """
+        import sympy
+        from sympy import Symbol
+        from derive import Derivation, rules, trust_operator
+
+        class Twice(sympy.Function):
+            def doit(self, **hints):
+                return 2 * self.args[0]
+
+            def _eval_evalf(self, prec):
+                return (2 * self.args[0])._eval_evalf(prec)
+
+        trust_operator(Twice, "twice its argument, by definition")
+        x = Symbol("x", real=True)
+        d = Derivation("twice", "Twice(x) = 2x", Twice(x))
+        d.step("1", "its doit", rules.evaluate(), 2 * x)
+        e = Derivation("thrice", "Twice(x) = 3x", Twice(x))
+        e.step("1", "not its doit", rules.evaluate(), 3 * x)
+    """)
+    done = subprocess.run([sys.executable, "-m", "derive", "check", "--no-cache", "--axioms", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report, axioms = done.stdout.split("axioms (")
+    twice, thrice = report.split("thrice:")
+    assert "=> proved" in twice and "[  ok] 1      its doit" in twice, done.stdout
+    assert "[FAIL] 1      not its doit" in thrice and "refuted" in thrice, done.stdout
+    assert "twice: operator twice.Twice: twice its argument, by definition" in axioms, done.stdout
+    assert "thrice: operator twice.Twice" in axioms, done.stdout

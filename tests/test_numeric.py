@@ -100,8 +100,10 @@ def test_random_integers_are_spread_wider_but_sum_bounds_stay_evaluable():
     k = Symbol("k", integer=True, positive=True)
     i = Symbol("i", integer=True)
     s = IndexedBase("s", real=True)
-    plain = [p.value_of(n) for seed in range(5) for p in _numeric.sample_points([n], seed, 8) if not p.edge]
-    assert max(plain) > 40 and min(plain) <= 6
+    plain = [p.value_of(n) for p in _numeric.sample_points([n], 0, 8) if not p.edge]
+    # One per magnitude band: small, a few dozen, up to 1000, and half of them past 1000.
+    assert min(plain) <= 6 and any(7 <= v <= 40 for v in plain) and any(41 <= v <= 1000 for v in plain)
+    assert sum(int(v) >= 1000 for v in plain) == 4 and max(plain) > 10**5
     bounds = [p.value_of(k) for seed in range(5)
               for p in _numeric.sample_points([Sum(s[i], (i, 1, k))], seed, 8) if not p.edge]
     assert max(bounds) <= 60 and max(bounds) > 6
@@ -219,6 +221,16 @@ def test_a_gaussian_whose_peak_is_far_from_where_it_looks_is_integrated():
     assert check_equal(far, sqrt(pi)).status is not Status.REFUTED
 
 
+def test_a_peak_of_a_power_times_an_exponential_is_found():
+    """x**n exp(-x) peaks at x = n with width sqrt(n): at n = 113817 nothing in the exponent
+    -x shows where (Gamma(n + 1) = n!)."""
+    n = Symbol("n", integer=True, nonnegative=True)
+    for at in (50, 113817):
+        point = _numeric.Point(seed="gamma", values=((n, sympy.Integer(at)),))
+        value = _numeric.evaluate(Integral(x**n * exp(-x), (x, 0, oo)), point, 24)
+        assert close(value, sympy.factorial(at), 12), at
+
+
 def test_narrow_peak_far_out_is_found():
     point = _numeric.sample_points([x], seed=0, count=1)[-1]
     value = _numeric.evaluate(Integral(normal_pdf(x, Rational(-8113, 100), Rational(1, 1000)), (x, -oo, oo)),
@@ -295,6 +307,33 @@ def test_undefined_functions_get_positive_stand_ins():
     instance = point.function_instance(f(x))
     assert instance(x).is_positive
     assert _numeric.evaluate(Integral(f(x), (x, -oo, oo)), point, 20) > 0
+
+
+@pytest.mark.parametrize("facts, holds", [
+    ({}, lambda v: True),
+    (dict(real=True), lambda v: v.is_real),
+    (dict(nonzero=True), lambda v: v.is_real and v != 0),
+    (dict(nonnegative=True), lambda v: v >= 0),
+    (dict(nonpositive=True), lambda v: v <= 0),
+    (dict(negative=True), lambda v: v < 0),
+    (dict(zero=True), lambda v: v == 0),
+])
+def test_a_functions_stand_in_has_every_fact_it_declares_and_no_more(facts, holds):
+    """Most general first: a plain function is complex-valued, a nonnegative one takes 0 as well."""
+    f = Function("f", **facts)
+    for point in _numeric.sample_points([f(x)], seed=0, count=4):
+        instance = point.function_instance(f(x))
+        values = [_numeric.evaluate(instance(v), point, 20) for v in (Rational(-3, 2), 0, Rational(1, 3), 2)]
+        assert all(holds(v) for v in values), (facts, values)
+        if not facts:
+            assert any(not v.is_real for v in values)
+
+
+def test_a_function_no_smooth_stand_in_can_be_is_inconclusive():
+    f = Function("f", integer=True)
+    point = _numeric.sample_points([f(x)], seed=0, count=1)[-1]
+    with pytest.raises(_numeric.Inconclusive, match="no smooth stand-in"):
+        point.function_instance(f(x))
 
 
 # --- series -------------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ def opaque(module: str, qualname: str, file: str = "", trusted: str = "") -> typ
 # Set in a worker started to run a trusted operator's code (_workers, tainted jobs): only there
 # does revive import the user's file.
 RUN_TRUSTED_CODE = False
+# The trusted classes revive gave back: the numeric witness asks their own evalf for a value.
+REVIVED: set = set()
 
 
 def revive(source: str, file: str, trusted: str, args: tuple):
@@ -84,6 +86,7 @@ def revive(source: str, file: str, trusted: str, args: tuple):
     target = sys.modules[name]
     for part in qualname.split("."):
         target = getattr(target, part)
+    REVIVED.add(target)
     return target(*args)
 
 

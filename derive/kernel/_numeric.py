@@ -62,6 +62,8 @@ from sympy.core.assumptions import _assume_defined
 from sympy.core.function import AppliedUndef
 from sympy.printing.pycode import MpmathPrinter
 
+from . import _certificate
+
 # Every fact sympy knows of: a drawn value must agree with the symbol on each one it decides.
 _FACTS = tuple(sorted(_assume_defined))
 # Random magnitudes are spread over three decades on either side of 1.
@@ -264,18 +266,18 @@ def _finite_symbol(**facts) -> sympy.Symbol:
     return sympy.Symbol("_stand_in", finite=True, **facts)
 
 
-# The stand-ins Point.function_instance builds, most specific first, each with a symbol that has
-# exactly the facts its values have (at real arguments): the first whose symbol agrees with every
-# fact a function declares stands in for it.
+# The stand-ins Point.function_instance builds, most general first, each with a symbol that has
+# exactly the facts its values have (at real arguments): the first whose symbol has every fact a
+# function declares stands in for it (the zero function only for one declared zero).
 _STAND_IN_KINDS = (
-    ("zero", _finite_symbol(zero=True)),
-    ("positive", _finite_symbol(positive=True)),
-    ("negative", _finite_symbol(negative=True)),
+    ("complex", _finite_symbol()),
+    ("real", _finite_symbol(real=True)),
+    ("real nonzero", _finite_symbol(real=True, nonzero=True)),
     ("nonnegative", _finite_symbol(nonnegative=True)),
     ("nonpositive", _finite_symbol(nonpositive=True)),
-    ("real nonzero", _finite_symbol(real=True, nonzero=True)),
-    ("real", _finite_symbol(real=True)),
-    ("complex", _finite_symbol()),
+    ("positive", _finite_symbol(positive=True)),
+    ("negative", _finite_symbol(negative=True)),
+    ("zero", _finite_symbol(zero=True)),
 )
 
 
@@ -350,7 +352,9 @@ class Point:
         declared = _declared_of(application)
         kind = next((kind for kind, representative in _STAND_IN_KINDS
                      if all(getattr(representative, f"is_{fact}") is want for fact, want in declared)), None)
-        if kind is None:
+        if kind is None or (kind == "zero" and ("zero", True) not in declared):
+            # The zero function has every fact of an integer-valued one too, but would witness
+            # anything true of 0 alone: a function declared zero only.
             raise Inconclusive(f"no smooth stand-in for {name} has all of its declared facts")
         arity = len(application.args)
         rng = random.Random(f"{self.seed}|function|{name}|{arity}")
@@ -836,6 +840,14 @@ def _function_provider(application: AppliedUndef):
     return _provider(provide, application.free_symbols)
 
 
+def _trusted_provider(node: sympy.Expr):
+    arguments = [_compile(a) for a in node.args]
+
+    def provide(ctx, env):
+        return ctx.trusted(node, [c(ctx, env) for c in arguments])
+    return _provider(provide, node.free_symbols)
+
+
 def _constant_provider(constant: sympy.Expr):
     def provide(ctx, env):
         return ctx.constant(constant)
@@ -936,6 +948,8 @@ def _compile(expr: sympy.Basic, variables: tuple = ()) -> _Compiled:
             leaf = _function_provider
         elif _is_numeric_operator(node):
             leaf = _operator_provider
+        elif type(node) in _certificate.REVIVED:
+            leaf = _trusted_provider
         if leaf is not None:
             kind = _VARYING if not moving or moving & node.free_symbols else _INVARIANT
             return hole(node, lambda: leaf(node)), kind
@@ -1130,6 +1144,41 @@ class _Context:
             stand_in = _compile(instance.expr, tuple(instance.variables)).bind(self, {}, tuple(instance.variables))
             functions[key] = stand_in
         return stand_in(*args)
+
+    def trusted(self, node, args):
+        """A trusted operator (an axiom the user declared) at args, as its own evalf gives it; in
+        an interval pass the hull of its values at the ends of real arguments' intervals (at
+        most three arguments, else their midpoints), widened like a constant."""
+        digits = self.digits + 10
+
+        def at(values):
+            number = node.func(*(_to_sympy(v, digits) for v in values)).evalf(digits)
+            if number.has(*_NONFINITE):
+                raise Undefined(f"{sympy.sstr(node)[:60]} is {number} at {self.where(node, {})}")
+            if not number.is_number or number.free_symbols or number.has(node.func):
+                raise Inconclusive(f"the trusted operator {node.func.__name__} gives no number: "
+                                   f"{sympy.sstr(number)[:60]}")
+            with mpmath.workdps(digits):
+                return _as_number(number, False)
+
+        if not self.interval:
+            return at(args)
+        ends = []
+        for a in args:
+            if isinstance(a, _IV.mpc) or len(args) > 3:
+                ends.append([a.mid if not isinstance(a, _IV.mpc) else mpc(a.real.mid, a.imag.mid)])
+            else:
+                ends.append(list(_bounds(a)))
+        with mpmath.workdps(digits):
+            values = [at([mpf(v) if not isinstance(v, (mpf, mpc)) else v for v in combo])
+                      for combo in itertools.product(*ends)]
+            hull = [_widened(v, mpf(10) ** (-self.digits - 5)) for v in values]
+        low = min(_bounds(h.real if isinstance(h, _IV.mpc) else h)[0] for h in hull)
+        high = max(_bounds(h.real if isinstance(h, _IV.mpc) else h)[1] for h in hull)
+        if any(isinstance(v, mpc) for v in values):
+            imags = [_bounds(h.imag) for h in hull if isinstance(h, _IV.mpc)] or [(mpf(0), mpf(0))]
+            return _IV.mpc(_IV.mpf([low, high]), _IV.mpf([min(i[0] for i in imags), max(i[1] for i in imags)]))
+        return _IV.mpf([low, high])
 
     def spend(self, n: int, what: str) -> None:
         self.work += n
@@ -1793,12 +1842,16 @@ def _analyse(body: sympy.Expr, x: sympy.Symbol):
     """Where an integrand over x needs cuts: polynomial exponents (their critical points are
     peaks or valleys), and polynomials whose real roots are poles, log or Abs kinks, branch
     points or plain sign changes. Undefined functions of x alone: their stand-ins' peaks."""
-    exponents = []
+    exponents, logarithmic = [], []
     for term in sympy.Add.make_args(body):
-        h = sympy.Add(*(a for a in map(_exp_argument, sympy.Mul.make_args(term)) if a is not None))
+        factors = sympy.Mul.make_args(term)
+        h = sympy.Add(*(a for a in map(_exp_argument, factors) if a is not None))
         coefficients = _polynomial(h, x, 10)
         if coefficients is not None:
             exponents.append(coefficients)
+        slope = _log_slope(h, factors, x)
+        if slope is not None:
+            logarithmic.append(slope)
     roots, functions = [], []
     for node in _walk_outside_operators(body):
         candidates = []
@@ -1814,7 +1867,36 @@ def _analyse(body: sympy.Expr, x: sympy.Symbol):
             coefficients = _polynomial(candidate, x, 8 if not node.is_Add else 1)
             if coefficients is not None and (coefficients, pole) not in roots:
                 roots.append((coefficients, pole))
-    return tuple(exponents), tuple(roots), tuple(functions)
+    return tuple(exponents), tuple(roots), tuple(functions), tuple(logarithmic)
+
+
+def _log_slope(exponent: sympy.Expr, factors: tuple, x: sympy.Symbol):
+    """(numerator, denominator) coefficients of d/dx log|term| for a term that is powers of
+    polynomials in x times exp(exponent): x**n exp(-x) peaks at x = n, far from any structure
+    the polynomial exponent alone shows when n is large. None for other terms."""
+    powers = []
+    for factor in factors:
+        base, power = factor.as_base_exp()
+        if power.has(x) or not base.has(x) or isinstance(base, sympy.exp):
+            continue
+        if not base.is_polynomial(x) or sympy.degree(base, x) > 4:
+            return None
+        powers.append((base, power))
+    if not powers:
+        return None
+    # d/dx (P + sum p_i log b_i) = (P' prod b + sum p_i b_i' prod_{j != i} b_j) / prod b, in
+    # polynomial arithmetic (no symbolic differentiation: the witness stays independent of it).
+    bases = [sympy.Poly(b, x) for b, _ in powers]
+    denominator = functools.reduce(lambda a, b: a * b, bases)
+    polynomial_exponent = sympy.Poly(exponent, x) if exponent.has(x) and exponent.is_polynomial(x) else sympy.Poly(0, x)
+    numerator = polynomial_exponent.diff(x) * denominator
+    for i, (base, (_, power)) in enumerate(zip(bases, powers)):
+        others = functools.reduce(lambda a, b: a * b, bases[:i] + bases[i + 1:], sympy.Poly(1, x))
+        numerator += base.diff(x) * others * power
+    top, bottom = _polynomial(numerator.as_expr(), x, 10), _polynomial(denominator.as_expr(), x, 12)
+    if top is None or bottom is None:
+        return None
+    return top, bottom
 
 
 def _real(value):
@@ -2113,7 +2195,7 @@ class _Quadrature:
     # --- where to cut ----------------------------------------------------------------------
 
     def breakpoints(self, lo, hi):
-        exponents, roots, functions = self.node.analysis
+        exponents, roots, functions, logarithmic = self.node.analysis
         ctx, env = self.ctx, self.env
         cuts, widths, singular = set(), [], set()
         with mpmath.extradps(20):
@@ -2138,6 +2220,16 @@ class _Quadrature:
                         slope = _real(mpmath.polyval(slope_coefficients, end))
                         if slope is not None and slope * falling > 0:
                             peaks.append((end, 1 / abs(slope)))
+            for top, bottom in logarithmic:
+                numerator, denominator = coefficient_values(top), coefficient_values(bottom)
+                if numerator is None or denominator is None or any(_real(c) is None for c in numerator + denominator):
+                    continue
+                slope_of_numerator = _derivative_coefficients([_real(c) for c in numerator])
+                for r in _real_roots(numerator):
+                    curvature = mpmath.polyval(slope_of_numerator, r) / mpmath.polyval([_real(c) for c in denominator], r) \
+                        if mpmath.polyval([_real(c) for c in denominator], r) != 0 else 0
+                    if curvature != 0 and lo < r < hi:
+                        peaks.append((r, 1 / mpmath.sqrt(abs(curvature))))
             for application in functions:
                 instance = ctx.point.function_instance(application)
                 for coefficients in _analyse(instance.expr, instance.variables[0])[0]:
