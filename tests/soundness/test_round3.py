@@ -195,3 +195,45 @@ def test_withstood_degenerate_gaussian_expectation():
     s, t = Symbol("s", real=True), Symbol("t", real=True)
     assert_not_refuted(check_equal(GaussianExpectation(Abs(s - t), [s, t], [0, 0], [[1, 0], [1, 0]]), 0,
                                    settings=FAST))
+
+
+# -- withstood: tiny differences, mismatched assumptions, instances -----------------------------------
+
+def test_withstood_difference_below_the_numeric_tolerance():
+    """Withstood: x + 10**-40 = x for real x is false everywhere (the numeric witness's tolerance,
+    10**-12 relative, cannot see it: all points 'agree'); no strategy reduces 10**-40 to 0, so it
+    is not proved."""
+    assert_not_proved(check_equal(x + Rational(1, 10**40), x, settings=FAST))
+
+
+def test_withstood_nearly_integer_constant():
+    """Withstood: exp(pi sqrt(163)) = 640320**3 + 744 is false (the left side is smaller by
+    7.4993e-13, mpmath at 50 digits), a relative difference of 3e-30, far below the numeric
+    tolerance: not proved."""
+    with mpmath.workdps(50):
+        assert mpmath.exp(mpmath.pi * mpmath.sqrt(163)) < 640320**3 + 744
+    assert_not_proved(check_equal(exp(pi * sqrt(163)), Integer(640320**3 + 744), settings=FAST))
+
+
+def test_withstood_chain_of_same_name_symbols_with_different_assumptions():
+    """Withstood: sqrt(x**2) = x for a positive x, chained with x = x + 0 for a real x (both
+    print as x): the links do not meet (the positive x is not the real x), so the chain does not
+    conclude sqrt(x**2) = x, false for the real x at x = -1 (1 vs -1)."""
+    from derive import chain
+
+    xp = Symbol("x", positive=True)
+    first = check_equal(sqrt(xp**2), xp, settings=FAST)  # true for positive x
+    second = check_equal(x, x + 0, settings=FAST)  # trivially true for real x
+    verdict = chain([first, second])
+    assert_not_proved(verdict)
+
+
+def test_withstood_rational_key_at_an_irrational_value():
+    """Withstood: a lemma about a rational q instantiated at q = 2**(1/2) is refused (sqrt(2) is
+    not rational), whatever the lemma's verdict."""
+    from derive import instantiate
+
+    q = Symbol("q", rational=True)
+    lemma = check_equal(q**2 * 2, 2 * q**2, settings=FAST)
+    verdict = instantiate(lemma, {q: sqrt(2)})
+    assert_not_proved(verdict)
