@@ -192,7 +192,7 @@ def _as_expression(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return sympy.Integer(value)
     if isinstance(value, float):
-        raise TypeError(f"the Python float {value!r} is not exact: write Rational or S('{value!r}')")
+        raise TypeError(f"the Python float {value!r} is not exact: write Rational('{value!r}')")
     raise TypeError(f"expected a sympy expression, got {type(value).__name__}: {value!r:.60}")
 
 
@@ -322,8 +322,8 @@ def _refusal(lhs, rhs) -> tuple[Status, Reason, str, Counterexample | None] | No
     floats = _floats([lhs, rhs])
     if floats:
         return (Status.UNKNOWN, Reason.INVALID_INPUT,
-                f"the claim holds the float {floats[0]}, which is not exact: write it as a Rational or "
-                f"S('{floats[0]}') (an exact decimal)", None)
+                f"the claim holds the float {floats[0]}, which is not exact: write it as a Rational, "
+                f"Rational('{floats[0]}') (the exact decimal)", None)
     lhs_matrix, rhs_matrix = isinstance(lhs, sympy.MatrixBase), isinstance(rhs, sympy.MatrixBase)
     if lhs_matrix != rhs_matrix or (lhs_matrix and lhs.shape != rhs.shape):
         shapes = [getattr(e, "shape", "scalar") for e in (lhs, rhs)]

@@ -188,6 +188,27 @@ def _pole_inside(node: sympy.Basic, variable: sympy.Symbol, lower: sympy.Expr, u
             f"{sympy.sstr(base)} is not known to be nonzero there")
 
 
+def _term_undefined(condition: sympy.Expr, what: str, variable: sympy.Symbol, lower: sympy.Expr,
+                    upper: sympy.Expr) -> str | None:
+    """Why a sum's term or a product's factor may be undefined at some index of its range (its
+    ``condition`` zero there), or None: the sampled sums end at 60, where (k**2 - 10**4)/(k - 100)
+    is still defined. A polynomial in the index alone must have no integer root that may lie in
+    the range; anything else must be known nonzero at every index."""
+    if condition.xreplace({variable: _summation_reference(lower, upper)}).is_zero is False:
+        return None
+    if condition.free_symbols == {variable} and condition.is_polynomial(variable):
+        integer_roots = sympy.roots(sympy.Poly(condition, variable), filter="Z")
+        inside = [r for r in integer_roots
+                  if (r - sympy.Min(lower, upper + 1)).is_extended_negative is not True
+                  and (sympy.Max(upper, lower - 1) - r).is_extended_negative is not True]
+        if not inside:
+            return None
+        return (f"the {what} {sympy.sstr(condition)} of a term is 0 at {variable} = {sympy.sstr(inside[0])}, "
+                f"which may lie in {sympy.sstr(lower)}, ..., {sympy.sstr(upper)}")
+    return (f"the {what} {sympy.sstr(condition)} of a term is not known to be nonzero for every "
+            f"{variable} in {sympy.sstr(lower)}, ..., {sympy.sstr(upper)}")
+
+
 # Functions whose derivative does not exist where their argument (or the difference of their
 # arguments) vanishes, or anywhere their argument is an integer.
 _KINKED = (sympy.Abs, sympy.sign, sympy.Heaviside)
@@ -220,16 +241,23 @@ def singular_conditions(expr: sympy.Basic) -> tuple[str, ...]:
     derivative may meet."""
     found: dict[str, None] = {}
 
-    def walk(node: sympy.Basic, bound: frozenset, ranges: tuple, differentiated: frozenset) -> None:
+    def walk(node: sympy.Basic, bound: frozenset, ranges: tuple, indices: tuple, differentiated: frozenset) -> None:
         variables = {v for v, _, _ in _ranges(node)} | set(getattr(node, "bound_symbols", ()))
         bound = bound | frozenset(variables)
         if isinstance(node, sympy.Integral):
             ranges = ranges + tuple(limit for limit in node.limits if len(limit) == 3)
+        if isinstance(node, (sympy.Sum, sympy.Product)):
+            indices = indices + tuple(limit for limit in node.limits if len(limit) == 3)
         if isinstance(node, sympy.Derivative):
             differentiated = differentiated | frozenset(node.variables)
         for condition, what in _pole_arguments(node):
             if not (condition.free_symbols & bound) and condition.is_zero is not False:
                 found.setdefault(f"{what} {sympy.sstr(condition)} is not known to be nonzero", None)
+            for variable, lower, upper in indices:
+                if variable in condition.free_symbols and not (condition.free_symbols & (bound - {variable})):
+                    why = _term_undefined(condition, what, variable, lower, upper)
+                    if why:
+                        found.setdefault(why, None)
         for variable, lower, upper in ranges:
             why = _pole_inside(node, variable, lower, upper)
             if why:
@@ -239,7 +267,7 @@ def singular_conditions(expr: sympy.Basic) -> tuple[str, ...]:
             found.setdefault(f"the derivative may not exist: {why}", None)
         for arg in node.args:
             if isinstance(arg, sympy.Basic):
-                walk(arg, bound, ranges, differentiated)
+                walk(arg, bound, ranges, indices, differentiated)
 
-    walk(expr, frozenset(), (), frozenset())
+    walk(expr, frozenset(), (), (), frozenset())
     return tuple(found)

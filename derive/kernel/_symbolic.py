@@ -58,6 +58,11 @@ def _content_and_primitive(body: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     return content, primitive
 
 
+class CanonicalBound(sympy.Dummy):
+    """The name ``canonical`` gives a bound variable: a class of the kernel's own, so that no
+    symbol a claim holds (a Dummy named and numbered alike, say) is ever equal to one."""
+
+
 def canonical(expr: sympy.Basic, depth: int = 0, *, pull_constants: bool) -> sympy.Basic:
     """Operators with canonical bound-variable names and, with ``pull_constants`` (which is
     linearity), constant factors pulled out of linear ones."""
@@ -67,7 +72,7 @@ def canonical(expr: sympy.Basic, depth: int = 0, *, pull_constants: bool) -> sym
         return expr
     if is_operator(expr):
         renaming = {
-            v: sympy.Dummy(f"b{depth}_{n}", dummy_index=1000 * depth + n, **v.assumptions0)
+            v: CanonicalBound(f"b{depth}_{n}", dummy_index=1000 * depth + n, **v.assumptions0)
             for n, v in enumerate(bound_variables(expr))
         }
         node = expr.xreplace(renaming)

@@ -120,6 +120,8 @@ def test_sum_with_a_pole_term_past_the_sampled_bounds():
 
 # -- oo - oo on a band the sampler misses --------------------------------------------------------------
 
+@pytest.mark.xfail(strict=True, reason="known limit (README, What you trust): a parametric infinite sum or "
+                   "improper integral is checked for convergence only at the sample points")
 def test_difference_of_two_copies_of_a_series_divergent_on_a_band():
     """Sum(k**e, k >= 1) - Sum(j**e, j >= 1) = 0 with e = -(p - 500)**2 - 99/100, p > 0: for
     |p - 500| <= 1/10 (e >= -1) both series diverge and the left side is oo - oo, undefined
