@@ -15,10 +15,33 @@ from ..derivation import Derivation, Instance
 from . import _forms, _printing
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_ARRAY = {"numpy": "array", "torch": "tensor"}
 _DTYPES = {"numpy": "float16 is computed in float32, float32 in float64 and float64 in float64",
            "torch": "float16 and bfloat16 are computed in float32, float32 in float64 and float64 in "
                     "float64; the result has the inputs' dtype"}
+_ARGUMENTS_DOC = {
+    "numpy": "arrays of one floating dtype whose shapes broadcast,\n    usually (batch, latent).",
+    "torch": "tensors whose shapes broadcast, usually (batch, latent), of floating\n"
+             "    dtypes (promoted as torch promotes them), or Python numbers (a prior's 0).",
+}
+_RAISES_DOC = {
+    "numpy": """\
+TypeError: an argument that is not a floating array, or mixed dtypes.
+ValueError: shapes that do not broadcast, an unknown reduction, or a
+    non-finite input that makes the result NaN; each names the argument.""",
+    "torch": """\
+TypeError: an argument that is neither a floating tensor nor a number,
+    or tensors on different devices.
+ValueError: shapes that do not broadcast, or an unknown reduction.
+A NaN input gives NaN, as torch's losses do (no check, no host sync).""",
+}
+_COMPOSES_DOC = """
+Composes like torch code: derivatives of every order (create_graph=True,
+hessian, gradgradcheck), torch.func (grad, vmap, jacrev, jacfwd, hessian),
+forward-mode AD, torch.compile(fullgraph=True), torch.export and meta
+tensors. Under those it is the per-element form above in plain torch
+operations (autograd differentiates the proved form); an eager call is a
+chunked autograd.Function with the proved gradients.
+"""
 _REDUCTION_DOC = """\
 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
 sum by the size of the first dimension (the KL per example averaged over the
@@ -252,8 +275,7 @@ derive proved this equal to the verified result {kernel.export.derivation.name}:
     {sympy.sstr(kernel.export.expression)}
 
 Args:
-    {names}: {_ARRAY[target]}s of one floating dtype whose shapes broadcast,
-        usually (batch, latent).
+    {names}: {textwrap.indent(_ARGUMENTS_DOC[target], ' ' * 4)}
     reduction: {textwrap.indent(_REDUCTION_DOC, ' ' * 8).lstrip()}
 {extra_args}
 Dtypes: {textwrap.fill(_DTYPES[target] + _fused_dtypes(kernel, target) + "; sums accumulate in float64.", 80,
@@ -263,10 +285,8 @@ Gradients (proved: the derivatives of the per-element term):
 {_gradient_doc(kernel)}
 
 Raises:
-    TypeError: an argument that is not a floating {_ARRAY[target]}, or mixed dtypes.
-    ValueError: shapes that do not broadcast, an unknown reduction, or a
-        non-finite input that makes the result NaN; each names the argument.
-"""
+{textwrap.indent(_RAISES_DOC[target], ' ' * 4)}
+{_COMPOSES_DOC if target == "torch" else ""}"""
     return textwrap.indent(text, "    ").lstrip()
 
 
@@ -286,19 +306,24 @@ class {cls}(torch.autograd.Function):
     def forward(ctx, reduction, fused, {args}):
         ctx.save_for_backward({args})
         ctx.reduction, ctx.fused = reduction, fused
-        return _forward("{name}", {names!r}, _{name}_terms, ({values}), reduction, fused)
+        return _forward(_{name}_terms, ({values}), reduction, fused)
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
-        grads = _backward(_{name}_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused,
-                          ctx.needs_input_grad[2:])
+        needed = ctx.needs_input_grad[2:]
+        if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
+            grads = _differentiable_backward(_{name}_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
+                                             needed)
+        else:
+            grads = _backward(_{name}_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
         return (None, None, *grads)
 
 
 def {name}({args}, *, reduction="sum", fused=False):
     """{_doc(kernel, "torch", fused_doc)}    """
-    _checked("{name}", {names!r}, ({values}), reduction)
+    {values} = _prepared("{name}", {names!r}, ({values}), reduction)
+    if _transformed(({values})):
+        return _plain(_{name}_terms, ({values}), reduction)
     return {cls}.apply(reduction, fused, {args})
 '''
 

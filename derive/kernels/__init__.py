@@ -3,4 +3,19 @@
 ``numpy_kernels`` and ``torch_kernels`` import only numpy or torch (never sympy), and each names
 in its header the proof, the steps and the claims it rests on. CI fails when they drift from
 what the proofs generate (``derive codegen --target numpy --target torch --out derive/kernels --check``).
+
+The torch kernels also import from here (``from derive.kernels import kl_standard_normal``), on
+first use, so that ``import derive.kernels.numpy_kernels`` never imports torch.
 """
+
+
+import importlib
+
+
+def __getattr__(name):
+    # Submodules are looked up here too before they are imported: only kernel names load torch.
+    if name.startswith("kl_"):
+        torch_kernels = importlib.import_module(f"{__name__}.torch_kernels")
+        if hasattr(torch_kernels, name):
+            return getattr(torch_kernels, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

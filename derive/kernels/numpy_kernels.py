@@ -509,7 +509,7 @@ def kl_standard_normal(mu, logvar, *, reduction="sum"):
         -Sum(-exp(l1[i]) + l1[i] - mu1[i]**2 + 1, (i, 1, k))/2
 
     Args:
-        mu, logvar: arrays of one floating dtype whose shapes broadcast,
+        mu, logvar:     arrays of one floating dtype whose shapes broadcast,
             usually (batch, latent).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
@@ -582,7 +582,7 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
         Sum((mu1[i] - mu2[i])**2*exp(-l2[i]) + exp(l1[i] - l2[i]) - l1[i] + l2[i] - 1, (i, 1, k))/2
 
     Args:
-        mu1, logvar1, mu2, logvar2: arrays of one floating dtype whose shapes broadcast,
+        mu1, logvar1, mu2, logvar2:     arrays of one floating dtype whose shapes broadcast,
             usually (batch, latent).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
@@ -647,7 +647,7 @@ def kl_mean_term(mu, *, reduction="sum"):
         Sum(mu1[i]**2/2, (i, 1, k))
 
     Args:
-        mu: arrays of one floating dtype whose shapes broadcast,
+        mu:     arrays of one floating dtype whose shapes broadcast,
             usually (batch, latent).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
@@ -696,7 +696,7 @@ def kl_variance_term(logvar, *, reduction="sum"):
         Sum(exp(l1[i])/2 - l1[i]/2 - 1/2, (i, 1, k))
 
     Args:
-        logvar: arrays of one floating dtype whose shapes broadcast,
+        logvar:     arrays of one floating dtype whose shapes broadcast,
             usually (batch, latent).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the

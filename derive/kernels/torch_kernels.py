@@ -133,12 +133,14 @@ class _Precision:
     """What a result of one dtype needs of the per-element functions: ``series``, the Taylor
     coefficients of exp(x) - 1 - x near 0, and ``cancellation``, the ratio of a sum's terms'
     magnitudes to its value beyond which the sum loses digits the result needs (a kernel's sum
-    whose terms may cancel is recomputed in double-double arithmetic beyond it)."""
+    whose terms may cancel is recomputed in double-double arithmetic beyond it). ``plain``: the
+    functions build their values out of place and refine nothing, so that autograd, torch.func,
+    torch.compile and torch.export can follow every operation (_plain)."""
 
-    __slots__ = ("series", "cancellation")
+    __slots__ = ("series", "cancellation", "plain")
 
-    def __init__(self, series, cancellation):
-        self.series, self.cancellation = series, cancellation
+    def __init__(self, series, cancellation, plain=False):
+        self.series, self.cancellation, self.plain = series, cancellation, plain
 
 
 # For each input dtype: the dtype to compute in, and what its result needs. float16 and bfloat16
@@ -159,13 +161,21 @@ _PRECISIONS = {
 # generation found nothing that float32 would spoil (no sum that cancels, no product of two
 # factors that depend on the inputs): within 4 ulp instead of within half an ulp. A call whose
 # float32 result overflows is computed again in float64. The others compute in float64 as ever.
+_PLAIN_PRECISIONS = {dtype: (compute, _Precision(precision.series, precision.cancellation, plain=True))
+                     for dtype, (compute, precision) in _PRECISIONS.items()}
 _FUSED_IN_FLOAT32 = frozenset({
     "_kl_standard_normal_terms", "_kl_standard_normal_gradients", "_kl_mean_term_terms",
     "_kl_mean_term_gradients", "_kl_variance_term_terms", "_kl_variance_term_gradients"})
 
 
-def _expm1mx_series(x, series):
-    """exp(x) - 1 - x for |x| < 1: the Taylor coefficients ``series`` in Horner form."""
+def _expm1mx_series(x, precision):
+    """exp(x) - 1 - x for |x| < 1: the Taylor coefficients of the result's dtype in Horner form."""
+    series = precision.series
+    if precision.plain:
+        horner = x * series[0] + series[1]
+        for coefficient in series[2:]:
+            horner = horner * x + coefficient
+        return x * x * horner
     horner = torch.full_like(x, series[0])
     for coefficient in series[1:]:
         horner.mul_(x).add_(coefficient)  # in place: one buffer for the whole evaluation
@@ -175,9 +185,12 @@ def _expm1mx_series(x, series):
 def _expm1mx(x, precision):
     """exp(x) - 1 - x without cancellation near 0, with the series of the result's dtype for
     |x| < 1; elsewhere expm1(x) - x (proved equal to exp(x) - 1 - x), which loses at most 2
-    bits to cancellation there.
+    bits to cancellation there. The series sees 0 where it is not used, so that no overflow of
+    it reaches a gradient (0 * inf), and x = +inf gives +inf (not inf - inf).
     """
-    return torch.where(torch.abs(x) < 1, _expm1mx_series(x, precision.series), torch.expm1(x) - x)
+    near = torch.abs(x) < 1
+    far = torch.clamp(x, max=torch.finfo(x.dtype).max)
+    return torch.where(near, _expm1mx_series(torch.where(near, x, 0), precision), torch.expm1(far) - far)
 
 
 def _expm1(x, precision):
@@ -188,7 +201,8 @@ def _expm1(x, precision):
     """
     if not torch.compiler.is_compiling():
         return torch.expm1(x)
-    return torch.where(torch.abs(x) < 1, x + _expm1mx_series(x, precision.series), torch.expm1(x))
+    near = torch.abs(x) < 1
+    return torch.where(near, x + _expm1mx_series(torch.where(near, x, 0), precision), torch.expm1(x))
 
 
 def _two_sum(a, b):
@@ -416,7 +430,11 @@ def _refined(terms, precision, double_double, inputs):
     """The sum of ``terms``, and where they cancel (their magnitudes add up to more than
     precision.cancellation times the sum) the same sum computed by ``double_double`` from the
     ``inputs`` at those elements, unless it overflows there. The terms there are finite: a sum
-    with an infinite or NaN term is never taken for cancelling."""
+    with an infinite or NaN term is never taken for cancelling. A plain precision (gradients that
+    autograd differentiates again) takes the plain sum: which elements are refined depends on
+    the data, and autograd cannot follow the double-double arithmetic's in-place steps."""
+    if precision.plain:
+        return sum(terms[1:], terms[0])
     total, magnitude = terms[0], abs(terms[0])
     for term in terms[1:]:
         total, magnitude = total + term, magnitude + abs(term)
@@ -442,21 +460,30 @@ def _uncompiled_by_dynamo():
         _refined = torch.compiler.disable(_refined)
 
 
-def _checked(kernel, names, values, reduction):
-    """A one-line error that names the argument, for anything the kernels cannot take."""
+def _prepared(kernel, names, values, reduction):
+    """The arguments as tensors of one floating dtype, promoted as torch promotes them (a Python
+    number, such as a prior's 0, becomes a tensor of that dtype); a one-line error that names
+    the argument for anything else."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{kernel}: reduction must be one of {', '.join(_REDUCTIONS)}, got {reduction!r}")
+    tensors = [value for value in values if isinstance(value, torch.Tensor)]
     for name, value in zip(names, values):
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{kernel}: {name} must be a torch.Tensor, got {type(value).__name__}")
-        if value.dtype not in _PRECISIONS:
+        if isinstance(value, bool) or not isinstance(value, (torch.Tensor, int, float)):
+            raise TypeError(f"{kernel}: {name} must be a torch.Tensor or a Python number, got {type(value).__name__}")
+        if isinstance(value, torch.Tensor) and value.dtype not in _PRECISIONS:
             raise TypeError(f"{kernel}: {name} has dtype {value.dtype}; expected float16, bfloat16, "
                             "float32 or float64")
-    first = values[0]
+    if not tensors:
+        raise TypeError(f"{kernel}: no argument is a torch.Tensor")
+    device = tensors[0].device
     for name, value in zip(names, values):
-        if value.dtype != first.dtype or value.device != first.device:
-            raise TypeError(f"{kernel}: {name} is {value.dtype} on {value.device} but {names[0]} is "
-                            f"{first.dtype} on {first.device}")
+        if isinstance(value, torch.Tensor) and value.device != device:
+            raise TypeError(f"{kernel}: {name} is on {value.device} but the first tensor argument is on {device}")
+    dtype = tensors[0].dtype
+    for value in tensors[1:]:
+        dtype = torch.promote_types(dtype, value.dtype)
+    values = tuple(value.to(dtype) if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=dtype, device=device)
+                   for value in values)
     try:
         shape = torch.broadcast_shapes(*(value.shape for value in values))
     except RuntimeError:
@@ -464,16 +491,45 @@ def _checked(kernel, names, values, reduction):
         raise ValueError(f"{kernel}: shapes do not broadcast: {shown}") from None
     if reduction == "batchmean" and len(shape) == 0:
         raise ValueError(f"{kernel}: reduction 'batchmean' needs a batch dimension, the inputs are scalars")
+    return values
 
 
-def _raise_not_finite(kernel, names, values):
-    for name, value in zip(names, values):
-        bad = ~torch.isfinite(value)
-        if bad.any():
-            where = tuple(int(i) for i in bad.nonzero()[0])
-            raise ValueError(f"{kernel}: {name} holds {value[where].item()} at index {where}; "
-                             "the result would be NaN")
-    raise ValueError(f"{kernel}: the result is NaN for finite inputs")
+def _transformed(values):
+    """Whether torch traces or transforms this call: torch.compile and torch.export (dynamo),
+    torch.func (functorch's wrapped tensors), forward-mode AD (dual tensors) or meta tensors.
+    There a kernel is its per-element form in plain operations (_plain), which each of them
+    composes with; an eager call takes the chunked autograd.Function, which is faster."""
+    if torch.compiler.is_compiling():
+        return True
+    for value in values:
+        if (value.device.type == "meta" or torch._C._functorch.is_functorch_wrapped_tensor(value)
+                or torch.autograd.forward_ad.unpack_dual(value).tangent is not None):
+            return True
+    return False
+
+
+def _plain(terms, values, reduction):
+    """The kernel's result from its per-element ``terms`` over the whole broadcast shape, in
+    plain torch operations: its derivatives, of every order and mode, are autograd's of the
+    proved stable form."""
+    shape = torch.broadcast_shapes(*(value.shape for value in values))
+    compute, precision = _PLAIN_PRECISIONS[values[0].dtype]
+    term = terms(precision, *(value.to(compute) for value in values))
+    if reduction == "none":
+        return term.expand(shape).to(values[0].dtype)
+    return (term.expand(shape).sum() / _divisor(shape, reduction)).to(values[0].dtype)
+
+
+def _differentiable_backward(gradients, values, grad_output, reduction, needed):
+    """The gradients as ``_backward`` gives them, in plain operations on the saved inputs, for a
+    backward that builds a graph (create_graph=True: Hessians, gradient penalties), so that
+    autograd can differentiate them again."""
+    shape = torch.broadcast_shapes(*(value.shape for value in values))
+    compute, precision = _PLAIN_PRECISIONS[values[0].dtype]
+    weight = grad_output.to(compute) / _divisor(shape, reduction)
+    partials = gradients(precision, *(value.to(compute) for value in values))
+    return tuple((partial * weight).expand(shape).sum_to_size(value.shape).to(value.dtype) if need else None
+                 for need, partial, value in zip(needed, partials, values))
 
 
 def _row_chunks(shape, fused):
@@ -506,15 +562,13 @@ def _broadcast(values, function, fused):
     return shape, [value.expand(shape) for value in values], compute, precision
 
 
-def _forward(kernel, names, terms, values, reduction, fused):
+def _forward(terms, values, reduction, fused):
     """The kernel's result from its per-element ``terms``; compiled (one loop) when fused."""
     run = _compiled(_forward_pass, terms, values, reduction) if fused else _forward_pass
     result, total = run(terms, values, reduction, fused)
     if _in_float32(values, terms, fused) and not torch.isfinite(total):
         # float32 overflowed (exp(89), say) where float64 may not: this call again, in float64.
         result, total = _forward_pass(terms, values, reduction, False)
-    if torch.isnan(total):
-        _raise_not_finite(kernel, names, values)
     return result
 
 
@@ -606,13 +660,16 @@ class _KlStandardNormal(torch.autograd.Function):
     def forward(ctx, reduction, fused, mu, logvar):
         ctx.save_for_backward(mu, logvar)
         ctx.reduction, ctx.fused = reduction, fused
-        return _forward("kl_standard_normal", ('mu', 'logvar'), _kl_standard_normal_terms, (mu, logvar), reduction, fused)
+        return _forward(_kl_standard_normal_terms, (mu, logvar), reduction, fused)
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
-        grads = _backward(_kl_standard_normal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused,
-                          ctx.needs_input_grad[2:])
+        needed = ctx.needs_input_grad[2:]
+        if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
+            grads = _differentiable_backward(_kl_standard_normal_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
+                                             needed)
+        else:
+            grads = _backward(_kl_standard_normal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
         return (None, None, *grads)
 
 
@@ -626,8 +683,8 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
         -Sum(-exp(l1[i]) + l1[i] - mu1[i]**2 + 1, (i, 1, k))/2
 
     Args:
-        mu, logvar: tensors of one floating dtype whose shapes broadcast,
-            usually (batch, latent).
+        mu, logvar:     tensors whose shapes broadcast, usually (batch, latent), of floating
+            dtypes (promoted as torch promotes them), or Python numbers (a prior's 0).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
@@ -646,11 +703,21 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
         d/dlogvar = expm1(logvar)/2
 
     Raises:
-        TypeError: an argument that is not a floating tensor, or mixed dtypes.
-        ValueError: shapes that do not broadcast, an unknown reduction, or a
-            non-finite input that makes the result NaN; each names the argument.
+        TypeError: an argument that is neither a floating tensor nor a number,
+            or tensors on different devices.
+        ValueError: shapes that do not broadcast, or an unknown reduction.
+        A NaN input gives NaN, as torch's losses do (no check, no host sync).
+
+    Composes like torch code: derivatives of every order (create_graph=True,
+    hessian, gradgradcheck), torch.func (grad, vmap, jacrev, jacfwd, hessian),
+    forward-mode AD, torch.compile(fullgraph=True), torch.export and meta
+    tensors. Under those it is the per-element form above in plain torch
+    operations (autograd differentiates the proved form); an eager call is a
+    chunked autograd.Function with the proved gradients.
     """
-    _checked("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
+    mu, logvar = _prepared("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
+    if _transformed((mu, logvar)):
+        return _plain(_kl_standard_normal_terms, (mu, logvar), reduction)
     return _KlStandardNormal.apply(reduction, fused, mu, logvar)
 
 
@@ -691,13 +758,16 @@ class _KlDiagonal(torch.autograd.Function):
     def forward(ctx, reduction, fused, mu1, logvar1, mu2, logvar2):
         ctx.save_for_backward(mu1, logvar1, mu2, logvar2)
         ctx.reduction, ctx.fused = reduction, fused
-        return _forward("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), _kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), reduction, fused)
+        return _forward(_kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), reduction, fused)
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
-        grads = _backward(_kl_diagonal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused,
-                          ctx.needs_input_grad[2:])
+        needed = ctx.needs_input_grad[2:]
+        if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
+            grads = _differentiable_backward(_kl_diagonal_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
+                                             needed)
+        else:
+            grads = _backward(_kl_diagonal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
         return (None, None, *grads)
 
 
@@ -711,8 +781,8 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
         Sum((mu1[i] - mu2[i])**2*exp(-l2[i]) + exp(l1[i] - l2[i]) - l1[i] + l2[i] - 1, (i, 1, k))/2
 
     Args:
-        mu1, logvar1, mu2, logvar2: tensors of one floating dtype whose shapes broadcast,
-            usually (batch, latent).
+        mu1, logvar1, mu2, logvar2:     tensors whose shapes broadcast, usually (batch, latent), of floating
+            dtypes (promoted as torch promotes them), or Python numbers (a prior's 0).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
@@ -736,11 +806,21 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
         double-double arithmetic, good to about 2^-104.
 
     Raises:
-        TypeError: an argument that is not a floating tensor, or mixed dtypes.
-        ValueError: shapes that do not broadcast, an unknown reduction, or a
-            non-finite input that makes the result NaN; each names the argument.
+        TypeError: an argument that is neither a floating tensor nor a number,
+            or tensors on different devices.
+        ValueError: shapes that do not broadcast, or an unknown reduction.
+        A NaN input gives NaN, as torch's losses do (no check, no host sync).
+
+    Composes like torch code: derivatives of every order (create_graph=True,
+    hessian, gradgradcheck), torch.func (grad, vmap, jacrev, jacfwd, hessian),
+    forward-mode AD, torch.compile(fullgraph=True), torch.export and meta
+    tensors. Under those it is the per-element form above in plain torch
+    operations (autograd differentiates the proved form); an eager call is a
+    chunked autograd.Function with the proved gradients.
     """
-    _checked("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
+    mu1, logvar1, mu2, logvar2 = _prepared("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
+    if _transformed((mu1, logvar1, mu2, logvar2)):
+        return _plain(_kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), reduction)
     return _KlDiagonal.apply(reduction, fused, mu1, logvar1, mu2, logvar2)
 
 
@@ -759,13 +839,16 @@ class _KlMeanTerm(torch.autograd.Function):
     def forward(ctx, reduction, fused, mu):
         ctx.save_for_backward(mu)
         ctx.reduction, ctx.fused = reduction, fused
-        return _forward("kl_mean_term", ('mu',), _kl_mean_term_terms, (mu,), reduction, fused)
+        return _forward(_kl_mean_term_terms, (mu,), reduction, fused)
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
-        grads = _backward(_kl_mean_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused,
-                          ctx.needs_input_grad[2:])
+        needed = ctx.needs_input_grad[2:]
+        if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
+            grads = _differentiable_backward(_kl_mean_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
+                                             needed)
+        else:
+            grads = _backward(_kl_mean_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
         return (None, None, *grads)
 
 
@@ -779,8 +862,8 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
         Sum(mu1[i]**2/2, (i, 1, k))
 
     Args:
-        mu: tensors of one floating dtype whose shapes broadcast,
-            usually (batch, latent).
+        mu:     tensors whose shapes broadcast, usually (batch, latent), of floating
+            dtypes (promoted as torch promotes them), or Python numbers (a prior's 0).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
@@ -798,11 +881,21 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
         d/dmu = mu
 
     Raises:
-        TypeError: an argument that is not a floating tensor, or mixed dtypes.
-        ValueError: shapes that do not broadcast, an unknown reduction, or a
-            non-finite input that makes the result NaN; each names the argument.
+        TypeError: an argument that is neither a floating tensor nor a number,
+            or tensors on different devices.
+        ValueError: shapes that do not broadcast, or an unknown reduction.
+        A NaN input gives NaN, as torch's losses do (no check, no host sync).
+
+    Composes like torch code: derivatives of every order (create_graph=True,
+    hessian, gradgradcheck), torch.func (grad, vmap, jacrev, jacfwd, hessian),
+    forward-mode AD, torch.compile(fullgraph=True), torch.export and meta
+    tensors. Under those it is the per-element form above in plain torch
+    operations (autograd differentiates the proved form); an eager call is a
+    chunked autograd.Function with the proved gradients.
     """
-    _checked("kl_mean_term", ('mu',), (mu,), reduction)
+    mu, = _prepared("kl_mean_term", ('mu',), (mu,), reduction)
+    if _transformed((mu,)):
+        return _plain(_kl_mean_term_terms, (mu,), reduction)
     return _KlMeanTerm.apply(reduction, fused, mu)
 
 
@@ -821,13 +914,16 @@ class _KlVarianceTerm(torch.autograd.Function):
     def forward(ctx, reduction, fused, logvar):
         ctx.save_for_backward(logvar)
         ctx.reduction, ctx.fused = reduction, fused
-        return _forward("kl_variance_term", ('logvar',), _kl_variance_term_terms, (logvar,), reduction, fused)
+        return _forward(_kl_variance_term_terms, (logvar,), reduction, fused)
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output):
-        grads = _backward(_kl_variance_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused,
-                          ctx.needs_input_grad[2:])
+        needed = ctx.needs_input_grad[2:]
+        if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
+            grads = _differentiable_backward(_kl_variance_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
+                                             needed)
+        else:
+            grads = _backward(_kl_variance_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
         return (None, None, *grads)
 
 
@@ -841,8 +937,8 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
         Sum(exp(l1[i])/2 - l1[i]/2 - 1/2, (i, 1, k))
 
     Args:
-        logvar: tensors of one floating dtype whose shapes broadcast,
-            usually (batch, latent).
+        logvar:     tensors whose shapes broadcast, usually (batch, latent), of floating
+            dtypes (promoted as torch promotes them), or Python numbers (a prior's 0).
         reduction: 'sum' adds every element; 'mean' averages them; 'batchmean' divides the
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
@@ -860,9 +956,19 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
         d/dlogvar = expm1(logvar)/2
 
     Raises:
-        TypeError: an argument that is not a floating tensor, or mixed dtypes.
-        ValueError: shapes that do not broadcast, an unknown reduction, or a
-            non-finite input that makes the result NaN; each names the argument.
+        TypeError: an argument that is neither a floating tensor nor a number,
+            or tensors on different devices.
+        ValueError: shapes that do not broadcast, or an unknown reduction.
+        A NaN input gives NaN, as torch's losses do (no check, no host sync).
+
+    Composes like torch code: derivatives of every order (create_graph=True,
+    hessian, gradgradcheck), torch.func (grad, vmap, jacrev, jacfwd, hessian),
+    forward-mode AD, torch.compile(fullgraph=True), torch.export and meta
+    tensors. Under those it is the per-element form above in plain torch
+    operations (autograd differentiates the proved form); an eager call is a
+    chunked autograd.Function with the proved gradients.
     """
-    _checked("kl_variance_term", ('logvar',), (logvar,), reduction)
+    logvar, = _prepared("kl_variance_term", ('logvar',), (logvar,), reduction)
+    if _transformed((logvar,)):
+        return _plain(_kl_variance_term_terms, (logvar,), reduction)
     return _KlVarianceTerm.apply(reduction, fused, logvar)
