@@ -170,11 +170,16 @@ def _first_difference(old: str, new: str) -> int:
 @click.option("--target", "targets", multiple=True, required=True, metavar="numpy|torch",
               help="Backend of the generated module; repeat for several.")
 @click.option("--out", type=click.Path(), default=None,
-              help="A .py file (one target) or a folder that gets <target>_kernels.py; default: print.")
+              help="A .py file (one target) or a folder (made if missing) that gets <target>_kernels.py.  "
+                   "[default: print the module]")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 if the files at --out differ from what the proofs generate.")
-def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, check_only: bool) -> None:
-    """Generate numpy / torch kernels from the exports of the proofs in PATHS (default: ./proofs)."""
+@click.option("--no-cache", is_flag=True,
+              help="Prove every claim afresh instead of recalling what derive check (or an earlier run) proved.")
+def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, check_only: bool,
+            no_cache: bool) -> None:
+    """Generate numpy / torch kernels from the exports of the proofs in PATHS (default: [tool.derive]
+    paths, else ./proofs)."""
     # Here, not at the top: sympy's torch printer imports torch, which `derive check` never needs.
     from .codegen import generate, module_file, require_targets
 
@@ -182,11 +187,10 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
     if out is None and (check_only or len(targets) > 1):
         raise UsageError("--check and several targets need --out")
     files = [module_file(Path(out), target, several=len(targets) > 1) if out else None for target in targets]
-    for file in files:
-        if file is not None and not file.parent.is_dir():
-            raise UsageError(f"{file.parent}: no such folder")
-    exports = certificates.load_certified(_proof_paths(paths, project_config(paths))).exports
-    texts = generate(exports, list(dict.fromkeys(targets)))
+    config = project_config(paths)
+    cache = None if no_cache else _step_cache(config)
+    exports = certificates.load_certified(_proof_paths(paths, config)).exports
+    texts = generate(exports, list(dict.fromkeys(targets)), cache=cache)
     stale = []
     for target, file in zip(targets, files):
         text = texts[target]
@@ -200,6 +204,7 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
                 stale.append(f"{file} differs from what the proofs generate "
                              f"(line {_first_difference(committed, text)})")
         else:
+            file.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(file, text)
             click.echo(f"wrote {file}", err=True)
     if stale:

@@ -31,6 +31,7 @@ import sympy
 
 from .. import kernel as _kernel
 from ..kernel import Bound, Reasoning, Settings, Verdict
+from .._cache import StepCache
 from ..checking import Checker
 from ..derivation import Export
 from ..errors import DeriveError, UsageError
@@ -164,7 +165,7 @@ def cancellation_limit(dtype: str) -> float:
     return float(2 ** (extra - 4)) if extra > 4 else SAME_PRECISION_CANCELLATION
 
 
-def _series(dtype: str, settings: Settings, claims: list[Claim]) -> Series:
+def _series(dtype: str, settings: Settings, cache, claims: list[Claim]) -> Series:
     """The shortest series whose remainder is within the target of ``dtype`` both against
     expm1mx(x) and, added to x, against expm1(x)."""
     target = SERIES_TARGETS[dtype]
@@ -183,7 +184,7 @@ def _series(dtype: str, settings: Settings, claims: list[Claim]) -> Series:
     coefficients = _forms.series_coefficients(degree)
     claims.append(Claim("_expm1mx", f"{dtype}: Horner's evaluation of the coefficients is the series",
                         _kernel.check_equal(polynomial, _forms.horner(coefficients, X),
-                                            reasoning=Reasoning.ALGEBRA, settings=settings)))
+                                            reasoning=Reasoning.ALGEBRA, settings=settings, cache=cache)))
     return Series(dtype, SERIES_RADIUS, coefficients, bound, expm1_bound)
 
 
@@ -207,7 +208,7 @@ def _nearest_doubles(value: mpmath.mpf, count: int, first_bits: int = 53) -> tup
     return tuple(parts)
 
 
-def _double_double(settings: Settings, claims: list[Claim]) -> DoubleDouble:
+def _double_double(settings: Settings, cache, claims: list[Claim]) -> DoubleDouble:
     """The shortest expm1 series within DOUBLE_DOUBLE_TARGET, where its doubles start (the terms
     from 1/split! on add less than 2^-50 of the value, so the few roundings of their double
     Horner steps stay below the target), and the constants of the reduction, each bound proved."""
@@ -223,7 +224,7 @@ def _double_double(settings: Settings, claims: list[Claim]) -> DoubleDouble:
                                             f"|expm1(t)| for |t| <= {radius}", bound))
     claims.append(Claim("_dd_expm1_series", "Horner's evaluation of the coefficients is the series",
                         _kernel.check_equal(_forms.expm1_taylor_polynomial(X, degree), _forms.expm1_horner(X, degree),
-                                            reasoning=Reasoning.ALGEBRA, settings=settings)))
+                                            reasoning=Reasoning.ALGEBRA, settings=settings, cache=cache)))
     with mpmath.workprec(400):  # proposals: the kernel bounds each below
         log2_64 = _nearest_doubles(mpmath.log(2) / 64, 3, first_bits=36)
         powers = tuple(_nearest_doubles(mpmath.mpf(2) ** (mpmath.mpf(j) / 64), 2) for j in range(64))
@@ -244,11 +245,11 @@ def _double_double(settings: Settings, claims: list[Claim]) -> DoubleDouble:
             ("_dd_expm1", "expm1(n log(2) + j log(2)/64 + t) = (2**n 2**(j/64) - 1) + 2**n 2**(j/64) expm1(t)",
              expm1(y), (power - 1) + power * expm1(t))):
         claims.append(Claim(subject, what, _kernel.check_equal(lhs, rhs, reasoning=Reasoning.ALGEBRA,
-                                                               settings=settings)))
+                                                               settings=settings, cache=cache)))
     return DoubleDouble(radius, degree, split, bound, log2_64, log2_bound, powers, powers_bound)
 
 
-def _cancelling(name: str, what: str, export: Export, expression: sympy.Expr, settings: Settings,
+def _cancelling(name: str, what: str, export: Export, expression: sympy.Expr, settings: Settings, cache,
                 claims: list[Claim]) -> tuple[sympy.Expr, ...] | None:
     """The terms of ``expression`` when they may cancel, proved to add up to it; None otherwise."""
     terms = _forms.cancelling_terms(expression)
@@ -261,11 +262,11 @@ def _cancelling(name: str, what: str, export: Export, expression: sympy.Expr, se
     claims.append(Claim(name, f"{what} is the sum of {', '.join(sympy.sstr(t) for t in terms)} (recomputed in "
                               "double-double where they cancel)",
                         _kernel.check_equal(expression, sympy.Add(*terms), reasoning=Reasoning.ALGEBRA,
-                                            settings=settings)))
+                                            settings=settings, cache=cache)))
     return terms
 
 
-def _kernel_for(export: Export, settings: Settings, claims: list[Claim]) -> Kernel:
+def _kernel_for(export: Export, settings: Settings, cache, claims: list[Claim]) -> Kernel:
     name = export.name
     try:
         term, families, limits = _forms.elementwise(export.expression, export.index, export.arguments)
@@ -275,28 +276,29 @@ def _kernel_for(export: Export, settings: Settings, claims: list[Claim]) -> Kern
     as_sum = sympy.Sum(term.subs({s: f[export.index] for s, f in families.items()}, simultaneous=True), limits)
     claims.append(Claim(name, "summed over the index, the per-element term is the verified result",
                         _kernel.check_equal(as_sum, export.expression, reasoning=Reasoning.LINEARITY,
-                                            settings=settings)))
+                                            settings=settings, cache=cache)))
     stable = _forms.stable(term)
     claims.append(Claim(name, f"stable form {sympy.sstr(stable)}",
-                        _kernel.check_equal(term, stable, reasoning=Reasoning.ALGEBRA, settings=settings)))
+                        _kernel.check_equal(term, stable, reasoning=Reasoning.ALGEBRA, settings=settings, cache=cache)))
     gradients = []
     for symbol in symbols:
         gradient = _forms.gradient(stable, symbol)
         claims.append(Claim(name, f"d/d{symbol} = {sympy.sstr(gradient)}",
-                            _kernel.check_equal(sympy.Derivative(term, symbol), gradient, settings=settings)))
+                            _kernel.check_equal(sympy.Derivative(term, symbol), gradient, settings=settings, cache=cache)))
         gradients.append(gradient)
-    stable_terms = _cancelling(name, "the stable form", export, stable, settings, claims)
-    gradient_terms = tuple(_cancelling(name, f"d/d{symbol}", export, gradient, settings, claims)
+    stable_terms = _cancelling(name, "the stable form", export, stable, settings, cache, claims)
+    gradient_terms = tuple(_cancelling(name, f"d/d{symbol}", export, gradient, settings, cache, claims)
                            for symbol, gradient in zip(symbols, gradients))
     return Kernel(export, symbols, term, stable, tuple(gradients), stable_terms, gradient_terms)
 
 
-def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
-    """Every claim the generated kernels rest on, each decided by the kernel."""
+def plan(exports: list[Export], settings: Settings = Settings(), cache: StepCache | None = None) -> Plan:
+    """Every claim the generated kernels rest on, each decided by the kernel (recalled from
+    ``cache``, the proof cache of ``derive check``, where it proved them before)."""
     if not exports:
         raise Refused("the proofs declare no exports (derive.export): nothing to generate")
     claims: list[Claim] = []
-    checker = Checker(settings)
+    checker = Checker(settings, cache)
     for export in exports:
         result = checker.check(export.derivation)
         # The first step that is not proved, wherever it is, comes first: that is what to fix.
@@ -304,23 +306,23 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
                          s.verdict)
                    for r in checker.order for s in r.steps if not s.verdict.proved][:1]
         claims.append(Claim(export.name, f"derivation '{export.derivation.name}' is proved", result.theorem))
-    kernels = tuple(_kernel_for(export, settings, claims) for export in exports)
-    series = tuple(_series(dtype, settings, claims) for dtype in SERIES_TARGETS)
+    kernels = tuple(_kernel_for(export, settings, cache, claims) for export in exports)
+    series = tuple(_series(dtype, settings, cache, claims) for dtype in SERIES_TARGETS)
     claims.append(Claim("_expm1mx", "expm1(x) - x is expm1mx(x)",
                         _kernel.check_equal(expm1mx(X), expm1(X) - X, reasoning=Reasoning.ALGEBRA,
-                                            settings=settings)))
+                                            settings=settings, cache=cache)))
     claims.append(Claim("_expm1", "x + expm1mx(x) is expm1(x), as the fused path computes it near 0",
                         _kernel.check_equal(expm1(X), X + expm1mx(X), reasoning=Reasoning.ALGEBRA,
-                                            settings=settings)))
+                                            settings=settings, cache=cache)))
     a, b = sympy.symbols("a b", real=True)
     claims.append(Claim("_expm1mx_of_sum", "expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b), "
                                            "with a + b split exactly by TwoSum",
                         _kernel.check_equal(expm1mx(a + b), expm1mx(a) + expm1(a) * b + sympy.exp(a) * expm1mx(b),
-                                            reasoning=Reasoning.ALGEBRA, settings=settings)))
+                                            reasoning=Reasoning.ALGEBRA, settings=settings, cache=cache)))
     claims.append(Claim("_expm1_of_sum", "expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly "
                                          "by TwoSum",
                         _kernel.check_equal(expm1(a + b), expm1(a) + sympy.exp(a) * expm1(b),
-                                            reasoning=Reasoning.ALGEBRA, settings=settings)))
+                                            reasoning=Reasoning.ALGEBRA, settings=settings, cache=cache)))
     # TwoSum's error e of a sum s is below 2^-53 |s| (2^-24 in float32); wherever exp(s) is finite
     # and not 0 that is below SMALL_ERROR, and there the _of_sum helpers take e**2/2 for expm1mx(e)
     # and e for expm1(e).
@@ -336,8 +338,8 @@ def plan(exports: list[Export], settings: Settings = Settings()) -> Plan:
     s, e = sympy.symbols("s e", real=True)
     claims.append(Claim("_square_of_sum", "(s + e)**2 = s**2 + (2*s + e)*e, with a + b = s + e split exactly by TwoSum",
                         _kernel.check_equal((s + e) ** 2, s**2 + (2 * s + e) * e, reasoning=Reasoning.ALGEBRA,
-                                            settings=settings)))
-    double_double = _double_double(settings, claims) if any(k.cancels for k in kernels) else None
+                                            settings=settings, cache=cache)))
+    double_double = _double_double(settings, cache, claims) if any(k.cancels for k in kernels) else None
     return Plan(kernels, series, double_double, corrections, tuple(claims))
 
 
@@ -393,11 +395,12 @@ def _implementation_claims(made: Plan, target: str, text: str, settings: Setting
     return claims
 
 
-def generate(exports: list[Export], targets: list[str], settings: Settings = Settings()) -> dict[str, str]:
+def generate(exports: list[Export], targets: list[str], settings: Settings = Settings(),
+             cache: StepCache | None = None) -> dict[str, str]:
     """The module text for each target; raises ``Refused`` unless every claim is proved, the
     last of them that the rendered code computes what was proved."""
     require_targets(targets)
-    made = plan(exports, settings)
+    made = plan(exports, settings, cache)
     _refuse_unproved(made.claims)
     texts = {}
     for target in targets:
