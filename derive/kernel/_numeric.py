@@ -268,7 +268,9 @@ def _finite_symbol(**facts) -> sympy.Symbol:
 
 # The stand-ins Point.function_instance builds, most general first, each with a symbol that has
 # exactly the facts its values have (at real arguments): the first whose symbol has every fact a
-# function declares stands in for it (the zero function only for one declared zero).
+# function declares stands in for it. The zero function is not among them: it has every fact of
+# an integer-valued function too, but would witness anything true of 0 alone; it stands in for a
+# function declared zero only.
 _STAND_IN_KINDS = (
     ("complex", _finite_symbol()),
     ("real", _finite_symbol(real=True)),
@@ -277,7 +279,6 @@ _STAND_IN_KINDS = (
     ("nonpositive", _finite_symbol(nonpositive=True)),
     ("positive", _finite_symbol(positive=True)),
     ("negative", _finite_symbol(negative=True)),
-    ("zero", _finite_symbol(zero=True)),
 )
 
 
@@ -350,11 +351,10 @@ class Point:
         if (name, "function") in self.extra:
             return self.extra[(name, "function")]
         declared = _declared_of(application)
-        kind = next((kind for kind, representative in _STAND_IN_KINDS
-                     if all(getattr(representative, f"is_{fact}") is want for fact, want in declared)), None)
-        if kind is None or (kind == "zero" and ("zero", True) not in declared):
-            # The zero function has every fact of an integer-valued one too, but would witness
-            # anything true of 0 alone: a function declared zero only.
+        kind = "zero" if ("zero", True) in declared else next(
+            (kind for kind, representative in _STAND_IN_KINDS
+             if all(getattr(representative, f"is_{fact}") is want for fact, want in declared)), None)
+        if kind is None:
             raise Inconclusive(f"no smooth stand-in for {name} has all of its declared facts")
         arity = len(application.args)
         rng = random.Random(f"{self.seed}|function|{name}|{arity}")
@@ -1907,13 +1907,19 @@ def _real(value):
     return value
 
 
-def _real_roots(coefficients: list) -> list:
-    """The real roots of a polynomial with real coefficients (highest first)."""
+def _trimmed(coefficients: list) -> list:
+    """Real coefficients (highest first) without leading zeros; empty if any is not real."""
     cs = [_real(c) for c in coefficients]
-    if any(c is None for c in cs):
+    if None in cs:
         return []
     while cs and cs[0] == 0:
         cs.pop(0)
+    return cs
+
+
+def _real_roots(coefficients: list) -> list:
+    """The real roots of a polynomial with real coefficients (highest first)."""
+    cs = _trimmed(coefficients)
     if len(cs) < 2:
         return []
     if len(cs) == 2:
@@ -1935,11 +1941,7 @@ def _real_roots(coefficients: list) -> list:
 
 def _complex_roots(coefficients: list) -> list:
     """The non-real roots of a polynomial with real coefficients (highest first)."""
-    cs = [_real(c) for c in coefficients]
-    if any(c is None for c in cs):
-        return []
-    while cs and cs[0] == 0:
-        cs.pop(0)
+    cs = _trimmed(coefficients)
     if len(cs) < 3:
         return []
     try:
@@ -1958,11 +1960,7 @@ def _derivative_coefficients(cs: list) -> list:
 def _critical_points(coefficients: list):
     """(position, width) of each real critical point of a polynomial exponent h, the width being
     where h changes by about 1; and the scale 1/|slope| of a linear one."""
-    cs = [_real(c) for c in coefficients]
-    if any(c is None for c in cs):
-        return [], []
-    while cs and cs[0] == 0:
-        cs.pop(0)
+    cs = _trimmed(coefficients)
     if len(cs) < 2:
         return [], []
     if len(cs) == 2:
@@ -2222,12 +2220,16 @@ class _Quadrature:
                             peaks.append((end, 1 / abs(slope)))
             for top, bottom in logarithmic:
                 numerator, denominator = coefficient_values(top), coefficient_values(bottom)
-                if numerator is None or denominator is None or any(_real(c) is None for c in numerator + denominator):
+                if numerator is None or denominator is None:
                     continue
-                slope_of_numerator = _derivative_coefficients([_real(c) for c in numerator])
+                numerator, denominator = [_real(c) for c in numerator], [_real(c) for c in denominator]
+                if None in numerator or None in denominator:
+                    continue
+                slope_of_numerator = _derivative_coefficients(numerator)
                 for r in _real_roots(numerator):
-                    curvature = mpmath.polyval(slope_of_numerator, r) / mpmath.polyval([_real(c) for c in denominator], r) \
-                        if mpmath.polyval([_real(c) for c in denominator], r) != 0 else 0
+                    # At a root of the numerator N of (log|term|)' = N/D, (log|term|)'' = N'/D.
+                    below = mpmath.polyval(denominator, r)
+                    curvature = mpmath.polyval(slope_of_numerator, r) / below if below != 0 else 0
                     if curvature != 0 and lo < r < hi:
                         peaks.append((r, 1 / mpmath.sqrt(abs(curvature))))
             for application in functions:
