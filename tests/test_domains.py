@@ -124,3 +124,31 @@ def test_poles_and_divisors_not_known_nonzero_are_found(expr, shown):
                                   Derivative(Abs(a) * real, real)])
 def test_defined_expressions_have_no_open_condition(expr):
     assert singular_conditions(expr) == ()
+
+
+_real_a = Symbol("a", real=True)
+_negative_a = Symbol("a", negative=True)
+
+
+@pytest.mark.parametrize("expr, shown", [
+    (Sum(1 / (k_positive - 100), (k_positive, 1, n)), "is 0 at k = 100"),
+    (Product(1 / (k_positive**2 - 49), (k_positive, 1, m)), "is 0 at k = 7"),
+    (Sum(log(k_nonnegative), (k_nonnegative, 0, n)), "is 0 at k = 0"),
+    (Sum(1 / (k_positive - _real_a), (k_positive, 1, m)), "not known to be nonzero"),
+    (Sum(Sum(1 / (k_positive - 3), (k_positive, 1, m)), (k_nonnegative, 0, n)), "is 0 at k = 3"),
+])
+def test_a_term_undefined_at_some_index_of_its_range_is_found(expr, shown):
+    """Sampled sums end at 60: a term's divisor or log argument must not vanish at any index."""
+    assert any(shown in condition for condition in singular_conditions(expr)), singular_conditions(expr)
+
+
+@pytest.mark.parametrize("expr", [
+    Sum(1 / (k_positive + 100), (k_positive, 1, n)),
+    Sum(1 / (2 * k_positive - 1), (k_positive, 1, n)),
+    Sum(1 / (k_positive - Rational(1, 2)), (k_positive, 1, n)),
+    Sum(1 / (k_positive - 100), (k_positive, 1, 60)),
+    Sum(1 / (k_positive - _negative_a), (k_positive, 1, m)),
+    Product(1 + 1 / k_positive, (k_positive, 1, n)),
+])
+def test_a_term_defined_at_every_index_has_no_open_condition(expr):
+    assert singular_conditions(expr) == ()

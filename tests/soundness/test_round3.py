@@ -49,6 +49,19 @@ def test_free_dummy_named_like_a_canonical_bound_variable():
     assert_not_proved(check_equal(Sum(k + KroneckerDelta(D, 123457), (k, 1, 3)), 6, settings=FAST))
 
 
+def test_free_dummy_named_like_a_canonical_bound_variable_in_a_product_and_a_nested_sum():
+    """Neighbours of the capture (proved before canonical names were a class of the kernel's own):
+    Product(k + KroneckerDelta(D, 123457), (k, 1, 3)) = 6 is false at D = 123457 (2 * 3 * 4 = 24);
+    with D named b1_0, the name of a variable bound at depth 1,
+    Sum(k Sum(j + KroneckerDelta(D, 123457), (j, 1, 2)), (k, 1, 3)) = 18 is false there (6 * 5 = 30).
+    Default settings: the first evaluation in a cold worker may need more than FAST's 3 s."""
+    D = Dummy("b0_0", dummy_index=0, integer=True, positive=True)
+    assert_not_proved(check_equal(Product(k + KroneckerDelta(D, 123457), (k, 1, 3)), 6))
+    inner = Dummy("b1_0", dummy_index=1000, integer=True, positive=True)
+    j = Symbol("j", integer=True, positive=True)
+    assert_not_proved(check_equal(Sum(k * Sum(j + KroneckerDelta(inner, 123457), (j, 1, 2)), (k, 1, 3)), 18))
+
+
 def test_free_dummy_captured_under_algebra_reasoning():
     """The same capture with algebra only: Sum(KroneckerDelta(D, 123457) + k, (k, 1, 3)) equals
     Sum(KroneckerDelta(k, 123457) + k, (k, 1, 3)), as opaque atoms, once canonical. False at
