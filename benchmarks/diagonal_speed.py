@@ -22,7 +22,7 @@ import torch
 
 from _regimes import distributions_diagonal, draw, hand_written_diagonal, print_table
 from derive.codegen import SAME_PRECISION_CANCELLATION
-from derive.kernels import torch_kernels
+from derive.kernels import torch_kernels, torch_precise_kernels
 from kernel_speed import cpu_model, median_seconds, milliseconds, parse_shape
 
 NAMES = ("mu1", "logvar1", "mu2", "logvar2")
@@ -33,9 +33,14 @@ def generated(*tensors):
     return torch_kernels.kl_diagonal(*tensors, reduction="sum")
 
 
+def generated_precise(*tensors):
+    return torch_precise_kernels.kl_diagonal(*tensors, reduction="sum")
+
+
 METHODS = {
-    "generated": generated,
-    "generated, no refinement": generated,  # timed with refinement off: see forward_backward
+    "generated (plain)": generated,
+    "generated precise": generated_precise,
+    "generated precise, no refinement": generated_precise,  # timed with refinement off: see forward_backward
     "hand-written diagonal line": lambda *tensors: hand_written_diagonal(*tensors).sum(),
     "torch.distributions Normal": lambda *tensors: distributions_diagonal(*tensors).sum(),
 }
@@ -43,7 +48,7 @@ METHODS = {
 
 def forward_backward(loss, refine: bool = True):
     def step(*tensors):
-        precision = torch_kernels._PRECISIONS[tensors[0].dtype][1]
+        precision = torch_precise_kernels._PRECISIONS[tensors[0].dtype][1]
         kept = precision.cancellation
         if not refine:
             precision.cancellation = float("inf")  # no sum is ever taken for cancelling

@@ -5,9 +5,9 @@
 For float32 and float64 inputs in each regime (typical, near-collapse, tiny, wide; and
 near-equal variances for kl_diagonal) it draws --points seeded inputs, rounds them to the dtype,
 and computes every KL term and its gradients with mpmath at 60 digits from those rounded inputs
-exactly. Then it compares, elementwise: the generated numpy kernel (`*_grad` for gradients), the
-generated torch kernel (autograd through its analytic backward), the same with fused=True
-(torch.compile), the hand-written line VAE code uses and torch.distributions (both with
+exactly. Then it compares, elementwise: the generated numpy kernels (`*_grad` for gradients),
+plain and precise, the generated torch kernels (autograd through their proved backward), plain and
+precise, the precise one with fused=True (torch.compile), the hand-written line VAE code uses and torch.distributions (both with
 autograd). Error in ulps is |computed - reference| / spacing of the dtype at the reference;
 it also counts negative values (the KL is never negative) and non-finite results where the
 reference is finite in the dtype. Prints Markdown tables.
@@ -25,7 +25,7 @@ from mpmath import mpf
 
 from _regimes import (REGIMES, distributions, distributions_diagonal, draw, hand_written, hand_written_diagonal,
                       print_table)
-from derive.kernels import numpy_kernels, torch_kernels
+from derive.kernels import numpy_kernels, numpy_precise_kernels, torch_kernels, torch_precise_kernels
 
 # kernel: its arguments. A kernel's gradients are named d/d<argument>.
 KERNELS = {
@@ -41,7 +41,8 @@ FAMILIES = {
 }
 DTYPES = (numpy.float32, numpy.float64)
 TARGET_ULPS = 4
-GENERATED = ("generated numpy", "generated torch", "generated torch fused")
+GENERATED = ("generated numpy", "generated numpy precise", "generated torch", "generated torch precise",
+             "generated torch precise fused")
 
 
 # ---- reference: mpmath at 60 digits, from the inputs exactly as rounded to the dtype ----
@@ -89,9 +90,11 @@ def references(family, inputs):
 
 # ---- the methods compared: each gives (values, gradients) of one kernel, elementwise ----
 
-def generated_numpy(kernel, args):
-    return (getattr(numpy_kernels, kernel)(*args, reduction="none"),
-            getattr(numpy_kernels, kernel + "_grad")(*args, reduction="sum"))
+def generated_numpy(module):
+    def run(kernel, args):
+        return (getattr(module, kernel)(*args, reduction="none"),
+                getattr(module, kernel + "_grad")(*args, reduction="sum"))
+    return run
 
 
 def with_autograd(function):
@@ -104,12 +107,12 @@ def with_autograd(function):
     return run
 
 
-def generated_torch(fused):
+def generated_torch(module, **options):
     def run(kernel, args):
         tensors = [torch.from_numpy(arg.copy()).requires_grad_() for arg in args]
-        function = getattr(torch_kernels, kernel)
-        values = function(*tensors, reduction="none", fused=fused).detach().numpy()
-        function(*tensors, reduction="sum", fused=fused).backward()
+        function = getattr(module, kernel)
+        values = function(*tensors, reduction="none", **options).detach().numpy()
+        function(*tensors, reduction="sum", **options).backward()
         return values, [tensor.grad.numpy() for tensor in tensors]
     return run
 
@@ -117,9 +120,11 @@ def generated_torch(fused):
 HAND_WRITTEN = {"kl_standard_normal": hand_written, "kl_diagonal": hand_written_diagonal}
 DISTRIBUTIONS = {"kl_standard_normal": distributions, "kl_diagonal": distributions_diagonal}
 METHODS = {
-    "generated numpy": (generated_numpy, tuple(KERNELS)),
-    "generated torch": (generated_torch(False), tuple(KERNELS)),
-    "generated torch fused": (generated_torch(True), tuple(KERNELS)),
+    "generated numpy": (generated_numpy(numpy_kernels), tuple(KERNELS)),
+    "generated numpy precise": (generated_numpy(numpy_precise_kernels), tuple(KERNELS)),
+    "generated torch": (generated_torch(torch_kernels), tuple(KERNELS)),
+    "generated torch precise": (generated_torch(torch_precise_kernels), tuple(KERNELS)),
+    "generated torch precise fused": (generated_torch(torch_precise_kernels, fused=True), tuple(KERNELS)),
     "hand-written line": (with_autograd(lambda kernel, args: HAND_WRITTEN[kernel](*args)), tuple(HAND_WRITTEN)),
     "torch.distributions": (with_autograd(lambda kernel, args: DISTRIBUTIONS[kernel](*args)), tuple(DISTRIBUTIONS)),
 }

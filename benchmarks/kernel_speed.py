@@ -4,14 +4,15 @@
 
 float32 inputs (mu ~ U[-3, 3], logvar ~ U[-6, 2], seeded) of each shape, with requires_grad.
 torch: the median wall time of one forward + backward (the loss is the KL summed over every
-element, then loss.backward()) for the generated kernel (eager and fused=True), the hand-written
-line, torch.compile of that line, and torch.distributions (Normal, and Independent Normal over
-the latent dimension; N(0, 1) is expanded to the shape, not allocated, and torch.distributions
-checks its arguments, as it does by default). numpy: the median time of the forward alone,
-generated kernel against the same line in numpy. Every method is warmed up (compiled) at the
-shape before any is timed; then the methods are timed in turns, one repeat of each per round, so
-that a slow spell of a shared machine falls on all of them alike. torch.compile starts afresh at
-each shape, so each shape gets its own static graph.
+element, then loss.backward()) for the generated kernels (the plain one eager and inside
+torch.compile, the precise one eager and with fused=True), the hand-written line, torch.compile of
+that line, and torch.distributions (Normal, and Independent Normal over the latent dimension; N(0,
+1) is expanded to the shape, not allocated, and torch.distributions checks its arguments, as it
+does by default). numpy: the median time of the forward alone, generated kernels (plain and
+precise) against the same line in numpy. Every method is warmed up (compiled) at the shape before
+any is timed; then the methods are timed in turns, one repeat of each per round, so that a slow
+spell of a shared machine falls on all of them alike. torch.compile starts afresh at each shape,
+so each shape gets its own static graph.
 
 Peak extra memory: each method and shape in a fresh process (this script with --one): inputs,
 one warm-up forward + backward (compiling there), then the peak RSS is reset to the current RSS
@@ -36,7 +37,7 @@ import numpy
 import torch
 
 from _regimes import distributions, distributions_independent, draw, hand_written, print_table
-from derive.kernels import numpy_kernels, torch_kernels
+from derive.kernels import numpy_kernels, numpy_precise_kernels, torch_kernels, torch_precise_kernels
 
 MIB = 1 << 20
 MIN_REPEAT_SECONDS = 0.05  # a repeat of a fast method runs it this long, and reports the time of one call
@@ -49,8 +50,12 @@ def hand_written_sum(mu, logvar):
 # torch methods: each builds its loss function (the KL summed over every element).
 TORCH_METHODS = {
     "generated torch": lambda: lambda mu, logvar: torch_kernels.kl_standard_normal(mu, logvar, reduction="sum"),
-    "generated torch fused": lambda: lambda mu, logvar: torch_kernels.kl_standard_normal(mu, logvar, reduction="sum",
-                                                                                         fused=True),
+    "generated torch precise": lambda: lambda mu, logvar: torch_precise_kernels.kl_standard_normal(
+        mu, logvar, reduction="sum"),
+    "generated torch precise fused": lambda: lambda mu, logvar: torch_precise_kernels.kl_standard_normal(
+        mu, logvar, reduction="sum", fused=True),
+    "generated torch, torch.compile": lambda: torch.compile(
+        lambda mu, logvar: torch_kernels.kl_standard_normal(mu, logvar, reduction="sum")),
     "hand-written line": lambda: hand_written_sum,
     "hand-written line, torch.compile": lambda: torch.compile(hand_written_sum),
     "torch.distributions Normal": lambda: lambda mu, logvar: distributions(mu, logvar).sum(),
@@ -58,6 +63,8 @@ TORCH_METHODS = {
 }
 NUMPY_METHODS = {
     "generated numpy": lambda mu, logvar: numpy_kernels.kl_standard_normal(mu, logvar, reduction="sum"),
+    "generated numpy precise": lambda mu, logvar: numpy_precise_kernels.kl_standard_normal(mu, logvar,
+                                                                                          reduction="sum"),
     "hand-written numpy line": lambda mu, logvar: hand_written(mu, logvar, numpy.exp).sum(),
 }
 

@@ -170,30 +170,41 @@ def _first_difference(old: str, new: str) -> int:
 @click.option("--target", "targets", multiple=True, required=True, metavar="numpy|torch",
               help="Backend of the generated module; repeat for several.")
 @click.option("--out", type=click.Path(), default=None,
-              help="A .py file (one target) or a folder (made if missing) that gets <target>_kernels.py.  "
-                   "[default: print the module]")
+              help="A .py file (one target, one module) or a folder (made if missing) that gets "
+                   "<target>_kernels.py and <target>_precise_kernels.py.  [default: print the module]")
+@click.option("--precise", is_flag=True,
+              help="Print (or write to a .py --out) the precise module, correctly rounded where the plain "
+                   "one loses digits, instead of the plain one.")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 if the files at --out differ from what the proofs generate.")
 @click.option("--no-cache", is_flag=True,
               help="Prove every claim afresh instead of recalling what derive check (or an earlier run) proved.")
-def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, check_only: bool,
+def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, precise: bool, check_only: bool,
             no_cache: bool) -> None:
     """Generate numpy / torch kernels from the exports of the proofs in PATHS (default: [tool.derive]
     paths, else ./proofs)."""
     # Here, not at the top: sympy's torch printer imports torch, which `derive check` never needs.
-    from .codegen import generate, module_file, require_targets
+    from .codegen import generate, module_files, module_name, require_targets
 
     require_targets(targets)
     if out is None and (check_only or len(targets) > 1):
         raise UsageError("--check and several targets need --out")
-    files = [module_file(Path(out), target, several=len(targets) > 1) if out else None for target in targets]
+    targets = tuple(dict.fromkeys(targets))
+    files = {}
+    for target in targets:
+        if out:
+            files.update(module_files(Path(out), target, several=len(targets) > 1, precise=precise))
+        else:
+            files[module_name(target, precise)] = None
     config = project_config(paths)
     cache = None if no_cache else _step_cache(config)
     exports = certificates.load_certified(_proof_paths(paths, config)).exports
-    texts = generate(exports, list(dict.fromkeys(targets)), cache=cache)
+    # One module asked for, the precise one: each kernel must be in it.
+    texts = generate(exports, list(targets), cache=cache,
+                     require_precise=precise and (out is None or Path(out).suffix == ".py"))
     stale = []
-    for target, file in zip(targets, files):
-        text = texts[target]
+    for module, file in files.items():
+        text = texts[module]
         if file is None:
             click.echo(text, nl=False)
         elif check_only:
@@ -210,7 +221,7 @@ def codegen(paths: tuple[str, ...], targets: tuple[str, ...], out: str | None, c
     if stale:
         raise DeriveError("; ".join(stale) + ": run derive codegen without --check to regenerate")
     if check_only:
-        click.echo(f"up to date: {', '.join(str(f) for f in files)}", err=True)
+        click.echo(f"up to date: {', '.join(str(f) for f in files.values())}", err=True)
 
 
 @cli.group()

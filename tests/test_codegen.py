@@ -62,22 +62,41 @@ def test_committed_kernels_are_what_the_proofs_generate(derive_plan):
     from derive.codegen import _templates
 
     texts = generate(load([PROOFS]).exports, ["numpy", "torch"])
+    assert set(texts) == {"numpy_kernels", "numpy_precise_kernels", "torch_kernels", "torch_precise_kernels"}
     for target in ("numpy", "torch"):
-        assert _templates.render(derive_plan, target) == _templates.render(derive_plan, target)  # deterministic
-        assert (ROOT / "derive" / "kernels" / f"{target}_kernels.py").read_text() == texts[target]
+        for render in (_templates.render, _templates.render_plain):
+            assert render(derive_plan, target) == render(derive_plan, target)  # deterministic
+    for module, text in texts.items():
+        assert (ROOT / "derive" / "kernels" / f"{module}.py").read_text() == text
 
 
 def test_generated_header_traces_kernel_to_proof_and_hash(derive_plan):
     from derive.codegen import _templates
 
-    text = _templates.render(derive_plan, "numpy")
-    assert "kl_logvar (proofs/stage5_logvar.py:" in text
-    assert "from kl_diagonal (proofs/stage3_diagonal.py:" in text
-    assert f"sha256 of the verified expression {derive_plan.kernels[0].digest[:16]}" in text
-    assert "[proved] _expm1mx: float64: |series - expm1mx(x)|" in text
-    assert "[proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0" in text
-    imports = {line for line in text.splitlines() if line.startswith(("import ", "from "))}
-    assert imports == {"import numpy"}
+    for render in (_templates.render, _templates.render_plain):
+        text = render(derive_plan, "numpy")
+        assert "kl_logvar (proofs/stage5_logvar.py:" in text
+        assert "from kl_diagonal (proofs/stage3_diagonal.py:" in text
+        assert f"sha256 of the verified expression {derive_plan.kernels[0].digest[:16]}" in text
+        assert "[proved] _expm1mx: float64: |series - expm1mx(x)|" in text
+        imports = {line for line in text.splitlines() if line.startswith(("import ", "from "))}
+        assert imports == {"import numpy"}
+    fused_only = "[proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0"
+    assert fused_only in _templates.render(derive_plan, "numpy")
+    # The plain module lists the claims its own code rests on: no double-double, no fused path.
+    plain = _templates.render_plain(derive_plan, "torch")
+    assert fused_only not in plain and "_dd_" not in plain and "double-double" not in plain
+    assert "_expm1mx_of_sum(t0, logvar1)" in plain and "_square_of_sum(mu1, -mu2)" in plain
+
+
+def test_plain_modules_are_short_and_show_the_formula():
+    """The plain default modules: under 250 lines of code below their docstring, each kernel's
+    per-element form in one line."""
+    for target in ("numpy", "torch"):
+        text = (ROOT / "derive" / "kernels" / f"{target}_kernels.py").read_text()
+        code = text.split('"""', 2)[2]
+        assert len(code.splitlines()) < 250, target
+        assert "    return (1/2)*(mu**2 + _expm1mx(logvar))\n" in code
 
 
 def test_sums_split_by_two_sum_are_proved(derive_plan):
@@ -141,13 +160,19 @@ export("f", f, index=i, arguments={x: "x"}, summary="x^2 - log(1 + x^2)")
 """
 
 
-def test_a_cancelling_sum_without_double_double_arithmetic_is_refused(write_proof, tmp_path):
+def test_a_cancelling_sum_without_double_double_arithmetic_is_only_plain(write_proof, tmp_path):
+    """The plain module has it (its docstring states its bound); the precise one, asked for
+    alone, is refused with one line, and nothing is written."""
     proof = write_proof("cancelling.py", CANCELLING)
+    plain = tmp_path / "plain.py"
+    assert run("codegen", str(proof), "--target", "numpy", "--out", str(plain)).exit_code == 0
+    assert "within 4 ulp of the sum of its terms'" in " ".join(import_file(plain).f.__doc__.split())
     out = tmp_path / "f.py"
-    result = run("codegen", str(proof), "--target", "numpy", "--out", str(out))
+    result = run("codegen", str(proof), "--target", "numpy", "--precise", "--out", str(out))
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "cancelling.py:" in result.output
     assert "export 'f': the stable form is a sum that may cancel, and no double-double arithmetic for log" in result.output
+    assert result.output.endswith(": only the plain module has it\n")
     assert not out.exists()
 
 
@@ -284,7 +309,8 @@ def test_out_makes_its_folder(write_proof, tmp_path):
     out = tmp_path / "made" / "here"
     result = run("codegen", str(proof), "--target", "numpy", "--target", "torch", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert (out / "numpy_kernels.py").is_file() and (out / "torch_kernels.py").is_file()
+    assert sorted(path.name for path in out.iterdir()) == [
+        "numpy_kernels.py", "numpy_precise_kernels.py", "torch_kernels.py", "torch_precise_kernels.py"]
 
 
 def test_a_second_plan_recalls_its_claims_from_the_proof_cache(write_proof, tmp_path):
@@ -301,3 +327,73 @@ def test_a_second_plan_recalls_its_claims_from_the_proof_cache(write_proof, tmp_
     for before, after in zip(first.claims, second.claims):
         if before.verdict.reason is Reason.SYMBOLIC_AND_NUMERIC:
             assert after.verdict.reason is Reason.CACHED, after.what
+
+
+# --- any proved result: the decoder losses of examples/losses.py --------------------------------
+
+@pytest.fixture(scope="module")
+def loss_modules(tmp_path_factory):
+    """The four modules generated from examples/losses.py, imported from a temporary folder."""
+    folder = tmp_path_factory.mktemp("losses")
+    texts = generate(load([ROOT / "examples" / "losses.py"]).exports, ["numpy", "torch"])
+    modules = {}
+    for name, text in texts.items():
+        (folder / f"{name}.py").write_text(text)
+        modules[name] = import_file(folder / f"{name}.py")
+    return modules
+
+
+def test_gaussian_nll_is_torchs_and_its_gradients_are_autograds(loss_modules):
+    torch = pytest.importorskip("torch")
+    generator = torch.Generator().manual_seed(11)
+    x, mu = (torch.randn(16, 5, dtype=torch.float64, generator=generator) for _ in range(2))
+    logvar = (torch.rand(16, 5, dtype=torch.float64, generator=generator) * 6 - 3).requires_grad_()
+    mu.requires_grad_()
+    ours = loss_modules["torch_kernels"].gaussian_nll(x, mu, logvar, reduction="mean")
+    theirs = torch.nn.functional.gaussian_nll_loss(mu, x, logvar.exp(), full=True, reduction="mean")
+    torch.testing.assert_close(ours, theirs, rtol=1e-13, atol=0)
+    for got, expected in zip(torch.autograd.grad(ours, (mu, logvar)), torch.autograd.grad(theirs, (mu, logvar))):
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-15)
+    arrays = [a.detach().numpy() for a in (x, mu, logvar)]
+    numpy.testing.assert_allclose(loss_modules["numpy_kernels"].gaussian_nll(*arrays, reduction="mean"),
+                                  ours.item(), rtol=1e-15)
+
+
+def test_bernoulli_nll_of_logits_is_binary_cross_entropy_and_stable_far_out(loss_modules):
+    torch = pytest.importorskip("torch")
+    module = loss_modules["torch_kernels"]
+    logits = torch.tensor([-1000.0, -100.0, -30.0, -1.0, 0.0, 1e-8, 2.0, 30.0, 100.0, 1000.0],
+                          dtype=torch.float64, requires_grad=True)
+    for target in (0.0, 1.0, 0.3):
+        x = torch.full_like(logits, target)
+        ours = module.bernoulli_nll(x, logits, reduction="none")
+        # torch's own loses digits it could keep (0 for log1p(exp(-100)) at x = 0): mpmath judges below.
+        theirs = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        torch.testing.assert_close(ours, theirs, rtol=1e-13, atol=1e-14)
+        (gradient,) = torch.autograd.grad(ours.sum(), logits)
+        torch.testing.assert_close(gradient, torch.sigmoid(logits.detach()) - x, rtol=1e-15, atol=1e-300)
+        with mpmath.workdps(50):
+            for value, z in zip(ours.tolist(), logits.tolist()):
+                exact = mpmath.log1p(mpmath.exp(z)) - target * mpmath.mpf(z)
+                magnitude = mpmath.log1p(mpmath.exp(z)) + abs(target * z)  # the bound the docstring states
+                assert abs(value - exact) <= 4 * numpy.spacing(float(magnitude)), (z, target)
+    float32 = module.bernoulli_nll(torch.ones(3), torch.tensor([-200.0, 0.0, 200.0]), reduction="none")
+    assert torch.isfinite(float32).all() and float32[0] == 200.0
+
+
+def test_a_kernel_double_double_cannot_recompute_is_only_in_the_plain_module(loss_modules):
+    for target in ("numpy", "torch"):
+        precise = loss_modules[f"{target}_precise_kernels"]
+        assert not hasattr(precise, "gaussian_nll") and not hasattr(precise, "bernoulli_nll")
+        assert f"gaussian_nll is only in {target}_kernels.py: the stable form is a sum that may cancel" in precise.__doc__
+        plain = loss_modules[f"{target}_kernels"]
+        assert "-log N(x; mu, diag(exp(logvar)))" in plain.gaussian_nll.__doc__
+        accuracy = " ".join(plain.bernoulli_nll.__doc__.split())
+        assert "within 4 ulp of the sum of its terms' magnitudes" in accuracy and "no precise kernel" in accuracy
+
+
+def test_the_softplus_form_is_proved_on_each_side_of_zero():
+    made = plan(load([ROOT / "examples" / "losses.py"]).exports)
+    sides = [c for c in made.claims if c.subject == "bernoulli_nll" and c.what.startswith("stable form")]
+    assert [c.what.rsplit(" where ", 1)[1] for c in sides] == ["logits > 0", "logits <= 0"]
+    assert all(c.proved for c in sides)

@@ -66,6 +66,8 @@ class Kernel:
     # For the stable form and each gradient: the terms of its sum when they may cancel, else None.
     stable_terms: tuple[sympy.Expr, ...] | None
     gradient_terms: tuple[tuple[sympy.Expr, ...] | None, ...]
+    # Why the precise module leaves this kernel out (a cancelling sum double-double cannot print).
+    not_precise: str | None = None
 
     @property
     def cancels(self) -> bool:
@@ -249,16 +251,18 @@ def _double_double(settings: Settings, cache, claims: list[Claim]) -> DoubleDoub
     return DoubleDouble(radius, degree, split, bound, log2_64, log2_bound, powers, powers_bound)
 
 
-def _cancelling(name: str, what: str, export: Export, expression: sympy.Expr, settings: Settings, cache,
-                claims: list[Claim]) -> tuple[sympy.Expr, ...] | None:
-    """The terms of ``expression`` when they may cancel, proved to add up to it; None otherwise."""
+def _cancelling(name: str, what: str, expression: sympy.Expr, settings: Settings, cache,
+                claims: list[Claim], omitted: list[str]) -> tuple[sympy.Expr, ...] | None:
+    """The terms of ``expression`` when they may cancel, proved to add up to it; None otherwise.
+    Where double-double arithmetic cannot recompute them, why goes into ``omitted``: the precise
+    module leaves the kernel out (the plain one states its bound)."""
     terms = _forms.cancelling_terms(expression)
     if terms is None:
         return None
     try:
         _printing.print_double_double(expression)
     except _printing.Unsupported as exc:
-        raise Refused(f"{export.location}: export '{name}': {what} is a sum that may cancel, and {exc}") from None
+        omitted.append(f"{what} is a sum that may cancel, and {exc}")
     claims.append(Claim(name, f"{what} is the sum of {', '.join(sympy.sstr(t) for t in terms)} (recomputed in "
                               "double-double where they cancel)",
                         _kernel.check_equal(expression, sympy.Add(*terms), reasoning=Reasoning.ALGEBRA,
@@ -278,18 +282,26 @@ def _kernel_for(export: Export, settings: Settings, cache, claims: list[Claim]) 
                         _kernel.check_equal(as_sum, export.expression, reasoning=Reasoning.LINEARITY,
                                             settings=settings, cache=cache)))
     stable = _forms.stable(term)
-    claims.append(Claim(name, f"stable form {sympy.sstr(stable)}",
-                        _kernel.check_equal(term, stable, reasoning=Reasoning.ALGEBRA, settings=settings, cache=cache)))
+    cases = _forms.sign_cases(stable, symbols)
+    # Split by sign, each side's max and absolute value resolve, and its logs need evaluating.
+    reasoning = Reasoning.ALGEBRA if cases == [{}] else Reasoning.EVALUATION
+    for case in cases:
+        where = ", ".join(f"{s} {'> 0' if side.is_positive else '<= 0'}" for s, side in case.items())
+        claims.append(Claim(name, f"stable form {sympy.sstr(stable)}" + (f" where {where}" if where else ""),
+                            _kernel.check_equal(term.xreplace(case), stable.xreplace(case), reasoning=reasoning,
+                                                settings=settings, cache=cache)))
     gradients = []
     for symbol in symbols:
-        gradient = _forms.gradient(stable, symbol)
+        gradient = _forms.gradient(term, symbol)
         claims.append(Claim(name, f"d/d{symbol} = {sympy.sstr(gradient)}",
                             _kernel.check_equal(sympy.Derivative(term, symbol), gradient, settings=settings, cache=cache)))
         gradients.append(gradient)
-    stable_terms = _cancelling(name, "the stable form", export, stable, settings, cache, claims)
-    gradient_terms = tuple(_cancelling(name, f"d/d{symbol}", export, gradient, settings, cache, claims)
+    omitted: list[str] = []
+    stable_terms = _cancelling(name, "the stable form", stable, settings, cache, claims, omitted)
+    gradient_terms = tuple(_cancelling(name, f"d/d{symbol}", gradient, settings, cache, claims, omitted)
                            for symbol, gradient in zip(symbols, gradients))
-    return Kernel(export, symbols, term, stable, tuple(gradients), stable_terms, gradient_terms)
+    return Kernel(export, symbols, term, stable, tuple(gradients), stable_terms, gradient_terms,
+                  omitted[0] if omitted else None)
 
 
 def plan(exports: list[Export], settings: Settings = Settings(), cache: StepCache | None = None) -> Plan:
@@ -349,12 +361,19 @@ def require_targets(targets) -> None:
             raise UsageError(f"unknown target '{target}': choose from {', '.join(TARGETS)}")
 
 
-def module_file(out: Path, target: str, *, several: bool) -> Path:
-    """Where ``--out`` puts the module of ``target``: the path itself when it names one .py file,
-    else ``<target>_kernels.py`` inside it."""
+def module_name(target: str, precise: bool = False) -> str:
+    """The generated module of ``target``: plain by default, or the precise one (correctly
+    rounded where the plain kernels lose digits)."""
+    return f"{target}_precise_kernels" if precise else f"{target}_kernels"
+
+
+def module_files(out: Path, target: str, *, several: bool, precise: bool) -> dict[str, Path]:
+    """Where ``--out`` puts the modules of ``target``, by module name: a .py file gets the one
+    module asked for (plain unless ``precise``); a folder gets both, <target>_kernels.py and
+    <target>_precise_kernels.py."""
     if not several and out.suffix == ".py":
-        return out
-    return out / f"{target}_kernels.py"
+        return {module_name(target, precise): out}
+    return {module_name(target, variant): out / f"{module_name(target, variant)}.py" for variant in (False, True)}
 
 
 def _refuse_unproved(claims) -> None:
@@ -378,14 +397,14 @@ def _run_with(target: str, module):
         **{k: numpy.array(v, dtype=numpy.float64) for k, v in arrays.items()}, reduction="sum"))
 
 
-def _implementation_claims(made: Plan, target: str, text: str, settings: Settings) -> list[Claim]:
+def _implementation_claims(kernels, target: str, text: str, settings: Settings) -> list[Claim]:
     """For each kernel of the rendered module: the kernel's check that it computes the verified
     expression (a printer slip, such as a sum's limits, is caught here, not by luck)."""
     module = type(sympy)(f"derive_generated_{target}")
     exec(compile(text, f"<generated {target} kernels>", "exec"), module.__dict__)  # noqa: S102 - our own printout
     call = _run_with(target, module)
     claims = []
-    for kernel in made.kernels:
+    for kernel in kernels:
         export = kernel.export
         bound = _kernel.check_implementation(export.expression, export.index, export.arguments,
                                              call(kernel.name), settings=settings)
@@ -396,15 +415,23 @@ def _implementation_claims(made: Plan, target: str, text: str, settings: Setting
 
 
 def generate(exports: list[Export], targets: list[str], settings: Settings = Settings(),
-             cache: StepCache | None = None) -> dict[str, str]:
-    """The module text for each target; raises ``Refused`` unless every claim is proved, the
-    last of them that the rendered code computes what was proved."""
+             cache: StepCache | None = None, require_precise: bool = False) -> dict[str, str]:
+    """The text of each target's modules, plain and precise, by module name (``module_name``);
+    raises ``Refused`` unless every claim is proved, the last of them that the rendered code
+    computes what was proved, and, with ``require_precise``, when a kernel is not in the
+    precise module."""
     require_targets(targets)
     made = plan(exports, settings, cache)
     _refuse_unproved(made.claims)
+    for kernel in made.kernels:
+        if require_precise and kernel.not_precise:
+            raise Refused(f"{kernel.export.location}: export '{kernel.name}': {kernel.not_precise}: "
+                          "only the plain module has it")
     texts = {}
     for target in targets:
-        checked = _implementation_claims(made, target, _templates.render(made, target), settings)
-        _refuse_unproved(checked)
-        texts[target] = _templates.render(replace(made, claims=(*made.claims, *checked)), target)
+        for precise, render in ((False, _templates.render_plain), (True, _templates.render)):
+            kernels = [k for k in made.kernels if not (precise and k.not_precise)]
+            checked = _implementation_claims(kernels, target, render(made, target), settings)
+            _refuse_unproved(checked)
+            texts[module_name(target, precise)] = render(replace(made, claims=(*made.claims, *checked)), target)
     return texts

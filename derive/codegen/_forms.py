@@ -8,7 +8,34 @@ from __future__ import annotations
 
 import sympy
 
+from sympy.codegen.cfunctions import log1p
+
 from ..kernel._operators import expm1, expm1mx
+
+_A = sympy.Wild("a")
+
+
+def _logistic(expression: sympy.Expr) -> sympy.Expr:
+    """log(1 + exp(a)) becomes max(a, 0) + log1p(exp(-|a|)), the softplus that neither overflows
+    nor loses digits; exp(a)/(1 + exp(a)) becomes 1/(1 + exp(-a)), the sigmoid that does not
+    overflow to inf/inf. The first holds on each side of a = 0 (sign_cases)."""
+    expression = expression.replace(sympy.log(1 + sympy.exp(_A)),
+                                    lambda a: sympy.Max(a, 0) + log1p(sympy.exp(-sympy.Abs(a))))
+    return expression.replace(sympy.exp(_A) / (1 + sympy.exp(_A)), lambda a: 1 / (1 + sympy.exp(-a)))
+
+
+def sign_cases(form: sympy.Expr, symbols) -> list[dict]:
+    """Substitutions that split the reals by the sign of each argument that ``form`` takes the
+    max or the absolute value of: one positive and one nonpositive symbol in its place, every
+    combination. Together they cover every real value; [{}] when nothing is split."""
+    split = sorted({s for node in sympy.preorder_traversal(form) if isinstance(node, (sympy.Max, sympy.Abs))
+                    for s in node.free_symbols if s in symbols}, key=str)
+    cases = [{}]
+    for symbol in split:
+        positive = sympy.Symbol(f"{symbol}_positive", positive=True)
+        nonpositive = sympy.Symbol(f"{symbol}_nonpositive", nonpositive=True)
+        cases = [{**case, symbol: side} for case in cases for side in (positive, nonpositive)]
+    return cases
 
 
 def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -> tuple[sympy.Expr, dict, tuple]:
@@ -39,8 +66,8 @@ def elementwise(expression: sympy.Basic, index: sympy.Symbol, arguments: dict) -
 def stable(expression: sympy.Expr) -> sympy.Expr:
     """The form to compute in floating point: among an Add's terms, c exp(a) - c - c a becomes
     c expm1mx(a) and c exp(a) - c becomes c expm1(a), which keep every digit near 0 (where a
-    VAE's collapsed units live)."""
-    terms = list(sympy.Add.make_args(sympy.expand_mul(expression)))
+    VAE's collapsed units live); softplus and sigmoid take their stable forms (_logistic)."""
+    terms = list(sympy.Add.make_args(sympy.expand_mul(_logistic(expression))))
     for term in list(terms):
         coefficient, exponential = term.as_independent(sympy.exp, as_Add=False)
         if not isinstance(exponential, sympy.exp) or term not in terms:
@@ -99,8 +126,10 @@ def cancelling_terms(expression: sympy.Expr) -> tuple[sympy.Expr, ...] | None:
     return tuple(coefficient * term for term in rest.args)
 
 
-def gradient(stable_form: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
-    return stable(sympy.diff(stable_form, variable))
+def gradient(term: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    """The stable form of the term's derivative (not the derivative of its stable form, whose
+    max and absolute value would differentiate to steps)."""
+    return stable(sympy.diff(term, variable))
 
 
 def series_coefficients(degree: int) -> tuple[sympy.Rational, ...]:

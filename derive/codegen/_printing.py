@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sympy
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pytorch import TorchPrinter
 
 from ..kernel._operators import expm1
@@ -21,13 +22,27 @@ class _SquareOfSum(sympy.Function):
     nargs = 2
 
 
+def _constants_as_doubles(expr: sympy.Expr) -> sympy.Expr:
+    """Each constant that is not a rational (log(2*pi)) as the double nearest it, spelled as
+    Python reads it back exactly: the printers would otherwise call array functions on numbers."""
+    if expr.is_number and not expr.is_Rational:
+        return sympy.Symbol(repr(float(sympy.N(expr, 30))))
+    args = [_constants_as_doubles(a) for a in expr.args]
+    # Rebuilt only where a constant changed: rebuilding (1/2)*(a + b) would distribute the 1/2.
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
 def _squares_of_sums(expr: sympy.Expr) -> sympy.Expr:
+    expr = _constants_as_doubles(expr)
     return expr.replace(lambda n: (isinstance(n, sympy.Pow) and n.exp == 2 and isinstance(n.base, sympy.Add)
                                    and len(n.base.args) == 2 and all(map(is_input, n.base.args))),
                         lambda n: _SquareOfSum(*n.base.args))
 
 
 class _DeriveFunctions:
+    # The precise modules' helpers take what a result needs of them; the plain ones pick it by dtype.
+    precision_argument = ", precision"
+
     def _print_expm1mx(self, expr):
         return self._of_argument("_expm1mx", expr.args[0])
 
@@ -35,9 +50,10 @@ class _DeriveFunctions:
         a, b = (self._print(term) for term in expr.args)
         return f"_square_of_sum({a}, {b})"
 
-    def _of_argument(self, helper: str, argument: sympy.Expr, precision: str = ", precision") -> str:
+    def _of_argument(self, helper: str, argument: sympy.Expr, precision: str | None = None) -> str:
         """``helper(x, precision)``; for a sum of two terms ``helper_of_sum(a, b, precision)``, which
         keeps the rounding of a + b out of exp."""
+        precision = self.precision_argument if precision is None else precision
         if isinstance(argument, sympy.Add) and len(argument.args) == 2:
             a, b = (self._print(term) for term in argument.args)
             return f"{helper}_of_sum({a}, {b}{precision})"
@@ -45,6 +61,10 @@ class _DeriveFunctions:
 
 
 class NumpyKernelPrinter(_DeriveFunctions, NumPyPrinter):
+    def _print_Max(self, expr):  # sympy's would need functools, which the module does not import
+        if len(expr.args) == 2:
+            return f"numpy.maximum({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+        return super()._print_Max(expr)
     def _print_expm1(self, expr):
         if isinstance(expr.args[0], sympy.Add) and len(expr.args[0].args) == 2:
             return self._of_argument("_expm1", expr.args[0], precision="")
@@ -52,25 +72,60 @@ class NumpyKernelPrinter(_DeriveFunctions, NumPyPrinter):
 
 
 class TorchKernelPrinter(_DeriveFunctions, TorchPrinter):
+    def _print_log1p(self, expr):  # sympy 1.14's torch printer has none
+        return f"torch.log1p({self._print(expr.args[0])})"
+    def _print_Max(self, expr):
+        if len(expr.args) == 2 and expr.args[0].is_Number:  # torch.maximum takes no number
+            return f"torch.clamp({self._print(expr.args[1])}, min={self._print(expr.args[0])})"
+        return super()._print_Max(expr)
+
     # Note: sympy 1.14's torch printer has no expm1; and the module's own _expm1 keeps its digits
     # under torch.compile, whose torch.expm1 does not.
     def _print_expm1(self, expr):
         return self._of_argument("_expm1", expr.args[0])
 
 
+class _PlainPowers:
+    precision_argument = ""
+
+    def _print_Pow(self, expr):
+        # x**2 reads as the formula does (torch.pow(x, 2), numpy.power(x, 2) do not).
+        if expr.exp.is_Integer and 1 < expr.exp <= 3:
+            return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'])}**{expr.exp}"
+        if expr.exp == -1:
+            return f"1/{self.parenthesize(expr.base, PRECEDENCE['Mul'])}"
+        return super()._print_Pow(expr)
+
+
+class PlainNumpyPrinter(_PlainPowers, NumpyKernelPrinter):
+    pass
+
+
+class PlainTorchPrinter(_PlainPowers, TorchKernelPrinter):
+
+    def _print_expm1(self, expr):
+        # Only eager code calls the printed gradients (torch.compile differentiates the terms), and
+        # there torch.expm1 keeps its digits.
+        if isinstance(expr.args[0], sympy.Add) and len(expr.args[0].args) == 2:
+            return self._of_argument("_expm1", expr.args[0])
+        return f"torch.expm1({self._print(expr.args[0])})"
+
+
 PRINTERS = {"numpy": NumpyKernelPrinter, "torch": TorchKernelPrinter}
+PLAIN_PRINTERS = {"numpy": PlainNumpyPrinter, "torch": PlainTorchPrinter}
 
 
-def print_expression(target: str, expr: sympy.Expr) -> str:
-    return PRINTERS[target]({"fully_qualified_modules": True, "strict": True}).doprint(_squares_of_sums(expr))
+def print_expression(target: str, expr: sympy.Expr, plain: bool = False) -> str:
+    printer = (PLAIN_PRINTERS if plain else PRINTERS)[target]
+    return printer({"fully_qualified_modules": True, "strict": True}).doprint(_squares_of_sums(expr))
 
 
-def print_assignments(target: str, exprs: list[sympy.Expr]) -> tuple[list[str], list[str]]:
+def print_assignments(target: str, exprs: list[sympy.Expr], plain: bool = False) -> tuple[list[str], list[str]]:
     """Common subexpressions as ``t0 = ...`` lines, and the expressions in terms of them."""
     replacements, reduced = sympy.cse([_squares_of_sums(e) for e in exprs], symbols=sympy.numbered_symbols("t"),
                                       optimizations=None)
-    lines = [f"{symbol} = {print_expression(target, value)}" for symbol, value in replacements]
-    return lines, [print_expression(target, e) for e in reduced]
+    lines = [f"{symbol} = {print_expression(target, value, plain)}" for symbol, value in replacements]
+    return lines, [print_expression(target, e, plain) for e in reduced]
 
 
 class Unsupported(ValueError):

@@ -34,13 +34,13 @@ CASES = {
 }
 
 
-def _generated(tmp_path, name):
+def _generated(tmp_path, name, module="numpy_kernels"):
     lower, upper, _ = CASES[name] if name in CASES else ("1", "k", None)
     path = write(tmp_path, f"proofs/{name}.py", PROOF.format(name=name, what=f"i = {lower} .. {upper}",
                                                               lower=lower, upper=upper))
     from derive.codegen import generate
 
-    return generate(load([path]).exports, ["numpy"])["numpy"]
+    return generate(load([path]).exports, ["numpy"])[module]
 
 
 def _function(text, name, tmp_path):
@@ -52,10 +52,11 @@ def _function(text, name, tmp_path):
     return getattr(module, name)
 
 
+@pytest.mark.parametrize("module", ["numpy_kernels", "numpy_precise_kernels"])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_generated_sum_is_the_proved_sum_or_refused(name, tmp_path):
+def test_generated_sum_is_the_proved_sum_or_refused(name, module, tmp_path):
     try:
-        text = _generated(tmp_path, name)
+        text = _generated(tmp_path, name, module)
     except DeriveError:
         return  # refused: fine
     value = float(_function(text, name, tmp_path)(MU, reduction="sum"))
