@@ -346,6 +346,23 @@ def test_fused_values_and_gradients_within_target_near_zero_and_beyond(dtype):
 
 
 @compiling
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_plain_kernel_inside_torch_compile_within_4_ulp_near_zero_and_beyond(dtype):
+    """Compiled by inductor, where torch.expm1 is exp(x) - 1 (pytorch/pytorch#189803): the plain
+    kernel's series near 0 keeps the value's and the gradient's digits there."""
+    regimes = [draw(regime, dtype, seed=12) for regime in ("tiny", "near-collapse", "typical")]
+    mu, logvar = (numpy.concatenate([drawn[n] for drawn in regimes]) for n in (0, 1))
+    tensors = [torch.tensor(a, requires_grad=True) for a in (mu, logvar)]
+    compiled = torch.compile(functools.partial(torch_kernels.kl_standard_normal, reduction="none"), fullgraph=True)
+    values = compiled(*tensors)
+    values.sum().backward()
+    truths = [reference(m, lv, 0, 0) for m, lv in zip(mu, logvar)]
+    assert worst_ulps(values.detach().numpy(), [t[0] for t in truths], dtype) <= MAX_ULPS
+    for n, tensor in enumerate(tensors):
+        assert worst_ulps(tensor.grad.numpy(), [t[1][n] for t in truths], dtype) <= MAX_ULPS, n
+
+
+@compiling
 def test_fused_float32_never_gives_inf_or_nan_where_float64_gives_a_finite_result():
     # float32 overflows sooner than float64: exp(89) is inf in float32, yet exp(89)/2 is not; and
     # kl_diagonal's (mu1 - mu2)**2 * exp(-logvar2) meets 0 * inf. Such calls are redone in float64.
