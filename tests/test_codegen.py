@@ -90,12 +90,12 @@ def test_generated_header_traces_kernel_to_proof_and_hash(derive_plan):
 
 
 def test_plain_modules_are_short_and_show_the_formula():
-    """The plain default modules: under 250 lines of code below their docstring, each kernel's
-    per-element form in one line."""
+    """The plain default modules: under 250 non-blank lines below their docstring (the header
+    that traces them to their proofs), each kernel's per-element form in one line."""
     for target in ("numpy", "torch"):
         text = (ROOT / "derive" / "kernels" / f"{target}_kernels.py").read_text()
         code = text.split('"""', 2)[2]
-        assert len(code.splitlines()) < 250, target
+        assert len([line for line in code.splitlines() if line.strip()]) < 250, target
         assert "    return (1/2)*(mu**2 + _expm1mx(logvar))\n" in code
 
 

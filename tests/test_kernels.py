@@ -276,6 +276,30 @@ def test_more_rows_than_one_chunk_give_the_same_sum():
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_an_eager_call_in_chunks_is_the_whole_arrays_computation(variant):
+    """Past 2**16 elements an eager call computes chunk by chunk: the values and the gradients,
+    a broadcast prior's summed over the rows, are those of autograd through the per-element
+    form over the whole arrays, and of numpy's kernel."""
+    numpy_module, torch_module = VARIANTS[variant]
+    generator = torch.Generator().manual_seed(13)
+    mu1, logvar1 = (torch.randn(600, 256, dtype=torch.float64, generator=generator, requires_grad=True)
+                    for _ in range(2))
+    mu2, logvar2 = (torch.randn(256, dtype=torch.float64, generator=generator, requires_grad=True) for _ in range(2))
+    arguments = (mu1, logvar1, mu2, logvar2)
+    chunked = torch_module.kl_diagonal(*arguments, reduction="none")
+    chunked_grads = torch.autograd.grad(chunked.sum(), arguments)
+    whole = torch_kernels._kl_diagonal_terms(*arguments)
+    torch.testing.assert_close(chunked, whole, rtol=1e-15, atol=0)
+    for got, expected in zip(chunked_grads, torch.autograd.grad(whole.sum(), arguments)):
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    arrays = [a.detach().numpy() for a in arguments]
+    numpy.testing.assert_allclose(numpy_module.kl_diagonal(*arrays, reduction="none"), chunked.detach().numpy(),
+                                  rtol=1e-15)
+    for got, expected in zip(numpy_module.kl_diagonal_grad(*arrays, reduction="none"), chunked_grads):
+        numpy.testing.assert_allclose(got, expected.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_float32_sums_of_a_million_terms_within_4_ulp(variant):
     """The reductions, not only the terms: a float32 sum and mean of 2**20 terms against the
     float64 terms (each within 4 ulp of float64) added exactly."""

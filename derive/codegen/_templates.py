@@ -512,10 +512,10 @@ def _plain_torch_kernel(kernel) -> str:
 
 def {name}({args}, *, reduction="sum"):
     """{_plain_doc(kernel, "torch", False)}    """
-    ({values}), dtype = _prepared("{name}", {names!r}, ({values}), reduction)
+    ({values}), shape, dtype = _prepared("{name}", {names!r}, ({values}), reduction)
     if _transformed(({values})):
         return _reduced(_{name}_terms({args}), reduction, dtype)
-    return _reduced(_Proved.apply(_{name}_terms, _{name}_partials, {args}), reduction, dtype)
+    return _reduced(_Proved.apply(_{name}_terms, _{name}_partials, shape, {args}), reduction, dtype)
 '''
 
 
@@ -528,15 +528,13 @@ def _plain_numpy_kernel(kernel) -> str:
 def {name}({args}, *, reduction="sum"):
     """{_plain_doc(kernel, "numpy", True)}    """
     ({values}), shape, dtype = _prepared("{name}", {names!r}, ({values}), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
-        return _reduced(_{name}_terms({args}), shape, reduction, dtype)
+    return _reduced(_{name}_terms, ({values}), shape, reduction, dtype)
 
 
 def {name}_grad({args}, *, reduction="sum"):
     """The gradients of {name}'s result (of its terms' sum for 'none'), each in its argument's shape."""
     ({values}), shape, dtype = _prepared("{name}", {names!r}, ({values}), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):
-        return _weighted(_{name}_partials({args}), ({values}), shape, reduction, dtype)
+    return _weighted(_{name}_partials, ({values}), shape, reduction, dtype)
 '''
 
 

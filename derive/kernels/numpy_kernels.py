@@ -106,6 +106,7 @@ Claims proved by derive's kernel for this file:
 
 import numpy
 
+_CHUNK = 1 << 16  # elements
 # What each reduction divides the sum of the terms by ('none' keeps the terms).
 _DIVISORS = {"none": lambda shape: 1, "sum": lambda shape: 1, "mean": lambda shape: int(numpy.prod(shape)),
              "batchmean": lambda shape: shape[0]}
@@ -195,22 +196,42 @@ def _prepared(kernel, names, values, reduction):
     return [array.astype(compute, copy=False) for array in arrays], shape, arrays[0].dtype
 
 
-def _reduced(terms, shape, reduction, dtype):
-    terms = numpy.broadcast_to(terms, shape)
-    if reduction == "none":
-        return terms.astype(dtype)
-    return dtype.type(numpy.sum(terms) / _DIVISORS[reduction](shape))
+def _rows(shape):
+    """Slices of about _CHUNK elements along the first dimension: a call computes its
+    intermediates chunk by chunk, in cache, never one of the inputs' size (one slice when small)."""
+    if len(shape) == 0 or int(numpy.prod(shape)) <= _CHUNK:
+        return [...]
+    rows = max(1, _CHUNK // max(1, int(numpy.prod(shape[1:]))))
+    return [slice(start, start + rows) for start in range(0, shape[0], rows)]
+
+
+def _reduced(terms, arrays, shape, reduction, dtype):
+    """The per-element ``terms`` over the broadcast shape, chunk by chunk, reduced."""
+    expanded = [numpy.broadcast_to(array, shape) for array in arrays]
+    out, total = numpy.empty(shape, dtype) if reduction == "none" else None, 0.0
+    with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
+        for rows in _rows(shape):
+            chunk = terms(*(array[rows] for array in expanded))
+            if out is None:
+                total += float(numpy.sum(chunk))
+            else:
+                out[rows] = chunk
+    return out if out is not None else dtype.type(total / _DIVISORS[reduction](shape))
 
 
 def _weighted(partials, arrays, shape, reduction, dtype):
-    """Each argument's gradient in its own shape: the proved partial derivative over the
-    broadcast shape, divided as the reduction divides, summed where the argument was broadcast."""
-    grads = []
-    for partial, array in zip(partials, arrays):
-        grad = numpy.broadcast_to(partial / _DIVISORS[reduction](shape), shape)
+    """Each argument's gradient in its own shape: the proved partial derivatives over the
+    broadcast shape, chunk by chunk, divided as the reduction divides, summed where broadcast."""
+    expanded = [numpy.broadcast_to(array, shape) for array in arrays]
+    grads = [numpy.empty(shape, dtype) for _ in arrays]
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        for rows in _rows(shape):
+            for grad, partial in zip(grads, partials(*(array[rows] for array in expanded))):
+                grad[rows] = partial / _DIVISORS[reduction](shape)
+    for n, (grad, array) in enumerate(zip(grads, arrays)):
         grad = grad.sum(axis=tuple(range(grad.ndim - array.ndim))) if grad.ndim > array.ndim else grad
         axes = tuple(axis for axis, size in enumerate(array.shape) if size == 1 and grad.shape[axis] != 1)
-        grads.append((grad.sum(axis=axes, keepdims=True) if axes else grad).astype(dtype))
+        grads[n] = grad.sum(axis=axes, keepdims=True) if axes else grad
     return tuple(grads)
 
 
@@ -235,15 +256,13 @@ def kl_standard_normal(mu, logvar, *, reduction="sum"):
     Accuracy: within 4 ulp of the exact value, and so are the gradients.
     """
     (mu, logvar), shape, dtype = _prepared("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
-        return _reduced(_kl_standard_normal_terms(mu, logvar), shape, reduction, dtype)
+    return _reduced(_kl_standard_normal_terms, (mu, logvar), shape, reduction, dtype)
 
 
 def kl_standard_normal_grad(mu, logvar, *, reduction="sum"):
     """The gradients of kl_standard_normal's result (of its terms' sum for 'none'), each in its argument's shape."""
     (mu, logvar), shape, dtype = _prepared("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):
-        return _weighted(_kl_standard_normal_partials(mu, logvar), (mu, logvar), shape, reduction, dtype)
+    return _weighted(_kl_standard_normal_partials, (mu, logvar), shape, reduction, dtype)
 
 
 def _kl_diagonal_terms(mu1, logvar1, mu2, logvar2):
@@ -277,15 +296,13 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
         numpy_precise_kernels.kl_diagonal is within 4 ulp there too.
     """
     (mu1, logvar1, mu2, logvar2), shape, dtype = _prepared("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
-        return _reduced(_kl_diagonal_terms(mu1, logvar1, mu2, logvar2), shape, reduction, dtype)
+    return _reduced(_kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), shape, reduction, dtype)
 
 
 def kl_diagonal_grad(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
     """The gradients of kl_diagonal's result (of its terms' sum for 'none'), each in its argument's shape."""
     (mu1, logvar1, mu2, logvar2), shape, dtype = _prepared("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):
-        return _weighted(_kl_diagonal_partials(mu1, logvar1, mu2, logvar2), (mu1, logvar1, mu2, logvar2), shape, reduction, dtype)
+    return _weighted(_kl_diagonal_partials, (mu1, logvar1, mu2, logvar2), shape, reduction, dtype)
 
 
 def _kl_mean_term_terms(mu):
@@ -308,15 +325,13 @@ def kl_mean_term(mu, *, reduction="sum"):
     Accuracy: within 4 ulp of the exact value, and so are the gradients.
     """
     (mu,), shape, dtype = _prepared("kl_mean_term", ('mu',), (mu,), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
-        return _reduced(_kl_mean_term_terms(mu), shape, reduction, dtype)
+    return _reduced(_kl_mean_term_terms, (mu,), shape, reduction, dtype)
 
 
 def kl_mean_term_grad(mu, *, reduction="sum"):
     """The gradients of kl_mean_term's result (of its terms' sum for 'none'), each in its argument's shape."""
     (mu,), shape, dtype = _prepared("kl_mean_term", ('mu',), (mu,), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):
-        return _weighted(_kl_mean_term_partials(mu), (mu,), shape, reduction, dtype)
+    return _weighted(_kl_mean_term_partials, (mu,), shape, reduction, dtype)
 
 
 def _kl_variance_term_terms(logvar):
@@ -339,12 +354,10 @@ def kl_variance_term(logvar, *, reduction="sum"):
     Accuracy: within 4 ulp of the exact value, and so are the gradients.
     """
     (logvar,), shape, dtype = _prepared("kl_variance_term", ('logvar',), (logvar,), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
-        return _reduced(_kl_variance_term_terms(logvar), shape, reduction, dtype)
+    return _reduced(_kl_variance_term_terms, (logvar,), shape, reduction, dtype)
 
 
 def kl_variance_term_grad(logvar, *, reduction="sum"):
     """The gradients of kl_variance_term's result (of its terms' sum for 'none'), each in its argument's shape."""
     (logvar,), shape, dtype = _prepared("kl_variance_term", ('logvar',), (logvar,), reduction)
-    with numpy.errstate(over="ignore", invalid="ignore"):
-        return _weighted(_kl_variance_term_partials(logvar), (logvar,), shape, reduction, dtype)
+    return _weighted(_kl_variance_term_partials, (logvar,), shape, reduction, dtype)

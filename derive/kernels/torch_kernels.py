@@ -112,6 +112,7 @@ Claims proved by derive's kernel for this file:
 
 import torch
 
+_CHUNK = 1 << 16  # elements
 _REDUCED = {"none": lambda terms: terms, "sum": torch.sum, "mean": torch.mean,
             "batchmean": lambda terms: terms.sum() / terms.shape[0]}
 # exp(x) - 1 - x = x**2 (1/2! + x/3! + ...) for |x| < 1: the coefficients 1/n!, highest first (Horner),
@@ -125,6 +126,7 @@ _SERIES = {
     1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
     1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2),
 }
+_SERIES_TENSORS = {dtype: [torch.tensor(c, dtype=dtype) for c in series] for dtype, series in _SERIES.items()}
 # float16 and bfloat16 are computed in float32; the result has the inputs' dtype.
 _COMPUTED_IN = {torch.float16: torch.float32, torch.bfloat16: torch.float32,
                 torch.float32: torch.float32, torch.float64: torch.float64}
@@ -138,9 +140,9 @@ def _expm1mx(x):
     small = torch.where(near, x, 0)
     horner = small * series[0] + series[1]
     far = torch.clamp(x, max=torch.finfo(x.dtype).max)
-    if not torch.is_grad_enabled():  # an eager forward: in place, one buffer
-        for coefficient in series[2:]:
-            horner.mul_(small).add_(coefficient)
+    if not torch.is_grad_enabled():  # an eager forward: in place, one buffer, one operation a step
+        for coefficient in _SERIES_TENSORS[x.dtype][2:]:
+            torch.addcmul(coefficient, horner, small, out=horner)
         return torch.where(near, horner.mul_(small).mul_(small), torch.expm1(far).sub_(far))
     for coefficient in series[2:]:  # autograd differentiates this: out of place
         horner = horner * small + coefficient
@@ -181,8 +183,9 @@ def _expm1_of_sum(a, b):
 
 
 def _prepared(kernel, names, values, reduction):
-    """(the arguments as tensors of the dtype to compute in, the result's dtype), promoted as torch
-    promotes them (a Python number is a constant); a one-line error naming the argument otherwise."""
+    """(the arguments as tensors of the dtype to compute in, their broadcast shape, the result's
+    dtype), promoted as torch promotes them (a Python number is a constant); else one line naming
+    the argument."""
     if reduction not in _REDUCED:
         raise ValueError(f"{kernel}: reduction must be one of {', '.join(_REDUCED)}, got {reduction!r}")
     tensors = [value for value in values if isinstance(value, torch.Tensor)]
@@ -202,14 +205,16 @@ def _prepared(kernel, names, values, reduction):
     compute = _COMPUTED_IN[dtype]
     values = tuple(value.to(compute) if isinstance(value, torch.Tensor)
                    else torch.tensor(value, dtype=compute, device=tensors[0].device) for value in values)
-    for axis in range(1, max(value.dim() for value in values) + 1):  # torch.broadcast_shapes takes 50 us
+    shape = []  # broadcast here: torch.broadcast_shapes takes 50 us a call
+    for axis in range(max(value.dim() for value in values), 0, -1):
         sizes = [value.shape[-axis] for value in values if value.dim() >= axis and value.shape[-axis] != 1]
         if any(size != sizes[0] for size in sizes):
             shown = ", ".join(f"{name} {tuple(value.shape)}" for name, value in zip(names, values))
             raise ValueError(f"{kernel}: shapes do not broadcast: {shown}")
-    if reduction == "batchmean" and all(value.dim() == 0 for value in values):
+        shape.append(sizes[0] if sizes else 1)
+    if reduction == "batchmean" and not shape:
         raise ValueError(f"{kernel}: reduction 'batchmean' needs a batch dimension, the inputs are scalars")
-    return values, dtype
+    return values, torch.Size(shape), dtype
 
 
 def _transformed(values):
@@ -225,25 +230,46 @@ def _reduced(terms, reduction, dtype):
     return _REDUCED[reduction](terms).to(dtype)
 
 
+def _rows(shape):
+    """Slices of about _CHUNK elements along the first dimension: an eager call computes its
+    intermediates chunk by chunk, in cache, never one of the inputs' size (one slice when small)."""
+    if len(shape) == 0 or shape.numel() <= _CHUNK:
+        return [...]
+    rows = max(1, _CHUNK // max(1, shape[1:].numel()))
+    return [slice(start, start + rows) for start in range(0, shape[0], rows)]
+
+
 class _Proved(torch.autograd.Function):
     """A kernel's per-element ``terms`` whose backward is its proved ``partials``: the partial
     derivatives times the incoming gradient, summed where an input was broadcast."""
 
     @staticmethod
-    def forward(terms, partials, *values):
-        return terms(*values)
+    def forward(terms, partials, shape, *values):
+        chunks = _rows(shape)
+        if len(chunks) == 1:
+            return terms(*values)
+        out, expanded = values[0].new_empty(shape), [value.expand(shape) for value in values]
+        for rows in chunks:
+            out[rows] = terms(*(value[rows] for value in expanded))
+        return out
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        ctx.partials = inputs[1]
-        ctx.save_for_backward(*inputs[2:])
+        ctx.partials, ctx.shape = inputs[1], inputs[2]
+        ctx.save_for_backward(*inputs[3:])
 
     @staticmethod
     def backward(ctx, grad):
-        values = ctx.saved_tensors
-        return (None, None, *((grad * partial).sum_to_size(value.shape) if needed else None
-                              for needed, partial, value in
-                              zip(ctx.needs_input_grad[2:], ctx.partials(*values), values)))
+        values, needed, chunks = ctx.saved_tensors, ctx.needs_input_grad[3:], _rows(ctx.shape)
+        if len(chunks) == 1 or torch.is_grad_enabled():  # create_graph=True: in operations autograd follows
+            grads = [grad * partial for partial in ctx.partials(*values)]
+        else:
+            grads, expanded = [grad.new_empty(ctx.shape) for _ in values], [value.expand(ctx.shape) for value in values]
+            for rows in chunks:
+                for into, partial in zip(grads, ctx.partials(*(value[rows] for value in expanded))):
+                    torch.mul(grad[rows], partial, out=into[rows])
+        return (None, None, None, *(grad.sum_to_size(value.shape) if need else None
+                                    for need, grad, value in zip(needed, grads, values)))
 
 
 def _kl_standard_normal_terms(mu, logvar):
@@ -266,10 +292,10 @@ def kl_standard_normal(mu, logvar, *, reduction="sum"):
         d/dlogvar = expm1(logvar)/2
     Accuracy: within 4 ulp of the exact value, and so are the gradients.
     """
-    (mu, logvar), dtype = _prepared("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
+    (mu, logvar), shape, dtype = _prepared("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
     if _transformed((mu, logvar)):
         return _reduced(_kl_standard_normal_terms(mu, logvar), reduction, dtype)
-    return _reduced(_Proved.apply(_kl_standard_normal_terms, _kl_standard_normal_partials, mu, logvar), reduction, dtype)
+    return _reduced(_Proved.apply(_kl_standard_normal_terms, _kl_standard_normal_partials, shape, mu, logvar), reduction, dtype)
 
 
 def _kl_diagonal_terms(mu1, logvar1, mu2, logvar2):
@@ -302,10 +328,10 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
         magnitudes, which loses digits where they cancel;
         torch_precise_kernels.kl_diagonal is within 4 ulp there too.
     """
-    (mu1, logvar1, mu2, logvar2), dtype = _prepared("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
+    (mu1, logvar1, mu2, logvar2), shape, dtype = _prepared("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
     if _transformed((mu1, logvar1, mu2, logvar2)):
         return _reduced(_kl_diagonal_terms(mu1, logvar1, mu2, logvar2), reduction, dtype)
-    return _reduced(_Proved.apply(_kl_diagonal_terms, _kl_diagonal_partials, mu1, logvar1, mu2, logvar2), reduction, dtype)
+    return _reduced(_Proved.apply(_kl_diagonal_terms, _kl_diagonal_partials, shape, mu1, logvar1, mu2, logvar2), reduction, dtype)
 
 
 def _kl_mean_term_terms(mu):
@@ -327,10 +353,10 @@ def kl_mean_term(mu, *, reduction="sum"):
         d/dmu = mu
     Accuracy: within 4 ulp of the exact value, and so are the gradients.
     """
-    (mu,), dtype = _prepared("kl_mean_term", ('mu',), (mu,), reduction)
+    (mu,), shape, dtype = _prepared("kl_mean_term", ('mu',), (mu,), reduction)
     if _transformed((mu,)):
         return _reduced(_kl_mean_term_terms(mu), reduction, dtype)
-    return _reduced(_Proved.apply(_kl_mean_term_terms, _kl_mean_term_partials, mu), reduction, dtype)
+    return _reduced(_Proved.apply(_kl_mean_term_terms, _kl_mean_term_partials, shape, mu), reduction, dtype)
 
 
 def _kl_variance_term_terms(logvar):
@@ -352,7 +378,7 @@ def kl_variance_term(logvar, *, reduction="sum"):
         d/dlogvar = expm1(logvar)/2
     Accuracy: within 4 ulp of the exact value, and so are the gradients.
     """
-    (logvar,), dtype = _prepared("kl_variance_term", ('logvar',), (logvar,), reduction)
+    (logvar,), shape, dtype = _prepared("kl_variance_term", ('logvar',), (logvar,), reduction)
     if _transformed((logvar,)):
         return _reduced(_kl_variance_term_terms(logvar), reduction, dtype)
-    return _reduced(_Proved.apply(_kl_variance_term_terms, _kl_variance_term_partials, logvar), reduction, dtype)
+    return _reduced(_Proved.apply(_kl_variance_term_terms, _kl_variance_term_partials, shape, logvar), reduction, dtype)
