@@ -1,16 +1,16 @@
 """Error in ulps of the generated KL kernels, values and gradients, against a 60-digit reference.
 
-    python benchmarks/kernel_accuracy.py [--points 20000] [--seed 0] [--no-fused]
+    python benchmarks/kernel_accuracy.py [--points 20000] [--seed 0]
 
-For float32 and float64 inputs in each regime (typical, near-collapse, tiny, wide; and
-near-equal variances for kl_diagonal) it draws --points seeded inputs, rounds them to the dtype,
-and computes every KL term and its gradients with mpmath at 60 digits from those rounded inputs
-exactly. Then it compares, elementwise: the generated numpy kernels (`*_grad` for gradients),
-plain and precise, the generated torch kernels (autograd through their proved backward), plain and
-precise, the precise one with fused=True (torch.compile), the hand-written line VAE code uses and torch.distributions (both with
-autograd). Error in ulps is |computed - reference| / spacing of the dtype at the reference;
-it also counts negative values (the KL is never negative) and non-finite results where the
-reference is finite in the dtype. Prints Markdown tables.
+For float32 and float64 inputs in each regime (typical, near-collapse, tiny, wide; and near-equal
+variances for kl_diagonal) it draws --points seeded inputs, rounds them to the dtype, and computes
+every KL term and its gradients with mpmath at 60 digits from those rounded inputs exactly. Then
+it compares, elementwise: the generated numpy kernels (`*_grad` for gradients), plain and precise,
+the generated torch kernels (autograd through their proved backward), plain and precise, the hand-
+written line VAE code uses and torch.distributions (both with autograd). Error in ulps is
+|computed - reference| / spacing of the dtype at the reference; it also counts negative values
+(the KL is never negative) and non-finite results where the reference is finite in the dtype.
+Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -41,8 +41,7 @@ FAMILIES = {
 }
 DTYPES = (numpy.float32, numpy.float64)
 TARGET_ULPS = 4
-GENERATED = ("generated numpy", "generated numpy precise", "generated torch", "generated torch precise",
-             "generated torch precise fused")
+GENERATED = ("generated numpy", "generated numpy precise", "generated torch", "generated torch precise")
 
 
 # ---- reference: mpmath at 60 digits, from the inputs exactly as rounded to the dtype ----
@@ -124,7 +123,6 @@ METHODS = {
     "generated numpy precise": (generated_numpy(numpy_precise_kernels), tuple(KERNELS)),
     "generated torch": (generated_torch(torch_kernels), tuple(KERNELS)),
     "generated torch precise": (generated_torch(torch_precise_kernels), tuple(KERNELS)),
-    "generated torch precise fused": (generated_torch(torch_precise_kernels, fused=True), tuple(KERNELS)),
     "hand-written line": (with_autograd(lambda kernel, args: HAND_WRITTEN[kernel](*args)), tuple(HAND_WRITTEN)),
     "torch.distributions": (with_autograd(lambda kernel, args: DISTRIBUTIONS[kernel](*args)), tuple(DISTRIBUTIONS)),
 }
@@ -222,13 +220,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=20000, help="inputs per regime and dtype (default 20000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the inputs (default 0)")
-    parser.add_argument("--no-fused", action="store_true", help="leave out fused=True (torch.compile)")
     args = parser.parse_args()
     mpmath.mp.dps = 60
-    # Past its recompile limit dynamo would run fused=True uncompiled, and its rows would not
-    # measure the compiled code: make that a failed row instead.
-    torch._dynamo.config.fail_on_recompile_limit_hit = True
-    methods = [method for method in METHODS if not (args.no_fused and method.endswith("fused"))]
+    methods = list(METHODS)
 
     results, reference_seconds = {}, 0.0
     for family_index, (family, (kernels, regimes)) in enumerate(FAMILIES.items()):

@@ -5,7 +5,7 @@
 float32 inputs (mu ~ U[-3, 3], logvar ~ U[-6, 2], seeded) of each shape, with requires_grad.
 torch: the median wall time of one forward + backward (the loss is the KL summed over every
 element, then loss.backward()) for the generated kernels (the plain one eager and inside
-torch.compile, the precise one eager and with fused=True), the hand-written line, torch.compile of
+torch.compile, the precise one eager), the hand-written line, torch.compile of
 that line, and torch.distributions (Normal, and Independent Normal over the latent dimension; N(0,
 1) is expanded to the shape, not allocated, and torch.distributions checks its arguments, as it
 does by default). numpy: the median time of the forward alone, generated kernels (plain and
@@ -52,8 +52,6 @@ TORCH_METHODS = {
     "generated torch": lambda: lambda mu, logvar: torch_kernels.kl_standard_normal(mu, logvar, reduction="sum"),
     "generated torch precise": lambda: lambda mu, logvar: torch_precise_kernels.kl_standard_normal(
         mu, logvar, reduction="sum"),
-    "generated torch precise fused": lambda: lambda mu, logvar: torch_precise_kernels.kl_standard_normal(
-        mu, logvar, reduction="sum", fused=True),
     "generated torch, torch.compile": lambda: torch.compile(
         lambda mu, logvar: torch_kernels.kl_standard_normal(mu, logvar, reduction="sum")),
     "hand-written line": lambda: hand_written_sum,

@@ -81,11 +81,11 @@ def test_generated_header_traces_kernel_to_proof_and_hash(derive_plan):
         assert "[proved] _expm1mx: float64: |series - expm1mx(x)|" in text
         imports = {line for line in text.splitlines() if line.startswith(("import ", "from "))}
         assert imports == {"import numpy"}
-    fused_only = "[proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0"
-    assert fused_only in _templates.render(derive_plan, "numpy")
-    # The plain module lists the claims its own code rests on: no double-double, no fused path.
+    compiled_only = "[proved] _expm1: x + expm1mx(x) is expm1(x), as compiled precise code computes it near 0"
+    assert compiled_only in _templates.render(derive_plan, "numpy")
+    # The plain module lists the claims its own code rests on: no double-double, no precise expm1.
     plain = _templates.render_plain(derive_plan, "torch")
-    assert fused_only not in plain and "_dd_" not in plain and "double-double" not in plain
+    assert compiled_only not in plain and "_dd_" not in plain and "double-double" not in plain
     assert "_expm1mx_of_sum(t0, logvar1)" in plain and "_square_of_sum(mu1, -mu2)" in plain
 
 
@@ -182,22 +182,6 @@ def test_a_module_without_cancelling_sums_has_no_double_double_helpers(write_pro
     text = out.read_text()
     assert "_dd_" not in text and "def _refined" not in text and "_uncompiled_by_dynamo" not in text
 
-
-def test_only_functions_float32_cannot_spoil_may_compute_in_float32(derive_plan):
-    from sympy import exp, symbols
-
-    from derive.codegen import _forms, _templates
-    from derive.functions import expm1, expm1mx
-
-    x, y, z = symbols("x y z", real=True)
-    assert _forms.safe_in_float32(x**2 + expm1mx(y))
-    assert _forms.safe_in_float32(expm1mx(y - z) / 2)  # y - z: inputs, one rounding
-    assert not _forms.safe_in_float32(-(x**2 + expm1(y - z)) / 2)  # expm1 may be negative: cancels
-    assert not _forms.safe_in_float32(exp(x) - 1)
-    assert not _forms.safe_in_float32((x - y) ** 2 * exp(-z))  # a huge square times a tiny exp
-    by_kernel = {k.name: _templates._fused_in_float32(k) for k in derive_plan.kernels}
-    assert by_kernel["kl_standard_normal"] == ("_kl_standard_normal_terms", "_kl_standard_normal_gradients")
-    assert by_kernel["kl_diagonal"] == ()
 
 
 def test_codegen_writes_a_working_module(write_proof, tmp_path):

@@ -354,93 +354,21 @@ compiling = pytest.mark.filterwarnings("ignore:.*torch.jit.script_method.*:Depre
 
 
 @compiling
+@TORCH_MODULES
 @pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
-def test_fused_values_and_gradients_within_target_near_zero_and_beyond(dtype):
-    # Inductor's CPU code computes torch.expm1 as exp(x) - 1 (pytorch/pytorch#189803), which would
-    # cost d/dlogvar every digit near 0; the generated _expm1 computes x + expm1mx(x) there instead.
-    regimes = [draw(regime, dtype, seed=6) for regime in ("tiny", "near-collapse", "typical")]
-    mu, logvar = (numpy.concatenate([drawn[n] for drawn in regimes]) for n in (0, 1))
-    tensors = [torch.tensor(a, requires_grad=True) for a in (mu, logvar)]
-    values = torch_precise_kernels.kl_standard_normal(*tensors, reduction="none", fused=True)
-    values.sum().backward()
-    truths = [reference(m, lv, 0, 0) for m, lv in zip(mu, logvar)]
-    assert worst_ulps(values.detach().numpy(), [t[0] for t in truths], dtype) <= MAX_ULPS
-    for n, tensor in enumerate(tensors):
-        assert worst_ulps(tensor.grad.numpy(), [t[1][n] for t in truths], dtype) <= MAX_ULPS, n
-
-
-@compiling
-@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
-def test_plain_kernel_inside_torch_compile_within_4_ulp_near_zero_and_beyond(dtype):
-    """Compiled by inductor, where torch.expm1 is exp(x) - 1 (pytorch/pytorch#189803): the plain
-    kernel's series near 0 keeps the value's and the gradient's digits there."""
+def test_inside_torch_compile_within_4_ulp_near_zero_and_beyond(dtype, torch_module):
+    """Compiled by inductor, where torch.expm1 is exp(x) - 1 (pytorch/pytorch#189803): the series
+    near 0 keeps the value's and the gradient's digits there."""
     regimes = [draw(regime, dtype, seed=12) for regime in ("tiny", "near-collapse", "typical")]
     mu, logvar = (numpy.concatenate([drawn[n] for drawn in regimes]) for n in (0, 1))
     tensors = [torch.tensor(a, requires_grad=True) for a in (mu, logvar)]
-    compiled = torch.compile(functools.partial(torch_kernels.kl_standard_normal, reduction="none"), fullgraph=True)
+    compiled = torch.compile(functools.partial(torch_module.kl_standard_normal, reduction="none"), fullgraph=True)
     values = compiled(*tensors)
     values.sum().backward()
     truths = [reference(m, lv, 0, 0) for m, lv in zip(mu, logvar)]
     assert worst_ulps(values.detach().numpy(), [t[0] for t in truths], dtype) <= MAX_ULPS
     for n, tensor in enumerate(tensors):
         assert worst_ulps(tensor.grad.numpy(), [t[1][n] for t in truths], dtype) <= MAX_ULPS, n
-
-
-@compiling
-def test_fused_float32_never_gives_inf_or_nan_where_float64_gives_a_finite_result():
-    # float32 overflows sooner than float64: exp(89) is inf in float32, yet exp(89)/2 is not; and
-    # kl_diagonal's (mu1 - mu2)**2 * exp(-logvar2) meets 0 * inf. Such calls are redone in float64.
-    cases = [("kl_standard_normal", ([1.0, 2e19], [89.0, 0.0])), ("kl_variance_term", ([89.0],)),
-             ("kl_diagonal", ([1.0, 2e19], [0.0, 0.0], [1.0, 0.0], [-100.0, 110.0]))]
-    for name, arrays in cases:
-        results = []
-        for fused in (False, True):
-            tensors = [torch.tensor(a, dtype=torch.float32, requires_grad=True) for a in arrays]
-            value = getattr(torch_precise_kernels, name)(*tensors, reduction="none", fused=fused)
-            value.sum().backward()
-            results.append([value.detach(), *(t.grad for t in tensors)])
-        for eager, compiled in zip(*results):
-            torch.testing.assert_close(compiled, eager, equal_nan=False)
-
-
-@pytest.fixture
-def eager_backend(monkeypatch):
-    """fused=True through dynamo's eager backend instead of inductor: dynamo traces, guards and
-    counts recompilations the same, in a fraction of the time. Its compiled kernels go in a cache
-    that leaves with the test."""
-    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="eager"))
-    monkeypatch.setattr(torch_precise_kernels, "_COMPILED", {})
-
-
-@compiling
-@pytest.mark.usefixtures("eager_backend")
-def test_fused_compiles_every_kernel_dtype_and_reduction_and_matches_eager():
-    # Dynamo runs code uncompiled once it has compiled it recompile_limit times: make that an error.
-    generator = torch.Generator().manual_seed(5)
-    with torch._dynamo.config.patch(fail_on_recompile_limit_hit=True):
-        for name, count in (("kl_standard_normal", 2), ("kl_mean_term", 1), ("kl_variance_term", 1),
-                            ("kl_diagonal", 4)):
-            for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
-                for reduction in ("none", "sum", "mean", "batchmean"):
-                    drawn = [torch.randn(6, 4, generator=generator).to(dtype) for _ in range(count)]
-                    results = []
-                    for fused in (True, False):
-                        tensors = [t.clone().requires_grad_() for t in drawn]
-                        value = getattr(torch_precise_kernels, name)(*tensors, reduction=reduction, fused=fused)
-                        value.sum().backward()
-                        results.append([value.detach(), *(t.grad for t in tensors)])
-                    tolerance = 4 * torch.finfo(dtype).eps
-                    for compiled, eager in zip(*results):
-                        torch.testing.assert_close(compiled, eager, rtol=tolerance, atol=tolerance)
-
-
-@compiling
-@pytest.mark.usefixtures("eager_backend")
-def test_fused_propagates_nan_like_eager():
-    mu, logvar = torch.zeros(2, 2), torch.tensor([[0.0, 0.0], [float("nan"), 0.0]])
-    for fused in (False, True):
-        terms = torch_precise_kernels.kl_standard_normal(mu, logvar, reduction="none", fused=fused)
-        assert torch.isnan(terms[1, 0]) and not torch.isnan(terms[0]).any()
 
 
 # --- torch: composes like torch code ----------------------------------------------------------

@@ -7,7 +7,7 @@
 * the stable form that floating point computes equals the per-element term;
 * each gradient is the derivative of the per-element term;
 * the series that ``_expm1mx`` uses near 0 has a proved relative remainder bound, and so has
-  ``x`` plus the series against ``expm1(x)`` (the fused path's ``expm1`` near 0); its Horner form
+  ``x`` plus the series against ``expm1(x)`` (the precise module's ``expm1`` near 0 under torch.compile); its Horner form
   is the series; ``expm1(x) - x`` is ``expm1mx`` elsewhere and ``x + expm1mx(x)`` is ``expm1(x)``;
 * ``expm1mx`` and ``expm1`` of a sum a + b split as the generated ``_of_sum`` helpers compute
   them, after TwoSum has made a + b exactly s + e in floating point;
@@ -323,7 +323,7 @@ def plan(exports: list[Export], settings: Settings = Settings(), cache: StepCach
     claims.append(Claim("_expm1mx", "expm1(x) - x is expm1mx(x)",
                         _kernel.check_equal(expm1mx(X), expm1(X) - X, reasoning=Reasoning.ALGEBRA,
                                             settings=settings, cache=cache)))
-    claims.append(Claim("_expm1", "x + expm1mx(x) is expm1(x), as the fused path computes it near 0",
+    claims.append(Claim("_expm1", "x + expm1mx(x) is expm1(x), as compiled precise code computes it near 0",
                         _kernel.check_equal(expm1(X), X + expm1mx(X), reasoning=Reasoning.ALGEBRA,
                                             settings=settings, cache=cache)))
     a, b = sympy.symbols("a b", real=True)

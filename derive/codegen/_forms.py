@@ -96,22 +96,6 @@ def _adds_without_cancelling(terms: tuple[sympy.Expr, ...]) -> bool:
             or all(t.is_nonpositive for t in terms))
 
 
-def safe_in_float32(expression: sympy.Expr) -> bool:
-    """Whether float32 keeps the digits of ``expression`` as well as its result needs.
-
-    No sum cancels (``_adds_without_cancelling``). And no product has two factors that depend on
-    the inputs: (mu1 - mu2)**2 * exp(-logvar2) can meet an overflowing square with an
-    underflowing exp, in float32 far sooner than in float64. The helpers the expression calls
-    (expm1mx, expm1) keep their digits by construction; a single factor that overflows float32 is
-    caught at run time and that call computed in float64."""
-    for node in sympy.preorder_traversal(expression):
-        if isinstance(node, sympy.Add) and not _adds_without_cancelling(node.args):
-            return False
-        if isinstance(node, sympy.Mul) and sum(1 for factor in node.args if factor.free_symbols) > 1:
-            return False
-    return True
-
-
 def cancelling_terms(expression: sympy.Expr) -> tuple[sympy.Expr, ...] | None:
     """(c t1, c t2, ...) when ``expression`` is c (t1 + t2 + ...), c a number, and the terms may
     cancel (``_adds_without_cancelling`` does not hold); else None.

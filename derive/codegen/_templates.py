@@ -111,16 +111,6 @@ def _header(plan, target: str, left_out=()) -> str:
     return "\n".join(lines)
 
 
-def _fused_in_float32(kernel) -> tuple[str, ...]:
-    """The kernel's per-element functions that the fused path may compute in float32."""
-    functions = []
-    if _forms.safe_in_float32(kernel.stable):
-        functions.append(f"_{kernel.name}_terms")
-    if all(_forms.safe_in_float32(g) for g in kernel.gradients):
-        functions.append(f"_{kernel.name}_gradients")
-    return tuple(functions)
-
-
 def _pairs(value: sympy.Rational) -> str:
     """A rational as the pair of doubles (hi, lo) nearest it: hi rounded, lo the rest rounded."""
     hi = float(value)
@@ -156,7 +146,6 @@ def _common(plan, target: str) -> str:
     from . import COMPUTED_IN, SMALL_ERROR, cancellation_limit  # the package imports this module
 
     fields = {"radius": str(plan.series[0].radius), "double_double": _double_double(plan, target),
-              "before_compiling": "        _uncompiled_by_dynamo()\n" if plan.double_double else "",
               "cancellation_rule": "2^(extra bits - 4)", "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}",
               "two_sum": (_TEMPLATES / "two_sum.py.txt").read_text().rstrip("\n"),
               "expm1mx_small_bound": f"{float(plan.corrections['_expm1mx_of_sum'].relative_error):.2g}",
@@ -164,8 +153,6 @@ def _common(plan, target: str) -> str:
     for dtype, computed in COMPUTED_IN.items():
         fields[f"cancellation_{dtype}"] = repr(cancellation_limit(dtype))
         fields[f"computed_{dtype}"] = computed
-    in_float32 = [f'"{name}"' for kernel in plan.kernels for name in _fused_in_float32(kernel)]
-    fields["fused_in_float32"] = _wrapped(", ".join(in_float32))
     for series in plan.series:
         fields[f"series_{series.dtype}"] = _wrapped(", ".join(f"1/{1 / c}" for c in series.coefficients))
         fields[f"bound_{series.dtype}"] = f"{float(series.bound.relative_error):.2g}"
@@ -258,17 +245,6 @@ def _gradient_doc(kernel) -> str:
     return "\n".join(lines)
 
 
-def _fused_dtypes(kernel, target: str) -> str:
-    if target != "torch":
-        return ""
-    parts = {"_terms": "the value", "_gradients": "the gradients"}
-    in_float32 = [parts[name.removeprefix(f"_{kernel.name}")] for name in _fused_in_float32(kernel)]
-    if not in_float32:
-        return ""
-    return (f" (with fused=True, float32 computes {' and '.join(in_float32)} in float32, within "
-            "4 ulp; a call that overflows float32 is computed again in float64)")
-
-
 def _helper_definitions(expression: sympy.Expr) -> str:
     """What the helpers that a per-element form calls compute, one line each."""
     shown = {"expm1mx": "expm1mx(x) = exp(x) - 1 - x", "expm1": "expm1(x) = exp(x) - 1"}
@@ -290,7 +266,7 @@ Args:
     {names}: {textwrap.indent(_ARGUMENTS_DOC[target], ' ' * 4)}
     reduction: {textwrap.indent(_REDUCTION_DOC, ' ' * 8).lstrip()}
 {extra_args}
-Dtypes: {textwrap.fill(_DTYPES[target] + _fused_dtypes(kernel, target) + "; sums accumulate in float64.", 80,
+Dtypes: {textwrap.fill(_DTYPES[target] + "; sums accumulate in float64.", 80,
                        subsequent_indent="    ")}
 
 Gradients (proved: the derivatives of the per-element term):
@@ -305,9 +281,6 @@ Raises:
 def _torch_kernel(kernel) -> str:
     name, args, names = kernel.name, _signature(kernel), tuple(str(s) for s in kernel.symbols)
     cls = f"_{_camel(name)}"
-    fused_doc = ("    fused: compute through torch.compile, one fused loop forward and one\n"
-                 "        backward (compiled on first use for each dtype, device and\n"
-                 "        reduction; a new shape recompiles it once, with dynamic sizes).\n")
     values = _tuple(names)
     return f'''{_helpers(kernel, "torch")}
 
@@ -315,28 +288,28 @@ class {cls}(torch.autograd.Function):
     """{name} whose backward is the proved gradient; it saves only the inputs."""
 
     @staticmethod
-    def forward(ctx, reduction, fused, {args}):
+    def forward(ctx, reduction, {args}):
         ctx.save_for_backward({args})
-        ctx.reduction, ctx.fused = reduction, fused
-        return _forward(_{name}_terms, ({values}), reduction, fused)
+        ctx.reduction = reduction
+        return _forward(_{name}_terms, ({values}), reduction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        needed = ctx.needs_input_grad[2:]
+        needed = ctx.needs_input_grad[1:]
         if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
             grads = _differentiable_backward(_{name}_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
                                              needed)
         else:
-            grads = _backward(_{name}_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
-        return (None, None, *grads)
+            grads = _backward(_{name}_gradients, ctx.saved_tensors, grad_output, ctx.reduction, needed)
+        return (None, *grads)
 
 
-def {name}({args}, *, reduction="sum", fused=False):
-    """{_doc(kernel, "torch", fused_doc)}    """
+def {name}({args}, *, reduction="sum"):
+    """{_doc(kernel, "torch", "")}    """
     {values} = _prepared("{name}", {names!r}, ({values}), reduction)
     if _transformed(({values})):
         return _plain(_{name}_terms, ({values}), reduction)
-    return {cls}.apply(reduction, fused, {args})
+    return {cls}.apply(reduction, {args})
 '''
 
 

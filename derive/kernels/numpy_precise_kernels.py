@@ -75,7 +75,8 @@ Claims proved by derive's kernel for this file:
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
     [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
-    [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
+    [proved] _expm1: x + expm1mx(x) is expm1(x), as compiled precise code computes it near 0
+        (expand)
     [proved] _expm1mx_of_sum: expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b), with
         a + b split exactly by TwoSum (expand)
     [proved] _expm1_of_sum: expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly

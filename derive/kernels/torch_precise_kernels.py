@@ -75,7 +75,8 @@ Claims proved by derive's kernel for this file:
         (interval_bound)
     [proved] _expm1mx: float32: Horner's evaluation of the coefficients is the series (expand)
     [proved] _expm1mx: expm1(x) - x is expm1mx(x) (expand)
-    [proved] _expm1: x + expm1mx(x) is expm1(x), as the fused path computes it near 0 (expand)
+    [proved] _expm1: x + expm1mx(x) is expm1(x), as compiled precise code computes it near 0
+        (expand)
     [proved] _expm1mx_of_sum: expm1mx(a + b) = expm1mx(a) + expm1(a)*b + exp(a)*expm1mx(b), with
         a + b split exactly by TwoSum (expand)
     [proved] _expm1_of_sum: expm1(a + b) = expm1(a) + exp(a)*expm1(b), with a + b split exactly
@@ -157,16 +158,9 @@ _PRECISIONS = {
     torch.float32: (torch.float64, _Precision(_SERIES_FLOAT32, 33554432.0)),
     torch.float64: (torch.float64, _Precision(_SERIES_FLOAT64, 2.0)),
 }
-# The fused path trades a little accuracy for speed: there float32 inputs are computed in float32
-# itself, twice as many per vector as float64, by each per-element function in which code
-# generation found nothing that float32 would spoil (no sum that cancels, no product of two
-# factors that depend on the inputs): within 4 ulp instead of within half an ulp. A call whose
-# float32 result overflows is computed again in float64. The others compute in float64 as ever.
+# Under torch.compile, torch.func and the like (_plain): the same precisions, in operations those follow.
 _PLAIN_PRECISIONS = {dtype: (compute, _Precision(precision.series, precision.cancellation, plain=True))
                      for dtype, (compute, precision) in _PRECISIONS.items()}
-_FUSED_IN_FLOAT32 = frozenset({
-    "_kl_standard_normal_terms", "_kl_standard_normal_gradients", "_kl_mean_term_terms",
-    "_kl_mean_term_gradients", "_kl_variance_term_terms", "_kl_variance_term_gradients"})
 
 
 def _expm1mx_series(x, precision):
@@ -443,21 +437,12 @@ def _refined(terms, precision, double_double, inputs):
         return total
     gathered = [value[cancelling].to(torch.float64) for value in inputs]
     refined = torch.empty_like(gathered[0])
-    for start in range(0, refined.numel(), _CHUNK_ELEMENTS):  # in chunks: fused=True passes them all
+    for start in range(0, refined.numel(), _CHUNK_ELEMENTS):  # in chunks: _plain passes them all
         hi, lo = double_double(*(value[start:start + _CHUNK_ELEMENTS] for value in gathered))
         refined[start:start + _CHUNK_ELEMENTS] = hi + lo
     refined = refined.to(total.dtype)
     total[cancelling] = torch.where(torch.isfinite(refined), refined, total[cancelling])
     return total
-
-
-def _uncompiled_by_dynamo():
-    """Have dynamo run _refined as it is, since which elements it refines depends on the data:
-    done before fused=True first compiles, not at import, because torch.compiler.disable imports
-    torch._dynamo, and with it sympy, which the kernels never need otherwise."""
-    global _refined
-    if not hasattr(_refined, "__wrapped__"):
-        _refined = torch.compiler.disable(_refined)
 
 
 def _prepared(kernel, names, values, reduction):
@@ -532,10 +517,9 @@ def _differentiable_backward(gradients, values, grad_output, reduction, needed):
                  for need, partial, value in zip(needed, partials, values))
 
 
-def _row_chunks(shape, fused):
-    """Slices along the first dimension of about _CHUNK_ELEMENTS elements each (one slice, all
-    of it, when fused: torch.compile then makes one loop of the whole computation)."""
-    if fused or len(shape) == 0:
+def _row_chunks(shape):
+    """Slices along the first dimension of about _CHUNK_ELEMENTS elements each."""
+    if len(shape) == 0:
         return [...]
     rows = max(1, _CHUNK_ELEMENTS // max(1, shape[1:].numel()))
     return [slice(start, start + rows) for start in range(0, shape[0], rows)]
@@ -547,102 +531,42 @@ def _divisor(shape, reduction):
     return shape[0] if reduction == "batchmean" else 1
 
 
-def _in_float32(values, function, fused):
-    """Whether the per-element ``function`` computes these values in float32 (_FUSED_IN_FLOAT32)."""
-    return fused and values[0].dtype == torch.float32 and function.__name__ in _FUSED_IN_FLOAT32
-
-
-def _broadcast(values, function, fused):
-    """(the broadcast shape, the values expanded to it without copies, the dtype that the
-    per-element ``function`` computes in, what the result needs of it)."""
+def _broadcast(values):
+    """(the broadcast shape, the values expanded to it without copies, the dtype to compute in,
+    what the result needs of the per-element functions)."""
     shape = torch.broadcast_shapes(*(value.shape for value in values))
-    compute, precision = _PRECISIONS[values[0].dtype]
-    if _in_float32(values, function, fused):
-        compute = torch.float32
-    return shape, [value.expand(shape) for value in values], compute, precision
+    return (shape, [value.expand(shape) for value in values], *_PRECISIONS[values[0].dtype])
 
 
-def _forward(terms, values, reduction, fused):
-    """The kernel's result from its per-element ``terms``; compiled (one loop) when fused."""
-    run = _compiled(_forward_pass, terms, values, reduction) if fused else _forward_pass
-    result, total = run(terms, values, reduction, fused)
-    if _in_float32(values, terms, fused) and not torch.isfinite(total):
-        # float32 overflowed (exp(89), say) where float64 may not: this call again, in float64.
-        result, total = _forward_pass(terms, values, reduction, False)
-    return result
-
-
-def _forward_pass(terms, values, reduction, fused):
-    """(the result, the float64 sum of the terms)."""
-    shape, expanded, compute, precision = _broadcast(values, terms, fused)
+def _forward(terms, values, reduction):
+    """The kernel's result from its per-element ``terms``, chunk by chunk; sums in float64."""
+    shape, expanded, compute, precision = _broadcast(values)
     dtype, device = values[0].dtype, values[0].device
     out = torch.empty(shape, dtype=dtype, device=device) if reduction == "none" else None
     total = torch.zeros((), dtype=torch.float64, device=device)
-    for part in _row_chunks(shape, fused):
+    for part in _row_chunks(shape):
         term = terms(precision, *(value[part].to(compute) for value in expanded))
         total += term.sum(dtype=torch.float64)
         if out is not None:
             out[part] = term
-    if out is not None:
-        return out, total
-    return (total / _divisor(shape, reduction)).to(dtype), total
+    return out if out is not None else (total / _divisor(shape, reduction)).to(dtype)
 
 
-def _backward(gradients, values, grad_output, reduction, fused, needed):
+def _backward(gradients, values, grad_output, reduction, needed):
     """The gradient of each input whose gradient is ``needed``, from the kernel's per-element
-    ``gradients``; compiled (one loop) when fused."""
-    run = _compiled(_backward_pass, gradients, values, reduction) if fused else _backward_pass
-    grads, finite = run(gradients, values, grad_output, reduction, fused, needed)
-    if not finite:
-        # float32 overflowed where float64 may not: this call again, in float64.
-        grads, _ = _backward_pass(gradients, values, grad_output, reduction, False, needed)
-    return grads
-
-
-def _backward_pass(gradients, values, grad_output, reduction, fused, needed):
-    """(the gradients, and whether they are all finite when computed in float32, else True)."""
-    shape, expanded, compute, precision = _broadcast(values, gradients, fused)
+    ``gradients``, chunk by chunk."""
+    shape, expanded, compute, precision = _broadcast(values)
     dtype, device = values[0].dtype, values[0].device
-    in_float32 = _in_float32(values, gradients, fused)
     grads = [torch.empty(shape, dtype=dtype, device=device) if need else None for need in needed]
     scale = None if reduction == "none" else grad_output.to(compute) / _divisor(shape, reduction)
-    finite = True
-    for part in _row_chunks(shape, fused):
+    for part in _row_chunks(shape):
         weight = grad_output.expand(shape)[part].to(compute) if scale is None else scale
         partials = gradients(precision, *(value[part].to(compute) for value in expanded))
         for grad, partial in zip(grads, partials):
             if grad is not None:
-                scaled = partial * weight
-                grad[part] = scaled
-                if in_float32:
-                    finite = finite & torch.isfinite(scaled).all()
-    grads = tuple(grad if grad is None or grad.shape == value.shape else grad.sum_to_size(value.shape)
-                  for grad, value in zip(grads, values))
-    return grads, finite
-
-
-_COMPILED = {}
-
-
-def _compiled(function, helper, values, reduction):
-    """torch.compile of ``function`` (_forward_pass or _backward_pass) for one kernel, named by
-    its ``helper`` (_<kernel>_terms or _<kernel>_gradients), dtype, device type and reduction.
-
-    The forward and the backward compile apart, inside the autograd.Function, so that it saves
-    only its inputs (compiled through it, the partitioner may save intermediates as well).
-    Dynamo keeps its compiled graphs per code object and, past recompile_limit (8) of them, runs
-    that code uncompiled: one code object for every kernel, dtype and reduction would reach it.
-    So each key compiles a copy of ``function`` whose code object, and name, are its own
-    (``type(function)`` is types.FunctionType: the module imports nothing but torch).
-    """
-    dtype, device = values[0].dtype, values[0].device.type
-    key = (function, helper, dtype, device, reduction)
-    if key not in _COMPILED:
-        _uncompiled_by_dynamo()
-        name = f"{helper.__name__.lstrip('_')}_{str(dtype).removeprefix('torch.')}_{device}_{reduction}"
-        code = function.__code__.replace(co_name=name)
-        _COMPILED[key] = torch.compile(type(function)(code, globals(), name))
-    return _COMPILED[key]
+                grad[part] = partial * weight
+    return tuple(grad if grad is None or grad.shape == value.shape else grad.sum_to_size(value.shape)
+                 for grad, value in zip(grads, values))
 
 
 def _kl_standard_normal_terms(precision, mu, logvar):
@@ -657,23 +581,23 @@ class _KlStandardNormal(torch.autograd.Function):
     """kl_standard_normal whose backward is the proved gradient; it saves only the inputs."""
 
     @staticmethod
-    def forward(ctx, reduction, fused, mu, logvar):
+    def forward(ctx, reduction, mu, logvar):
         ctx.save_for_backward(mu, logvar)
-        ctx.reduction, ctx.fused = reduction, fused
-        return _forward(_kl_standard_normal_terms, (mu, logvar), reduction, fused)
+        ctx.reduction = reduction
+        return _forward(_kl_standard_normal_terms, (mu, logvar), reduction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        needed = ctx.needs_input_grad[2:]
+        needed = ctx.needs_input_grad[1:]
         if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
             grads = _differentiable_backward(_kl_standard_normal_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
                                              needed)
         else:
-            grads = _backward(_kl_standard_normal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
-        return (None, None, *grads)
+            grads = _backward(_kl_standard_normal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, needed)
+        return (None, *grads)
 
 
-def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
+def kl_standard_normal(mu, logvar, *, reduction="sum"):
     """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1).
 
     Per element, over the broadcast shape of the arguments:
@@ -689,14 +613,9 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
-        fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each dtype, device and
-            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value and the gradients in float32, within 4 ulp; a call that overflows
-        float32 is computed again in float64); sums accumulate in float64.
+        float64; the result has the inputs' dtype; sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu = mu
@@ -718,7 +637,7 @@ def kl_standard_normal(mu, logvar, *, reduction="sum", fused=False):
     mu, logvar = _prepared("kl_standard_normal", ('mu', 'logvar'), (mu, logvar), reduction)
     if _transformed((mu, logvar)):
         return _plain(_kl_standard_normal_terms, (mu, logvar), reduction)
-    return _KlStandardNormal.apply(reduction, fused, mu, logvar)
+    return _KlStandardNormal.apply(reduction, mu, logvar)
 
 
 def _kl_diagonal_terms(precision, mu1, logvar1, mu2, logvar2):
@@ -755,23 +674,23 @@ class _KlDiagonal(torch.autograd.Function):
     """kl_diagonal whose backward is the proved gradient; it saves only the inputs."""
 
     @staticmethod
-    def forward(ctx, reduction, fused, mu1, logvar1, mu2, logvar2):
+    def forward(ctx, reduction, mu1, logvar1, mu2, logvar2):
         ctx.save_for_backward(mu1, logvar1, mu2, logvar2)
-        ctx.reduction, ctx.fused = reduction, fused
-        return _forward(_kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), reduction, fused)
+        ctx.reduction = reduction
+        return _forward(_kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), reduction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        needed = ctx.needs_input_grad[2:]
+        needed = ctx.needs_input_grad[1:]
         if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
             grads = _differentiable_backward(_kl_diagonal_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
                                              needed)
         else:
-            grads = _backward(_kl_diagonal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
-        return (None, None, *grads)
+            grads = _backward(_kl_diagonal_gradients, ctx.saved_tensors, grad_output, ctx.reduction, needed)
+        return (None, *grads)
 
 
-def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
+def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
     """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3).
 
     Per element, over the broadcast shape of the arguments:
@@ -787,9 +706,6 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
-        fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each dtype, device and
-            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
         float64; the result has the inputs' dtype; sums accumulate in float64.
@@ -821,7 +737,7 @@ def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum", fused=False):
     mu1, logvar1, mu2, logvar2 = _prepared("kl_diagonal", ('mu1', 'logvar1', 'mu2', 'logvar2'), (mu1, logvar1, mu2, logvar2), reduction)
     if _transformed((mu1, logvar1, mu2, logvar2)):
         return _plain(_kl_diagonal_terms, (mu1, logvar1, mu2, logvar2), reduction)
-    return _KlDiagonal.apply(reduction, fused, mu1, logvar1, mu2, logvar2)
+    return _KlDiagonal.apply(reduction, mu1, logvar1, mu2, logvar2)
 
 
 def _kl_mean_term_terms(precision, mu):
@@ -836,23 +752,23 @@ class _KlMeanTerm(torch.autograd.Function):
     """kl_mean_term whose backward is the proved gradient; it saves only the inputs."""
 
     @staticmethod
-    def forward(ctx, reduction, fused, mu):
+    def forward(ctx, reduction, mu):
         ctx.save_for_backward(mu)
-        ctx.reduction, ctx.fused = reduction, fused
-        return _forward(_kl_mean_term_terms, (mu,), reduction, fused)
+        ctx.reduction = reduction
+        return _forward(_kl_mean_term_terms, (mu,), reduction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        needed = ctx.needs_input_grad[2:]
+        needed = ctx.needs_input_grad[1:]
         if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
             grads = _differentiable_backward(_kl_mean_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
                                              needed)
         else:
-            grads = _backward(_kl_mean_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
-        return (None, None, *grads)
+            grads = _backward(_kl_mean_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, needed)
+        return (None, *grads)
 
 
-def kl_mean_term(mu, *, reduction="sum", fused=False):
+def kl_mean_term(mu, *, reduction="sum"):
     """the mean term of 5.1, 1/2 mu^2: pulls every posterior mean to 0.
 
     Per element, over the broadcast shape of the arguments:
@@ -867,14 +783,9 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
-        fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each dtype, device and
-            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value and the gradients in float32, within 4 ulp; a call that overflows
-        float32 is computed again in float64); sums accumulate in float64.
+        float64; the result has the inputs' dtype; sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dmu = mu
@@ -895,7 +806,7 @@ def kl_mean_term(mu, *, reduction="sum", fused=False):
     mu, = _prepared("kl_mean_term", ('mu',), (mu,), reduction)
     if _transformed((mu,)):
         return _plain(_kl_mean_term_terms, (mu,), reduction)
-    return _KlMeanTerm.apply(reduction, fused, mu)
+    return _KlMeanTerm.apply(reduction, mu)
 
 
 def _kl_variance_term_terms(precision, logvar):
@@ -910,23 +821,23 @@ class _KlVarianceTerm(torch.autograd.Function):
     """kl_variance_term whose backward is the proved gradient; it saves only the inputs."""
 
     @staticmethod
-    def forward(ctx, reduction, fused, logvar):
+    def forward(ctx, reduction, logvar):
         ctx.save_for_backward(logvar)
-        ctx.reduction, ctx.fused = reduction, fused
-        return _forward(_kl_variance_term_terms, (logvar,), reduction, fused)
+        ctx.reduction = reduction
+        return _forward(_kl_variance_term_terms, (logvar,), reduction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        needed = ctx.needs_input_grad[2:]
+        needed = ctx.needs_input_grad[1:]
         if torch.is_grad_enabled():  # create_graph=True: gradients autograd can differentiate
             grads = _differentiable_backward(_kl_variance_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction,
                                              needed)
         else:
-            grads = _backward(_kl_variance_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, ctx.fused, needed)
-        return (None, None, *grads)
+            grads = _backward(_kl_variance_term_gradients, ctx.saved_tensors, grad_output, ctx.reduction, needed)
+        return (None, *grads)
 
 
-def kl_variance_term(logvar, *, reduction="sum", fused=False):
+def kl_variance_term(logvar, *, reduction="sum"):
     """the variance term of 5.1, 1/2 (exp(logvar) - 1 - logvar): >= 0, 0 only at variance 1.
 
     Per element, over the broadcast shape of the arguments:
@@ -942,14 +853,9 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
             sum by the size of the first dimension (the KL per example averaged over the
             batch, as a VAE loss uses it); 'none' gives the per-element terms in the
             broadcast shape (sum them over the last dimension for the KL of each example).
-        fused: compute through torch.compile, one fused loop forward and one
-            backward (compiled on first use for each dtype, device and
-            reduction; a new shape recompiles it once, with dynamic sizes).
 
     Dtypes: float16 and bfloat16 are computed in float32, float32 in float64 and float64 in
-        float64; the result has the inputs' dtype (with fused=True, float32 computes
-        the value and the gradients in float32, within 4 ulp; a call that overflows
-        float32 is computed again in float64); sums accumulate in float64.
+        float64; the result has the inputs' dtype; sums accumulate in float64.
 
     Gradients (proved: the derivatives of the per-element term):
         d/dlogvar = expm1(logvar)/2
@@ -970,4 +876,4 @@ def kl_variance_term(logvar, *, reduction="sum", fused=False):
     logvar, = _prepared("kl_variance_term", ('logvar',), (logvar,), reduction)
     if _transformed((logvar,)):
         return _plain(_kl_variance_term_terms, (logvar,), reduction)
-    return _KlVarianceTerm.apply(reduction, fused, logvar)
+    return _KlVarianceTerm.apply(reduction, logvar)
