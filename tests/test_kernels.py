@@ -170,9 +170,12 @@ def test_plain_d_dlogvar2_is_within_4_ulp_of_its_terms_where_they_cancel(dtype):
     magnitudes = [d_dlogvar2_magnitudes(*point) for point in zip(*args)]
     tensors = [torch.tensor(a, requires_grad=True) for a in args]
     torch_kernels.kl_diagonal(*tensors).backward()
-    for grad in (numpy_kernels.kl_diagonal_grad(*args, reduction="none")[3], tensors[3].grad.numpy()):
+    numpy_grad = numpy_kernels.kl_diagonal_grad(*args, reduction="none")[3]
+    for grad in (numpy_grad, tensors[3].grad.numpy()):
         assert worst_ulps_of(grad, truths, magnitudes, dtype) <= MAX_ULPS
-        assert worst_ulps(grad, truths, dtype) > MAX_ULPS  # what the precise kernels recompute
+    # What the precise kernels recompute (numpy computes float32 in float64, which keeps them here).
+    assert worst_ulps(tensors[3].grad.numpy(), truths, dtype) > MAX_ULPS
+    assert (worst_ulps(numpy_grad, truths, dtype) > MAX_ULPS) == (dtype == numpy.float64)
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])

@@ -121,9 +121,10 @@ _SERIES = {
     1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
     1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2),
 }
-# float16 is computed in float32; the result has the inputs' dtype.
+# float16 is computed in float32, float32 in float64 (numpy's float32 exp is off by up to 2 ulp,
+# which the sums of a kernel's terms could take past 4); the result has the inputs' dtype.
 _COMPUTED_IN = {numpy.dtype(numpy.float16): numpy.dtype(numpy.float32),
-                numpy.dtype(numpy.float32): numpy.dtype(numpy.float32),
+                numpy.dtype(numpy.float32): numpy.dtype(numpy.float64),
                 numpy.dtype(numpy.float64): numpy.dtype(numpy.float64)}
 
 
@@ -175,8 +176,8 @@ def _expm1_of_sum(a, b):
 
 
 def _prepared(kernel, names, values, reduction):
-    """(the arguments as arrays of the dtype to compute in, their broadcast shape, the result's
-    dtype), or a one-line error that names the argument."""
+    """(the arguments as arrays, their broadcast shape, their dtype), or a one-line error that
+    names the argument."""
     if reduction not in _DIVISORS:
         raise ValueError(f"{kernel}: reduction must be one of {', '.join(_DIVISORS)}, got {reduction!r}")
     arrays = [numpy.asarray(value) for value in values]
@@ -192,8 +193,7 @@ def _prepared(kernel, names, values, reduction):
         raise ValueError(f"{kernel}: shapes do not broadcast: {shown}") from None
     if reduction == "batchmean" and len(shape) == 0:
         raise ValueError(f"{kernel}: reduction 'batchmean' needs a batch dimension, the inputs are scalars")
-    compute = _COMPUTED_IN[arrays[0].dtype]
-    return [array.astype(compute, copy=False) for array in arrays], shape, arrays[0].dtype
+    return arrays, shape, arrays[0].dtype
 
 
 def _rows(shape):
@@ -211,7 +211,7 @@ def _reduced(terms, arrays, shape, reduction, dtype):
     out, total = numpy.empty(shape, dtype) if reduction == "none" else None, 0.0
     with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
         for rows in _rows(shape):
-            chunk = terms(*(array[rows] for array in expanded))
+            chunk = terms(*(array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded))
             if out is None:
                 total += float(numpy.sum(chunk))
             else:
@@ -226,7 +226,7 @@ def _weighted(partials, arrays, shape, reduction, dtype):
     grads = [numpy.empty(shape, dtype) for _ in arrays]
     with numpy.errstate(over="ignore", invalid="ignore"):
         for rows in _rows(shape):
-            for grad, partial in zip(grads, partials(*(array[rows] for array in expanded))):
+            for grad, partial in zip(grads, partials(*(array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded))):
                 grad[rows] = partial / _DIVISORS[reduction](shape)
     for n, (grad, array) in enumerate(zip(grads, arrays)):
         grad = grad.sum(axis=tuple(range(grad.ndim - array.ndim))) if grad.ndim > array.ndim else grad
