@@ -5,7 +5,7 @@ and torch.distributions, and what its double-double refinement costs.
 
 For float32 and float64 inputs of each regime (typical, wide, near-collapse; benchmarks/_regimes.py),
 seeded, with requires_grad: the median wall time of one forward + backward of the KL summed over
-every element. "generated, no refinement" is the same kernel with the recomputation in
+every element. "generated precise, no refinement" is the precise kernel with the recomputation in
 double-double turned off (its cancellation limit made infinite, in this process only): the
 difference is what the refinement of d/dlogvar2 costs. Also the share of elements whose
 d/dlogvar2 terms cancel by more than the float64 limit, those that float64 recomputes. Methods are
@@ -84,14 +84,14 @@ def main() -> None:
         share = cancelling_share(drawn)
         for dtype in (torch.float32, torch.float64):
             tensors = [torch.from_numpy(drawn[name].reshape(shape)).to(dtype).requires_grad_() for name in NAMES]
-            steps = {method: forward_backward(loss, refine=method != "generated, no refinement")
+            steps = {method: forward_backward(loss, refine=method != "generated precise, no refinement")
                      for method, loss in METHODS.items()}
             times = median_seconds(steps, tensors, args.repeats)
             for method, seconds in times.items():
                 rows.append([regime, str(dtype).removeprefix("torch."), method,
                              milliseconds(seconds) if isinstance(seconds, float) else seconds,
                              f"{seconds / times['hand-written diagonal line']:.2f}",
-                             f"{100 * share:.1f}%" if method == "generated" and dtype == torch.float64 else ""])
+                             f"{100 * share:.1f}%" if method == "generated precise" and dtype == torch.float64 else ""])
     print_table(["regime", "dtype", "method", "median ms, forward + backward", "this ÷ hand-written line",
                  "elements refined"], rows,
                 f"kl_diagonal at {shape[0]}x{shape[1]}, forward + backward of the summed KL, median of {args.repeats}")

@@ -163,7 +163,18 @@ def _make_key(path: Path) -> None:
 
 
 def open_cache(project: Path) -> StepCache:
-    """DERIVE_CACHE_DIR if set, else the project folder's .derive_cache; raises OSError when no
-    key can be had."""
-    folder = os.environ.get(FOLDER_VARIABLE) or Path(project) / FOLDER_NAME
-    return StepCache(Path(folder), load_key())
+    """DERIVE_CACHE_DIR if set, else the project folder's .derive_cache, else, where that cannot
+    be written (a read-only checkout), a folder of the user's cache named after the project's
+    path (``cache_folder``); raises OSError when no key can be had."""
+    return StepCache(cache_folder(Path(project)), load_key())
+
+
+def cache_folder(project: Path) -> Path:
+    """Where the cache of ``project`` lives (see ``open_cache``)."""
+    if os.environ.get(FOLDER_VARIABLE):
+        return Path(os.environ[FOLDER_VARIABLE])
+    folder = project / FOLDER_NAME
+    if os.access(folder if folder.is_dir() else project, os.W_OK):
+        return folder
+    name = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    return _key_file().parent / "steps" / f"{project.resolve().name}-{name}"

@@ -29,7 +29,9 @@ def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.py") if not p.name.startswith("_") and p.name != "conftest.py")
+            # Subfolders too, but not what is private, hidden or a cache (_x, .venv, __pycache__).
+            found = sorted(p for p in path.rglob("*.py") if p.name != "conftest.py"
+                           and not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts))
             if not found:
                 raise UsageError(f"{path}: no proof files (*.py) in this folder")
             files += found

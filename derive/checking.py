@@ -7,14 +7,18 @@ instantiate) are checked first, once per report, wherever they are defined.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 
 from . import kernel as _kernel
 from ._cache import StepCache
-from .kernel import Settings, Status, Verdict
+from .kernel import Reason, Settings, Status, Verdict
 from .derivation import Derivation, Instance, Postulate, Step
+
+
+# What each other rule may spend on a strategy while looking for a hint (Checker._other_rule).
+HINT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class StepResult:
     step: Step
     verdict: Verdict
     previous: object
+    # For a step undecided under its rule: the rule the kernel proves it with instead, if any.
+    hint: str | None = None
 
 
 @dataclass
@@ -91,8 +97,27 @@ class Checker:
             using = [self.theorem(lemma) for lemma in step.rule.lemmas]
             verdict = _kernel.check_equal(previous, step.stated, using=using, reasoning=step.rule.reasoning,
                                           settings=self.settings, cache=self.cache)
-            self._steps[key] = StepResult(step, verdict, previous)
+            hint = self._other_rule(previous, step, verdict) if verdict.reason is Reason.UNDECIDED else None
+            self._steps[key] = StepResult(step, verdict, previous, hint)
         return self._steps[key]
+
+    def _other_rule(self, previous, step: Step, verdict: Verdict) -> str | None:
+        """Which other rule the kernel proves an undecided step with, each tried within
+        HINT_SECONDS a strategy: the step keeps its own verdict (its rule is what it claims),
+        the report says what would prove it."""
+        from . import rules
+
+        if step.rule.lemmas:
+            return None
+        quick = replace(self.settings, seconds_per_strategy=HINT_SECONDS)
+        for other in (rules.algebra(), rules.linearity(), rules.evaluate()):
+            if other.reasoning is step.rule.reasoning:
+                continue
+            tried = _kernel.check_equal(previous, step.stated, reasoning=other.reasoning, settings=quick,
+                                        cache=self.cache)
+            if tried.proved:
+                return f"undecided under {step.rule.name}; proved by rules.{other.name}(): change the rule"
+        return None
 
     def statement(self, source) -> tuple | None:
         """The (lhs, rhs) that the kernel's verdict on a derivation, instance or postulate will

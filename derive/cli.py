@@ -94,14 +94,15 @@ def cli() -> None:
 @click.option("--samples", type=click.IntRange(*SAMPLES_RANGE), default=None,
               help=f"Random numeric sample points per claim, besides the edge points; at least "
                    f"{SAMPLES_RANGE[0]}.  [default: [tool.derive] samples, else {DEFAULT_SAMPLES}]")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the sample points.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help=f"Seed of the sample points.  [default: [tool.derive] seed, else {DEFAULT_SEED}]")
 @click.option("--no-cache", is_flag=True,
               help="Prove every step afresh: neither read nor write the project's .derive_cache.")
 @click.option("--axioms", "list_axioms", is_flag=True,
               help="List what each derivation rests on besides the kernel (postulates, declared operators, "
                    "allowed-unknown steps), or none; text format (json always has them).")
-def check(paths: tuple[str, ...], output_format: str, strict: bool | None, samples: int | None, seed: int,
-          no_cache: bool, list_axioms: bool) -> None:
+def check(paths: tuple[str, ...], output_format: str, strict: bool | None, samples: int | None,
+          seed: int | None, no_cache: bool, list_axioms: bool) -> None:
     """Check every step of the derivations in PATHS (default: [tool.derive] paths, else ./proofs)."""
     if list_axioms and output_format != "text":
         raise UsageError(f"--axioms goes with --format text; --format {output_format} lists no axioms "

@@ -1,9 +1,10 @@
-"""``[tool.derive]`` in the nearest pyproject.toml: a project's proof paths, strictness and samples.
+"""``[tool.derive]`` in the nearest pyproject.toml: a project's proof paths, strictness, samples and seed.
 
     [tool.derive]
-    paths = ["proofs"]   # proof files or folders, relative to the pyproject.toml
+    paths = ["proofs"]   # proof files or folders (and their subfolders), relative to the pyproject.toml
     strict = true        # false: unknown steps pass (refuted ones never do)
     samples = 8          # random numeric sample points per claim (at least 8), besides the edge points
+    seed = 0             # seed of those points
 
 The file is the first pyproject.toml found walking up from the first path named on the command
 line (or from the current folder). Options on the command line override it. A file that is not
@@ -40,13 +41,16 @@ class Config:
     paths: tuple[str, ...] | None = None  # resolved against the pyproject.toml's folder
     strict: bool | None = None
     samples: int | None = None
+    seed: int | None = None
 
     def settings(self, samples: int | None = None, seed: int | None = None):
-        """The kernel's Settings: ``samples`` (a command-line option) over the file's, over the default."""
+        """The kernel's Settings: ``samples`` and ``seed`` (command-line options) over the file's,
+        over the defaults."""
         from .kernel import Settings  # here: reading the configuration never imports sympy
 
         samples = samples or self.samples or Settings.samples
-        return Settings(samples=samples, seed=Settings.seed if seed is None else seed)
+        seed = seed if seed is not None else self.seed if self.seed is not None else Settings.seed
+        return Settings(samples=samples, seed=seed)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -78,7 +82,13 @@ def _samples(value, where: str, root: Path) -> int:
     return value
 
 
-_KEYS = {"paths": _paths, "strict": _strict, "samples": _samples}
+def _seed(value, where: str, root: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError(f"{where}seed must be a non-negative integer, got {value!r}")
+    return value
+
+
+_KEYS = {"paths": _paths, "strict": _strict, "samples": _samples, "seed": _seed}
 
 
 def read_config(file: Path) -> Config:

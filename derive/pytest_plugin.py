@@ -3,8 +3,9 @@
 Registered as a ``pytest11`` entry point and opt-in: without ``--derive`` it adds the option
 and nothing else (it imports neither sympy nor the rest of derive). With it, each proof file
 (what ``derive check`` would load from the ``derive_paths`` ini option, else the ``paths`` of
-``[tool.derive]`` in the rootdir's pyproject.toml, else ``proofs``; ``samples`` is read there
-too, and unknown steps always fail) is a
+``[tool.derive]`` in the rootdir's pyproject.toml, else ``proofs``; ``samples`` and ``seed`` are
+read there too, and unknown steps always fail; and what the command line names outside those:
+``pytest --derive other/proof.py``) is a
 collected file, each derivation in it a collector, and each step an item with the ``derive``
 marker: ``proofs/stage1_univariate.py::kl_univariate::1.2``. A derivation with ``origin=`` also
 gets an ``origin`` item, the first link of its chain: the kernel's theorem of the origin (its
@@ -48,10 +49,30 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         project = project_config([config.rootpath])
         files = proof_files(config.getini("derive_paths") or project.paths or [config.rootpath / "proofs"])
+        files += _named_proof_files(config, set(files))
     except DeriveError as exc:
         raise pytest.UsageError(f"--derive: {exc} (set derive_paths in the pytest configuration)") from None
     cache = None if config.getoption("derive_no_cache") else _step_cache(config)
     config.stash[_PROOFS] = _Proofs(files, project.settings(), cache)
+
+
+def _named_proof_files(config: pytest.Config, configured: set[Path]) -> list[Path]:
+    """Proof files named on the command line outside the configured paths: a named .py file that
+    is not a test module (``python_files``), or such files in a named folder that holds none of
+    the configured ones (a folder that does, ``.`` say, collects those as it is)."""
+    from ._files import proof_files
+
+    def test_module(path: Path) -> bool:
+        return any(path.match(pattern) for pattern in config.getini("python_files"))
+
+    named = []
+    for argument in config.args:
+        path = Path(argument.split("::")[0]).resolve()
+        if path.is_file() and path.suffix == ".py" and not test_module(path):
+            named.append(path)
+        elif path.is_dir() and not any(file.is_relative_to(path) for file in configured):
+            named += [file for file in proof_files([path]) if not test_module(file)]
+    return [file for file in dict.fromkeys(named) if file not in configured]
 
 
 def _step_cache(config: pytest.Config):

@@ -35,6 +35,20 @@ def _show(expr, limit: int | None = _TEXT_LIMIT) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
+def derivation_status(result) -> tuple[str, str]:
+    """(status, detail) of a derivation as reported: refuted when a step (or the origin) is
+    refuted, since the derivation as written then states something false, whatever its theorem
+    (start = result, which a refuted link leaves unknown); else the kernel's theorem."""
+    theorem = result.theorem
+    refuted = [f"step {s.step.label}" for s in result.steps if s.verdict.status.value == "refuted"]
+    if result.origin is not None and result.origin.status.value == "refuted":
+        refuted.insert(0, "its origin")
+    if refuted and theorem.status.value != "refuted":
+        return "refuted", (f"{', '.join(refuted)} {'is' if len(refuted) == 1 else 'are'} refuted "
+                           f"(start = result itself is {theorem.status.value}: {theorem.detail})")
+    return theorem.status.value, theorem.detail
+
+
 def _failure_lines(result: StepResult) -> list[str]:
     v = result.verdict
     lines = [f"reason: {v.reason.value}: {v.detail}",
@@ -45,6 +59,8 @@ def _failure_lines(result: StepResult) -> list[str]:
         lines.append(f"counterexample: {point or '(any point)'}")
         lines.append(f"  previous = {v.counterexample.lhs_value}")
         lines.append(f"  stated   = {v.counterexample.rhs_value}")
+    if result.hint:
+        lines.append(f"hint: {result.hint}")
     return lines
 
 
@@ -104,7 +120,7 @@ def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: boo
                        f"{s.step.rule.describe():<28.28} {_status_shown(v):<8} {v.seconds:6.2f}s")
             if not v.proved:
                 out += [f"           {line}" for line in _failure_lines(s)]
-        out.append(f"    => {result.theorem.status.value}: {result.theorem.detail}")
+        out.append("    => {}: {}".format(*derivation_status(result)))
         axioms = outcome.axioms(result)
         if axioms and not list_axioms:
             out.append(f"    rests on {len(axioms)} axiom(s): derive check --axioms lists them")
@@ -158,6 +174,7 @@ def _step_json(s: StepResult, outcome: Outcome) -> dict:
             "previous": v.counterexample.lhs_value,
             "stated": v.counterexample.rhs_value,
         },
+        "hint": s.hint,
     }
 
 
@@ -171,7 +188,8 @@ def _derivation_json(result: DerivationResult, outcome: Outcome) -> dict:
         "file": _relative(d.location.file),
         "line": d.location.line,
         "requested": result.requested,
-        "status": result.theorem.status.value,
+        "status": derivation_status(result)[0],
+        "theorem": result.theorem.status.value,
         "axioms": outcome.axioms(result),
         "seconds": round(result.seconds, 4),
         "steps": [_step_json(s, outcome) for s in result.steps],
@@ -322,8 +340,26 @@ def _code(text: str) -> str:
     return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
+# Beyond this many characters of LaTeX a math block is shortened, its full form folded below it.
+LONG_LATEX = 400
+
+
 def _math(expr, prefix: str = "") -> list[str]:
-    return ["$$", prefix + sympy.latex(expr), "$$", ""]
+    """A math block; a long one as its first and last terms around an ellipsis, with the whole
+    in a <details> block (GitHub renders both; a reader of a large expression sees its shape)."""
+    latex = sympy.latex(expr)
+    if len(latex) <= LONG_LATEX:
+        return ["$$", prefix + latex, "$$", ""]
+    terms = sympy.Add.make_args(expr)
+    if len(terms) > 2:
+        short = f"{sympy.latex(terms[0])} + \\dots + {sympy.latex(terms[-1])}"
+        what = f"{len(terms)} terms"
+    else:
+        short, what = latex[:LONG_LATEX // 2] + " \\dots", f"{len(latex)} characters of LaTeX"
+    if len(short) > LONG_LATEX:
+        short, what = f"\\text{{{type(expr).__name__} of {len(latex)} characters}}", f"{len(latex)} characters of LaTeX"
+    return ["$$", prefix + short, "$$", "", f"<details><summary>in full ({what})</summary>", "", "$$", prefix + latex,
+            "$$", "", "</details>", ""]
 
 
 def _md_step(s: StepResult, outcome: Outcome) -> list[str]:
@@ -336,7 +372,8 @@ def _md_step(s: StepResult, outcome: Outcome) -> list[str]:
            f"{verdict} · {v.seconds:.2f} s · {_code(_where(s.step.location))}", ""]
     if v.proved:
         return out + _math(s.step.stated, "= ")
-    out += [f"> {_md(v.detail)}", "", "previous (left side):", "", *_math(s.previous),
+    out += [f"> {_md(v.detail)}", "", *([f"> 💡 {_md(s.hint)}", ""] if s.hint else []),
+            "previous (left side):", "", *_math(s.previous),
             "stated (right side):", "", *_math(s.step.stated)]
     if v.counterexample is not None:
         c = v.counterexample
@@ -355,7 +392,8 @@ def _md_derivation(r: DerivationResult, outcome: Outcome) -> list[str]:
     out = [f"## {_code(d.name)}: {_md(d.title)}{role}", "", where, "", *_math(d.start)]
     for s in r.steps:
         out += _md_step(s, outcome)
-    return out + [f"**⇒ {r.theorem.status.value}**: {_md(r.theorem.detail)}", ""]
+    status, detail = derivation_status(r)
+    return out + [f"**⇒ {status}**: {_md(detail)}", ""]
 
 
 def _md_head(outcome: Outcome, title: str) -> list[str]:
@@ -384,7 +422,7 @@ def render_step_summary(report: Report, *, allow_unknown: bool = False) -> str:
         counts = {status: sum(s.verdict.status.value == status for s in r.steps) for status in _ICON}
         out.append(f"| {_code(r.derivation.name)} | {_code(_relative(r.derivation.location.file))} | "
                    f"{counts['proved']} | {counts['refuted']} | {counts['unknown']} | "
-                   f"{_ICON[r.theorem.status.value]} {r.theorem.status.value} |")
+                   f"{_ICON[derivation_status(r)[0]]} {derivation_status(r)[0]} |")
     out.append("")
     for r in report.results:
         failing = [s for s in r.steps if not s.verdict.proved]
@@ -423,5 +461,5 @@ def render_derivation(derivation: Derivation, result: DerivationResult | None = 
         if s is not None and not s.verdict.proved:
             out += [*(f"      {line}" for line in _failure_lines(s)), ""]
     if result is not None:
-        out.append(f"  => {result.theorem.status.value}: {result.theorem.detail}")
+        out.append("  => {}: {}".format(*derivation_status(result)))
     return "\n".join(out).rstrip()

@@ -1,6 +1,6 @@
 """Moments of a Gaussian, from the integral definition of expectation.
 
-MATH.md 1.4: E_p[1] = 1 (normalisation), E_p[x - mu] = 0, E_p[(x - mu)^2] = s^2; the standard
+docs/derivation.md 1.4: E_p[1] = 1 (normalisation), E_p[x - mu] = 0, E_p[(x - mu)^2] = s^2; the standard
 normal moments E[z^n] = (n-1)!! that define the k-dimensional expectation operator; and a check
 that this operator agrees with the integral definition in one dimension.
 """

@@ -1,4 +1,4 @@
-"""Stage 0: the definition. KL(p || q) = integral of p log(p/q) = E_p[log p - log q] (MATH.md 0.1).
+"""Stage 0: the definition. KL(p || q) = integral of p log(p/q) = E_p[log p - log q] (docs/derivation.md 0.1).
 
 p and q are any positive densities: undefined functions declared positive, so the result can
 be instantiated with any positive densities (stage 1 does, with two Gaussians).

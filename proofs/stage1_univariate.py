@@ -1,4 +1,4 @@
-"""Stage 1: KL(N(mu1, s1^2) || N(mu2, s2^2)) in closed form (MATH.md 1.1 - 1.6)."""
+"""Stage 1: KL(N(mu1, s1^2) || N(mu2, s2^2)) in closed form (docs/derivation.md 1.1 - 1.6)."""
 
 from sympy import Integer, Lambda, Rational, Symbol, log, pi, symbols
 

@@ -1,4 +1,4 @@
-"""Stage 2: KL(N(mu1, S1) || N(mu2, S2)) for full covariances (MATH.md 2.1 - 2.6).
+"""Stage 2: KL(N(mu1, S1) || N(mu2, S2)) for full covariances (docs/derivation.md 2.1 - 2.6).
 
 Matrix identities with a symbolic dimension are beyond sympy, so the derivation is built and
 proved for each explicit k in DIMENSIONS, with S1 = L1 L1^T and S2 = L2 L2^T for symbolic

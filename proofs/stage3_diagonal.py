@@ -1,4 +1,4 @@
-"""Stage 3: diagonal covariances (MATH.md 3.1 - 3.3).
+"""Stage 3: diagonal covariances (docs/derivation.md 3.1 - 3.3).
 
 Two routes meet at the sum form 3.2:
 * for each explicit k: stage 2's full-covariance result with diagonal Cholesky factors (3.1, 3.2);

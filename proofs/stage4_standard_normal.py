@@ -1,4 +1,4 @@
-"""Stage 4: the standard normal prior q = N(0, I_k) of every VAE (MATH.md 4.1, 4.2)."""
+"""Stage 4: the standard normal prior q = N(0, I_k) of every VAE (docs/derivation.md 4.1, 4.2)."""
 
 from sympy import Integer, Lambda, Rational, Sum, log
 

@@ -1,5 +1,5 @@
 """Stage 5: the log-variance form used in VAE code, its gradients, and the general kernel form
-(MATH.md 5.1 - 5.3). l_i = log s_i^2, so s_i = exp(l_i / 2) for every real l_i."""
+(docs/derivation.md 5.1 - 5.3). l_i = log s_i^2, so s_i = exp(l_i / 2) for every real l_i."""
 
 from sympy import Derivative, ImmutableMatrix, IndexedBase, Integer, Lambda, Rational, Sum, Symbol, exp
 
@@ -70,10 +70,10 @@ kl_logvar_terms.step("terms", "KL = sum_i 1/2 mu_i^2 + sum_i 1/2 (exp(l_i) - 1 -
 
 # The kernels that `derive codegen` generates from these proved results.
 export("kl_standard_normal", kl_logvar, index=i, arguments={mu1: "mu", l1: "logvar"},
-       summary="KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1)")
+       summary="KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1)")
 export("kl_diagonal", kl_logvar_general, index=i,
        arguments={mu1: "mu1", l1: "logvar1", mu2: "mu2", l2: "logvar2"},
-       summary="KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3)")
+       summary="KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3)")
 export("kl_mean_term", kl_logvar_terms, index=i, arguments={mu1: "mu"}, term=mean_term,
        summary="the mean term of 5.1, 1/2 mu^2: pulls every posterior mean to 0")
 export("kl_variance_term", kl_logvar_terms, index=i, arguments={l1: "logvar"}, term=variance_term,

@@ -203,3 +203,24 @@ def test_an_undefined_functions_assumptions_are_part_of_the_claim(cache):
     assert check_equal(sympy.log(positive_f(real) ** 2), 2 * sympy.log(positive_f(real)), cache=cache).proved
     assert check_equal(sympy.log(plain_f(real) ** 2), 2 * sympy.log(plain_f(real)), cache=cache).status is Status.REFUTED
 
+
+
+def test_a_read_only_checkout_keeps_its_cache_in_the_users_cache_folder(tmp_path, monkeypatch):
+    """The project's .derive_cache where the project can be written; else a folder of the user's
+    cache named after the project's path (so two checkouts keep two caches); DERIVE_CACHE_DIR
+    over both."""
+    monkeypatch.delenv("DERIVE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    project = tmp_path / "checkout"
+    project.mkdir()
+    assert _cache.cache_folder(project) == project / ".derive_cache"
+    writable = os.access
+    monkeypatch.setattr(_cache.os, "access", lambda path, mode: False if Path(path) == project else writable(path, mode))
+    elsewhere = _cache.cache_folder(project)
+    assert elsewhere.parent == tmp_path / "user-cache" / "derive" / "steps" and elsewhere.name.startswith("checkout-")
+    other = tmp_path / "other" / "checkout"
+    other.mkdir(parents=True)
+    monkeypatch.setattr(_cache.os, "access", lambda path, mode: False)
+    assert _cache.cache_folder(other) != elsewhere
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "ci"))
+    assert _cache.cache_folder(project) == tmp_path / "ci"

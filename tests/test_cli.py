@@ -87,6 +87,17 @@ def test_a_folder_leaves_out_helpers_and_conftest(tmp_path):
     assert [d["file"] for d in json.loads(result.output)["derivations"]] == [str(tmp_path / "good.py")]
 
 
+def test_a_folder_takes_its_subfolders_but_not_private_hidden_or_cache_ones(tmp_path):
+    (tmp_path / "stage" / "part").mkdir(parents=True)
+    (tmp_path / "stage" / "part" / "good.py").write_text(GOOD)
+    for hidden in ("_private", ".venv", "__pycache__"):
+        (tmp_path / hidden).mkdir()
+        (tmp_path / hidden / "x.py").write_text("raise RuntimeError('not a proof')\n")
+    result = run("check", "--format", "json", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert [d["file"] for d in json.loads(result.output)["derivations"]] == [str(tmp_path / "stage" / "part" / "good.py")]
+
+
 def one_line_error(result, code: int) -> str:
     assert result.exit_code == code, result.output
     lines = result.stderr.strip().splitlines()
@@ -217,6 +228,7 @@ version = "0"
 paths = ["maths"]
 strict = false
 samples = 12
+seed = 5
 """
 
 
@@ -236,15 +248,16 @@ def test_tool_derive_config_is_found_from_a_subfolder(project, monkeypatch):
     assert result.exit_code == 0, result.output  # strict = false lets the unknown step pass
     report = json.loads(result.output)
     assert (report["settings"]["samples"], report["strict"], report["summary"]["allowed_unknown"]) == (12, False, 1)
+    assert report["settings"]["seed"] == 5
     assert report["derivations"][0]["file"] == str(project / "maths" / "cancel.py")
 
 
 def test_command_line_options_override_the_config(project, monkeypatch):
     monkeypatch.chdir(project)
-    result = run("check", "--format", "json", "--samples", "10", "--strict")
+    result = run("check", "--format", "json", "--samples", "10", "--strict", "--seed", "0")
     assert result.exit_code == 1
     report = json.loads(result.output)
-    assert (report["settings"]["samples"], report["strict"]) == (10, True)
+    assert (report["settings"]["samples"], report["strict"], report["settings"]["seed"]) == (10, True, 0)
     assert report["derivations"][0]["file"] == "maths/cancel.py"
 
 
@@ -272,7 +285,8 @@ def test_check_a_users_project_outside_this_repository(project):
     ("[tool.derive]\nsamples = 0\n", "[tool.derive] samples must be an integer from 8 to 1000, got 0"),
     ("[tool.derive]\nsamples = true\n", "[tool.derive] samples must be an integer from 8 to 1000, got True"),
     ("[tool.derive]\nsamples = 2.5\n", "[tool.derive] samples must be an integer from 8 to 1000, got 2.5"),
-    ("[tool.derive]\nsample = 8\n", "[tool.derive] has unknown key 'sample' (known: paths, strict, samples)"),
+    ("[tool.derive]\nsample = 8\n", "[tool.derive] has unknown key 'sample' (known: paths, strict, samples, seed)"),
+    ("[tool.derive]\nseed = -1\n", "[tool.derive] seed must be a non-negative integer, got -1"),
     ("[tool]\nderive = 3\n", "[tool.derive] must be a table, got 3"),
     ("[tool.derive\n", "cannot read it as TOML: "),
 ])
@@ -357,3 +371,25 @@ def test_the_command_starts_without_importing_sympy():
     done = subprocess.run([sys.executable, "-c", "import sys, derive.cli; print('sympy' in sys.modules)"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+SPLIT = """
+from sympy import Integral, Symbol, exp
+from derive import Derivation, rules
+
+x = Symbol("x", real=True)
+d = Derivation("split", "an integral of a sum", Integral(x * exp(-x**2) + x**2, (x, 0, 1)))
+d.step("1", "split it", rules.algebra(), Integral(x * exp(-x**2), (x, 0, 1)) + Integral(x**2, (x, 0, 1)))
+"""
+
+
+def test_an_undecided_step_names_the_rule_that_proves_it(write_proof):
+    """algebra leaves integrals opaque: the step is undecided under it, and the report says that
+    linearity proves it (the verdict stays the rule's own: unknown)."""
+    result = run("check", "--format", "json", "--no-cache", str(write_proof("split.py", SPLIT)))
+    assert result.exit_code == 1
+    (step,) = json.loads(result.output)["derivations"][0]["steps"]
+    assert (step["status"], step["reason"]) == ("unknown", "UNDECIDED")
+    assert step["hint"] == "undecided under algebra; proved by rules.linearity(): change the rule"
+    text = run("check", "--no-cache", str(write_proof("split.py", SPLIT))).output
+    assert "hint: undecided under algebra; proved by rules.linearity(): change the rule" in text

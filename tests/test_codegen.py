@@ -96,7 +96,8 @@ def test_plain_modules_are_short_and_show_the_formula():
         text = (ROOT / "derive" / "kernels" / f"{target}_kernels.py").read_text()
         code = text.split('"""', 2)[2]
         assert len([line for line in code.splitlines() if line.strip()]) < 250, target
-        assert "    return (1/2)*(mu**2 + _expm1mx(logvar))\n" in code
+        series = ", series" if target == "numpy" else ""  # numpy's float32 computes in float64
+        assert f"    return (1/2)*(mu**2 + _expm1mx(logvar{series}))\n" in code
 
 
 def test_sums_split_by_two_sum_are_proved(derive_plan):

@@ -1,5 +1,6 @@
 """The paper's derivation in proofs/: all of it proved, and any change to the math caught."""
 
+import re
 import shutil
 
 import pytest
@@ -8,9 +9,15 @@ from sympy import Integral
 from derive import Status, check, load
 from tests.conftest import PROOFS
 
-# Every numbered step of ../shared/MATH.md stages 0-5 (finer steps carry a letter suffix).
+# Every numbered step of docs/derivation.md, stages 0-5 (finer steps carry a letter suffix).
 MATH_STEPS = ["0.1", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
               "3.1", "3.2", "3.3", "4.1", "4.2", "5.1", "5.2", "5.3"]
+
+
+def test_the_documented_steps_are_the_ones_checked():
+    """docs/derivation.md, which the README and the proofs link, numbers exactly these steps."""
+    text = (PROOFS.parent / "docs" / "derivation.md").read_text()
+    assert re.findall(r"^(\d\.\d)  ", text, flags=re.MULTILINE) == MATH_STEPS
 
 
 @pytest.fixture(scope="module")

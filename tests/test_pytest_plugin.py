@@ -207,3 +207,25 @@ def test_tool_derive_in_the_rootdirs_pyproject_names_the_paths_and_samples(pytes
     result = pytester.runpytest(*QUIET, "--derive")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{broken}: [[]tool.derive[]] samples must be an integer*"])
+
+
+def test_a_proof_file_named_outside_the_proof_paths_is_collected(pytester):
+    """pytest --derive other/variance.py: the named file's steps are items as well as those of
+    proofs/; a named test module is collected as tests are, not loaded as proofs."""
+    write(pytester, {"wrong.py": WRONG})
+    other = write(pytester, {"variance.py": VARIANCE}, folder="other")
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    result = pytester.runpytest(*QUIET, "--derive", str(other / "variance.py"), "test_plain.py")
+    result.assert_outcomes(passed=item_count(other) + 1)
+    result = pytester.runpytest(*QUIET, "--derive", "other")
+    result.assert_outcomes(passed=item_count(other))
+
+
+def test_the_seed_of_tool_derive_is_the_items_seed(pytester):
+    write(pytester, {"variance.py": VARIANCE}, folder="maths")
+    pytester.makefile(".toml", pyproject='[tool.derive]\npaths = ["maths"]\nseed = 7\n')
+    from derive.pytest_plugin import _PROOFS  # noqa: PLC0415 - the stash key, read back from the run below
+
+    reprec = pytester.inline_run(*QUIET, "--derive", "maths")
+    session = reprec.getcalls("pytest_collection_finish")[0].session
+    assert session.config.stash[_PROOFS].checker.settings.seed == 7

@@ -208,7 +208,7 @@ def test_github_allowed_unknown_is_a_warning_and_the_notice_says_so(reports, her
 def test_step_summary_has_the_table_and_the_failing_step(reports, here):
     summary = render_step_summary(reports["bad.py"])
     assert summary.startswith("## derive check ❌\n")
-    assert "| `variance_term` | `bad.py` | 0 | 1 | 0 | ❓ unknown |" in summary
+    assert "| `variance_term` | `bad.py` | 0 | 1 | 0 | ❌ refuted |" in summary
     assert "### `variance_term`: variance term" in summary
     assert f"$$\n{sympy.latex(only_step(reports['bad.py']).step.stated)}\n$$" in summary
 
@@ -284,3 +284,29 @@ def test_render_derivation_with_a_failing_step_shows_why(reports, here):
     text = render_derivation(result.derivation, result)
     assert "      reason: NOT_EQUAL: the sides differ at a sample point" in text
     assert "counterexample: s = " in text
+
+
+def test_a_refuted_step_makes_its_derivation_refuted_in_every_format(reports, here):
+    """bad.py's step is refuted: the derivation as written is false, and every format says
+    refuted (its theorem, start = result, stays unknown: a refuted link proves nothing)."""
+    report = reports["bad.py"]
+    assert "=> refuted: step 1 is refuted (start = result itself is unknown:" in render_text(report)
+    (derivation,) = json.loads(render_json(report))["derivations"]
+    assert (derivation["status"], derivation["theorem"]) == ("refuted", "unknown")
+    assert "**⇒ refuted**: step 1 is refuted" in render_markdown(report)
+    assert "❌ refuted |" in render_step_summary(report)
+    assert "=> refuted: step 1 is refuted" in render_github(report)
+    case = ET.fromstring(render_junit(report)).find(".//testcase/failure")
+    assert case.get("message").startswith("refuted: NOT_EQUAL")
+    assert json.loads(render_json(reports["unknown.py"]))["derivations"][0]["status"] == "unknown"
+
+
+def test_markdown_shortens_a_large_expression_and_folds_its_full_form():
+    from derive.report import LONG_LATEX, _math
+
+    x = sympy.Symbol("x")
+    large = sum(sympy.Symbol(f"a_{n}") * x**n for n in range(80))
+    lines = _math(large, "= ")
+    assert len(lines[1]) < LONG_LATEX and "\\dots" in lines[1]
+    assert lines[4] == "<details><summary>in full (80 terms)</summary>" and lines[7] == "= " + sympy.latex(large)
+    assert _math(x + 1) == ["$$", "x + 1", "$$", ""]

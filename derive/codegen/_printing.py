@@ -98,7 +98,7 @@ class _PlainPowers:
 
 
 class PlainNumpyPrinter(_PlainPowers, NumpyKernelPrinter):
-    pass
+    precision_argument = ", series"  # numpy computes float32 in float64, with float32's series
 
 
 class PlainTorchPrinter(_PlainPowers, TorchKernelPrinter):

@@ -466,7 +466,7 @@ A NaN input gives NaN; an infinite log-variance gives an infinite KL.""",
 
 def _plain_functions(kernel, target: str) -> str:
     """The kernel's per-element terms and partial derivatives, each a function of the arguments."""
-    args = _signature(kernel)
+    args = ("series, " if target == "numpy" else "") + _signature(kernel)
     value_lines, (value,) = _plain_body(target, [kernel.stable], 4)
     gradient_lines, gradients = _plain_body(target, kernel.gradients, 4)
     return f'''def _{kernel.name}_terms({args}):

@@ -58,7 +58,7 @@ class Loss:
 def loss(x, logits, mu, logvar, beta: float, kl=kl_standard_normal) -> Loss:
     """The negative ELBO with the KL weighted by beta (beta = 0: a plain autoencoder).
 
-    kl is the verified kernel (MATH.md 5.1: -1/2 sum(1 + logvar - mu^2 - exp(logvar)));
+    kl is the verified kernel (docs/derivation.md 5.1: -1/2 sum(1 + logvar - mu^2 - exp(logvar)));
     it is a parameter only so that the tests can put the hand-written line beside it.
     """
     reconstruction = functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]

@@ -20,13 +20,13 @@ Raises:
     ValueError: shapes that do not broadcast, or an unknown reduction.
     A NaN input gives NaN; an infinite log-variance gives an infinite KL.
 
-kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1)
+kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1)
     kl_logvar (proofs/stage5_logvar.py:26), steps 5.1
       from kl_standard_normal (proofs/stage4_standard_normal.py:22), steps 4.2
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
     exported at proofs/stage5_logvar.py:72; sha256 of the verified expression 18a33217c7959501
 
-kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3)
+kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3)
     kl_logvar_general (proofs/stage5_logvar.py:32), steps 5.3
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
     exported at proofs/stage5_logvar.py:74; sha256 of the verified expression ad0a477ba0cdd605
@@ -111,27 +111,25 @@ _CHUNK = 1 << 16  # elements
 _DIVISORS = {"none": lambda shape: 1, "sum": lambda shape: 1, "mean": lambda shape: int(numpy.prod(shape)),
              "batchmean": lambda shape: shape[0]}
 # exp(x) - 1 - x = x**2 (1/2! + x/3! + ...) for |x| < 1: the coefficients 1/n!, highest first (Horner),
-# as many as each dtype needs: the remainder is proved below 1.7e-10 (float32), 6.1e-18 (float64).
-_SERIES = {
-    numpy.dtype(numpy.float32): (
+# as many as a result of each dtype needs: the remainder is proved below 1.7e-10 (float32), 6.1e-18 (float64).
+_SERIES_FLOAT32 = (
     1/6227020800, 1/479001600, 1/39916800, 1/3628800, 1/362880, 1/40320, 1/5040, 1/720,
-    1/120, 1/24, 1/6, 1/2),
-    numpy.dtype(numpy.float64): (
+    1/120, 1/24, 1/6, 1/2)
+_SERIES = {numpy.dtype(numpy.float16): _SERIES_FLOAT32, numpy.dtype(numpy.float32): _SERIES_FLOAT32,
+           numpy.dtype(numpy.float64): (
     1/121645100408832000, 1/6402373705728000, 1/355687428096000, 1/20922789888000,
     1/1307674368000, 1/87178291200, 1/6227020800, 1/479001600, 1/39916800, 1/3628800,
-    1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2),
-}
+    1/362880, 1/40320, 1/5040, 1/720, 1/120, 1/24, 1/6, 1/2)}
 # float16 is computed in float32, float32 in float64 (numpy's float32 exp is off by up to 2 ulp,
-# which the sums of a kernel's terms could take past 4); the result has the inputs' dtype.
+# which the sums of a kernel's terms could take past 4), each with its result's series.
 _COMPUTED_IN = {numpy.dtype(numpy.float16): numpy.dtype(numpy.float32),
                 numpy.dtype(numpy.float32): numpy.dtype(numpy.float64),
                 numpy.dtype(numpy.float64): numpy.dtype(numpy.float64)}
 
 
-def _expm1mx(x):
-    """exp(x) - 1 - x: the series for |x| < 1, where expm1(x) - x would cancel, and
-    expm1(x) - x (proved equal) elsewhere, which loses at most 2 bits; x = +inf gives +inf."""
-    series = _SERIES[x.dtype]
+def _expm1mx(x, series):
+    """exp(x) - 1 - x: the result's ``series`` for |x| < 1, where expm1(x) - x would cancel,
+    and expm1(x) - x (proved equal) elsewhere, which loses at most 2 bits; +inf gives +inf."""
     near = numpy.abs(x) < 1
     small = numpy.where(near, x, 0).astype(x.dtype)
     horner = small * series[0] + series[1]
@@ -161,11 +159,11 @@ def _finite_or_zero(correction):
     return numpy.where(numpy.isfinite(correction), correction, 0)
 
 
-def _expm1mx_of_sum(a, b):
+def _expm1mx_of_sum(a, b, series):
     """expm1mx(a + b) without rounding a + b first: a + b = s + e exactly, expm1mx(s + e) = expm1mx(s)
     + expm1(s) e + exp(s) expm1mx(e), expm1mx(e) is e**2/2 within 5.1e-06 for |e| < 2^-16 (proved)."""
     s, e = _two_sum(a, b)
-    return _expm1mx(s) + _finite_or_zero(numpy.expm1(s) * e + numpy.exp(s) * (e * e / 2))
+    return _expm1mx(s, series) + _finite_or_zero(numpy.expm1(s) * e + numpy.exp(s) * (e * e / 2))
 
 
 def _expm1_of_sum(a, b):
@@ -211,7 +209,7 @@ def _reduced(terms, arrays, shape, reduction, dtype):
     out, total = numpy.empty(shape, dtype) if reduction == "none" else None, 0.0
     with numpy.errstate(over="ignore", invalid="ignore"):  # inf is the answer for huge inputs
         for rows in _rows(shape):
-            chunk = terms(*(array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded))
+            chunk = terms(_SERIES[dtype], *(array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded))
             if out is None:
                 total += float(numpy.sum(chunk))
             else:
@@ -226,7 +224,8 @@ def _weighted(partials, arrays, shape, reduction, dtype):
     grads = [numpy.empty(shape, dtype) for _ in arrays]
     with numpy.errstate(over="ignore", invalid="ignore"):
         for rows in _rows(shape):
-            for grad, partial in zip(grads, partials(*(array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded))):
+            computed = (array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded)
+            for grad, partial in zip(grads, partials(_SERIES[dtype], *computed)):
                 grad[rows] = partial / _DIVISORS[reduction](shape)
     for n, (grad, array) in enumerate(zip(grads, arrays)):
         grad = grad.sum(axis=tuple(range(grad.ndim - array.ndim))) if grad.ndim > array.ndim else grad
@@ -235,16 +234,16 @@ def _weighted(partials, arrays, shape, reduction, dtype):
     return tuple(grads)
 
 
-def _kl_standard_normal_terms(mu, logvar):
-    return (1/2)*(mu**2 + _expm1mx(logvar))
+def _kl_standard_normal_terms(series, mu, logvar):
+    return (1/2)*(mu**2 + _expm1mx(logvar, series))
 
 
-def _kl_standard_normal_partials(mu, logvar):
+def _kl_standard_normal_partials(series, mu, logvar):
     return (mu, (1/2)*numpy.expm1(logvar))
 
 
 def kl_standard_normal(mu, logvar, *, reduction="sum"):
-    """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1).
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1).
 
     Per element, over the broadcast shape of the arguments:
         (mu**2 + expm1mx(logvar))/2
@@ -265,12 +264,12 @@ def kl_standard_normal_grad(mu, logvar, *, reduction="sum"):
     return _weighted(_kl_standard_normal_partials, (mu, logvar), shape, reduction, dtype)
 
 
-def _kl_diagonal_terms(mu1, logvar1, mu2, logvar2):
+def _kl_diagonal_terms(series, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
-    return (1/2)*numpy.exp(t0)*_square_of_sum(mu1, -mu2) + (1/2)*_expm1mx_of_sum(t0, logvar1)
+    return (1/2)*numpy.exp(t0)*_square_of_sum(mu1, -mu2) + (1/2)*_expm1mx_of_sum(t0, logvar1, series)
 
 
-def _kl_diagonal_partials(mu1, logvar1, mu2, logvar2):
+def _kl_diagonal_partials(series, mu1, logvar1, mu2, logvar2):
     t0 = -logvar2
     t1 = numpy.exp(t0)
     t2 = -mu2
@@ -280,7 +279,7 @@ def _kl_diagonal_partials(mu1, logvar1, mu2, logvar2):
 
 
 def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
-    """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3).
+    """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3).
 
     Per element, over the broadcast shape of the arguments:
         ((mu1 - mu2)**2*exp(-logvar2) + expm1mx(logvar1 - logvar2))/2
@@ -305,11 +304,11 @@ def kl_diagonal_grad(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
     return _weighted(_kl_diagonal_partials, (mu1, logvar1, mu2, logvar2), shape, reduction, dtype)
 
 
-def _kl_mean_term_terms(mu):
+def _kl_mean_term_terms(series, mu):
     return (1/2)*mu**2
 
 
-def _kl_mean_term_partials(mu):
+def _kl_mean_term_partials(series, mu):
     return (mu,)
 
 
@@ -334,11 +333,11 @@ def kl_mean_term_grad(mu, *, reduction="sum"):
     return _weighted(_kl_mean_term_partials, (mu,), shape, reduction, dtype)
 
 
-def _kl_variance_term_terms(logvar):
-    return (1/2)*_expm1mx(logvar)
+def _kl_variance_term_terms(series, logvar):
+    return (1/2)*_expm1mx(logvar, series)
 
 
-def _kl_variance_term_partials(logvar):
+def _kl_variance_term_partials(series, logvar):
     return ((1/2)*numpy.expm1(logvar),)
 
 

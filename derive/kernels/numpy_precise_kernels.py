@@ -6,14 +6,14 @@ derivation and the origins it starts from are named below), and every rewrite ma
 floating point is proved too. The file imports nothing but numpy: copy it where you
 need it.
 
-kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1)
+kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1)
     kl_logvar (proofs/stage5_logvar.py:26), steps 5.1
       from kl_standard_normal (proofs/stage4_standard_normal.py:22), steps 4.2
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
     exported at proofs/stage5_logvar.py:72; sha256 of the verified expression 18a33217c7959501
     verified: -Sum(-exp(l1[i]) + l1[i] - mu1[i]**2 + 1, (i, 1, k))/2
 
-kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3)
+kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3)
     kl_logvar_general (proofs/stage5_logvar.py:32), steps 5.3
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
     exported at proofs/stage5_logvar.py:74; sha256 of the verified expression ad0a477ba0cdd605
@@ -501,7 +501,7 @@ def _kl_standard_normal_gradients(precision, mu, logvar):
 
 
 def kl_standard_normal(mu, logvar, *, reduction="sum"):
-    """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1).
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1).
 
     Per element, over the broadcast shape of the arguments:
         (mu**2 + expm1mx(logvar))/2
@@ -574,7 +574,7 @@ def _kl_diagonal_d_logvar2_double_double(mu1, logvar1, mu2, logvar2):
 
 
 def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
-    """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3).
+    """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3).
 
     Per element, over the broadcast shape of the arguments:
         ((mu1 - mu2)**2*exp(-logvar2) + expm1mx(logvar1 - logvar2))/2

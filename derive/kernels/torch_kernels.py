@@ -26,13 +26,13 @@ gradgradcheck), torch.func (grad, vmap, jacrev, jacfwd, hessian), forward-mode A
 torch.compile(fullgraph=True), torch.export and meta tensors; there autograd differentiates the
 per-element form, while an eager call's backward is the proved partial derivatives.
 
-kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1)
+kl_standard_normal: KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1)
     kl_logvar (proofs/stage5_logvar.py:26), steps 5.1
       from kl_standard_normal (proofs/stage4_standard_normal.py:22), steps 4.2
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
     exported at proofs/stage5_logvar.py:72; sha256 of the verified expression 18a33217c7959501
 
-kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3)
+kl_diagonal: KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3)
     kl_logvar_general (proofs/stage5_logvar.py:32), steps 5.3
       from kl_diagonal (proofs/stage3_diagonal.py:52), steps 3.3a, 3.3b
     exported at proofs/stage5_logvar.py:74; sha256 of the verified expression ad0a477ba0cdd605
@@ -279,7 +279,7 @@ def _kl_standard_normal_partials(mu, logvar):
 
 
 def kl_standard_normal(mu, logvar, *, reduction="sum"):
-    """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (MATH.md 5.1).
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)), the VAE's KL term (docs/derivation.md 5.1).
 
     Per element, over the broadcast shape of the arguments:
         (mu**2 + expm1mx(logvar))/2
@@ -311,7 +311,7 @@ def _kl_diagonal_partials(mu1, logvar1, mu2, logvar2):
 
 
 def kl_diagonal(mu1, logvar1, mu2, logvar2, *, reduction="sum"):
-    """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (MATH.md 5.3).
+    """KL(N(mu1, diag(exp(logvar1))) || N(mu2, diag(exp(logvar2)))) (docs/derivation.md 5.3).
 
     Per element, over the broadcast shape of the arguments:
         ((mu1 - mu2)**2*exp(-logvar2) + expm1mx(logvar1 - logvar2))/2
