@@ -273,3 +273,33 @@ def test_time_limits_work_in_any_thread_and_leave_the_callers_timer_and_precisio
     assert found["verdict"].reason is Reason.TIMEOUT
     assert 900 < remaining <= 1000
     assert mpmath.mp.prec == precision
+
+
+def test_an_exception_while_deciding_one_step_is_that_steps_unknown_and_the_rest_are_checked(monkeypatch):
+    """A bug in a witness or in sympy (here: a claim's key raising as a generator that met
+    StopIteration does) is the step's unknown verdict with reason INTERNAL_ERROR and the
+    exception's one line, whether it strikes while answering ahead (prefetch) or deciding; the
+    other steps of the run are decided as ever."""
+    import derive
+    from derive.derivation import Derivation
+    from derive import rules
+
+    x = Symbol("x", real=True)
+    fragile = Symbol("fragile", real=True)
+    keyed = _core._answers_key
+
+    def breaks_on_fragile(lhs, rhs, *rest):
+        if fragile in lhs.free_symbols:
+            raise RuntimeError("generator raised StopIteration")
+        return keyed(lhs, rhs, *rest)
+
+    monkeypatch.setattr(_core, "_answers_key", breaks_on_fragile)
+    good = Derivation("good", "fine", x + x)
+    good.step("1", "2x", rules.algebra(), 2 * x)
+    bad = Derivation("bad", "breaks a witness", (fragile + 1) ** 2)
+    bad.step("1", "expand", rules.algebra(), fragile**2 + 2 * fragile + 1)
+    report = derive.check([bad, good])
+    verdicts = {r.derivation.name: r.steps[0].verdict for r in report.results}
+    assert verdicts["good"].proved
+    assert (verdicts["bad"].status, verdicts["bad"].reason) == (Status.UNKNOWN, Reason.INTERNAL_ERROR)
+    assert verdicts["bad"].detail == "RuntimeError: generator raised StopIteration"

@@ -431,25 +431,36 @@ def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
     keys, jobs = [], []
     for lhs, rhs, theorems, reasoning, affinity in claims:
         try:
-            lhs, rhs = _as_expression(lhs), _as_expression(rhs)
-        except TypeError:
+            claim_jobs = _prefetch_jobs(lhs, rhs, theorems, reasoning, settings, cache, affinity, keys)
+        except Exception:  # noqa: BLE001 - only an answer ahead is lost: check_equal decides it, or says why
             continue
-        own_axioms, untrusted = operator_axioms([lhs, rhs])
-        if _refusal(lhs, rhs) is not None or untrusted is not None:
-            continue
-        if cache is not None:
-            digest = _claim_digest(lhs, rhs, theorems, reasoning, settings)
-            if digest is not None and cache.read(digest) is not None:
-                continue
-        key = _answers_key(lhs, rhs, theorems, reasoning, settings)
-        if key in keys or key in _PREFETCHED:
-            continue
-        keys.append(key)
-        jobs += _jobs(lhs, rhs, theorems, reasoning, settings, affinity, runs_user_code=bool(own_axioms))
+        if claim_jobs is not None:
+            keys.append(claim_jobs[0])
+            jobs += claim_jobs[1]
     results = _workers.run(jobs)
     with _PREFETCH_LOCK:
         for n, key in enumerate(keys):
             _PREFETCHED[key] = _answers(results[2 * n:2 * n + 2])
+
+
+def _prefetch_jobs(lhs, rhs, theorems, reasoning, settings, cache, affinity, keys):
+    """(the answers' key, the witness jobs) of one claim to answer ahead, or None when there is
+    nothing to ask (refused, cached, or asked already)."""
+    try:
+        lhs, rhs = _as_expression(lhs), _as_expression(rhs)
+    except TypeError:
+        return None
+    own_axioms, untrusted = operator_axioms([lhs, rhs])
+    if _refusal(lhs, rhs) is not None or untrusted is not None:
+        return None
+    if cache is not None:
+        digest = _claim_digest(lhs, rhs, theorems, reasoning, settings)
+        if digest is not None and cache.read(digest) is not None:
+            return None
+    key = _answers_key(lhs, rhs, theorems, reasoning, settings)
+    if key in keys or key in _PREFETCHED:
+        return None
+    return key, _jobs(lhs, rhs, theorems, reasoning, settings, affinity, runs_user_code=bool(own_axioms))
 
 
 def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, settings: Settings,
