@@ -52,10 +52,49 @@ def _require_expression(value, what: str, where: Location):
         raise ProofFileError(where, f"{what} is a {type(value).__name__}: state the expression, "
                                     "not an equation or a condition")
     if isinstance(value, sympy.Basic):
+        if any(type(node).__name__ == "RandomSymbol" for node in sympy.preorder_traversal(value)):
+            return _stats_expectations(value, what, where)
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return sympy.Integer(value)
     raise ProofFileError(where, f"{what} is a {type(value).__name__}, not a sympy expression")
+
+
+def _stats_expectations(value: sympy.Basic, what: str, where: Location) -> sympy.Basic:
+    """sympy.stats written the way derive reads it: each ``E(f(X), evaluate=False)`` (an
+    ``Expectation``) of a univariate ``Normal('X', mu, s)`` becomes derive's expectation, the
+    integral of the normal density times f over the real line, which the kernel then decides. A
+    random symbol anywhere else, or of another distribution, is refused with what to write."""
+    from sympy.stats.crv_types import NormalDistribution
+    from sympy.stats.rv import RandomSymbol
+    from sympy.stats.symbolic_probability import Expectation
+
+    from .gaussian import expectation, normal_pdf
+
+    advice = ("write E(f(X), evaluate=False) of a Normal, or derive.gaussian.expectation(f(x), x, density) "
+              "(an integral of the density times f)")
+
+    def translated(node: Expectation) -> sympy.Expr:
+        variables = sorted(node.args[0].atoms(RandomSymbol), key=str)
+        if len(variables) != 1 or not isinstance(variables[0].pspace.distribution, NormalDistribution):
+            shown = ", ".join(f"{v} ~ {type(v.pspace.distribution).__name__}" for v in variables)
+            raise ProofFileError(where, f"{what}: {node} is over {shown}; derive translates the expectation of one "
+                                        f"Normal random variable: {advice}")
+        variable = variables[0]
+        mean, std = variable.pspace.distribution.args
+        free = {str(symbol) for symbol in value.free_symbols if not isinstance(symbol, RandomSymbol)}
+        name = str(variable.symbol)
+        while name in free:  # the integration variable must not capture a symbol of the claim
+            name += "_"
+        x = sympy.Symbol(name, real=True)
+        return expectation(node.args[0].xreplace({variable: x}), x, normal_pdf(x, mean, std))
+
+    result = value.replace(lambda node: isinstance(node, Expectation), translated)
+    left = result.atoms(RandomSymbol)
+    if left:
+        raise ProofFileError(where, f"{what} holds the random variable {sorted(map(str, left))[0]} outside an "
+                                    f"expectation (sympy.stats' E(...) evaluates itself unless told not to): {advice}")
+    return result
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,39 @@ def test_scope_is_reported():
     d = Derivation("scoped", "t", log(s**2), scope="for k in {1,2,3}")
     d.step("1", "log rule", rules.algebra(), 2 * log(s))
     assert check([d]).results[0].derivation.scope == "for k in {1,2,3}"
+
+
+def test_a_sympy_stats_expectation_of_a_normal_is_derives_expectation():
+    """E(f(X), evaluate=False) with X = Normal('X', mu, s) is the integral of the density times
+    f, which the kernel then decides: the second moment proves, a wrong one is refuted."""
+    from sympy import Symbol
+    from sympy.stats import E, Normal
+
+    import derive
+    from derive import Derivation, rules
+
+    mu, s = Symbol("mu", real=True), Symbol("s", positive=True)
+    X = Normal("X", mu, s)
+    moment = Derivation("second_moment", "E[X^2] of a normal", E(X**2, evaluate=False))
+    moment.step("1", "mu^2 + s^2", rules.evaluate(), mu**2 + s**2)
+    wrong = Derivation("wrong_moment", "E[X^2] of a normal, wrong", E(X**2, evaluate=False))
+    wrong.step("1", "mu^2", rules.evaluate(), mu**2)
+    verdicts = {r.derivation.name: r.steps[0].verdict.status.value for r in derive.check([moment, wrong]).results}
+    assert verdicts == {"second_moment": "proved", "wrong_moment": "refuted"}
+
+
+@pytest.mark.parametrize("write, message", [
+    (lambda X, Y: X + 1, "holds the random variable X outside an expectation"),
+    (lambda X, Y: __import__("sympy.stats", fromlist=["E"]).E(X * Y, evaluate=False),
+     "is over X ~ NormalDistribution, Y ~ BernoulliDistribution; derive translates the expectation of one Normal"),
+])
+def test_other_sympy_stats_is_refused_saying_what_to_write(write, message):
+    from sympy import Symbol
+    from sympy.stats import Bernoulli, Normal
+
+    from derive import Derivation, ProofFileError
+
+    X, Y = Normal("X", 0, 1), Bernoulli("Y", Symbol("p", positive=True))
+    with pytest.raises(ProofFileError, match=message) as info:
+        Derivation("stats", "sympy.stats", write(X, Y))
+    assert "derive.gaussian.expectation" in str(info.value)
