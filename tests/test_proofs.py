@@ -92,3 +92,12 @@ def test_changing_the_math_makes_the_check_fail(tmp_path, file, before, after, n
     result = check([target]).results[-1]
     assert not result.proved
     assert any(s.verdict.status is not Status.PROVED for s in result.steps)
+
+
+def test_every_example_beyond_the_paper_is_proved():
+    """examples/: the derivations that show how to write one's own (CI checks them too)."""
+    examples = PROOFS.parent / "examples"
+    result = check(load([examples]).defined)
+    assert result.ok, [(r.derivation.name, s.step.label, s.verdict.reason.value)
+                       for r in result.results for s in r.steps if not s.verdict.proved]
+    assert len({r.derivation.name for r in result.results}) >= 10
