@@ -28,7 +28,7 @@ _PUBLIC = {
     "export": ".derivation", "lemma": ".derivation", "Postulate": ".derivation", "postulate": ".derivation",
     "DeriveError": ".errors", "ProofFileError": ".errors",
     "load": ".loader",
-    "rules": None,  # a module of its own
+    "lemmas": None, "rules": None,  # modules of their own
 }
 __all__ = sorted(_PUBLIC)
 
