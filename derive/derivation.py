@@ -52,7 +52,7 @@ def _require_expression(value, what: str, where: Location):
         raise ProofFileError(where, f"{what} is a {type(value).__name__}: state the expression, "
                                     "not an equation or a condition")
     if isinstance(value, sympy.Basic):
-        if any(type(node).__name__ == "RandomSymbol" for node in sympy.preorder_traversal(value)):
+        if any(_from_sympy_stats(node) for node in sympy.preorder_traversal(value)):
             return _stats_expectations(value, what, where)
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -75,26 +75,55 @@ def _stats_expectations(value: sympy.Basic, what: str, where: Location) -> sympy
               "(an integral of the density times f)")
 
     def translated(node: Expectation) -> sympy.Expr:
+        if len(node.args) != 1:  # E(f(X), condition): a conditional expectation is another integral
+            raise ProofFileError(where, f"{what}: {node} is a conditional expectation; derive translates E(f(X)) "
+                                        f"without a condition: {advice}")
         variables = sorted(node.args[0].atoms(RandomSymbol), key=str)
-        if len(variables) != 1 or not isinstance(variables[0].pspace.distribution, NormalDistribution):
-            shown = ", ".join(f"{v} ~ {type(v.pspace.distribution).__name__}" for v in variables)
+        laws = [getattr(getattr(v, "pspace", None), "distribution", None) for v in variables]
+        if len(variables) != 1 or not isinstance(laws[0], NormalDistribution):
+            shown = ", ".join(f"{v} ~ {type(law).__name__}" for v, law in zip(variables, laws))
             raise ProofFileError(where, f"{what}: {node} is over {shown}; derive translates the expectation of one "
                                         f"Normal random variable: {advice}")
         variable = variables[0]
         mean, std = variable.pspace.distribution.args
-        free = {str(symbol) for symbol in value.free_symbols if not isinstance(symbol, RandomSymbol)}
+        # The variable of integration captures nothing: no symbol of the claim, free or bound (an inner
+        # expectation's), has its name.
+        taken = {str(symbol) for symbol in value.free_symbols if not isinstance(symbol, RandomSymbol)}
+        taken |= {str(bound) for inner in node.atoms(sympy.Integral) for bound in inner.variables}
         name = str(variable.symbol)
-        while name in free:  # the integration variable must not capture a symbol of the claim
+        while name in taken:
             name += "_"
         x = sympy.Symbol(name, real=True)
         return expectation(node.args[0].xreplace({variable: x}), x, normal_pdf(x, mean, std))
 
-    result = value.replace(lambda node: isinstance(node, Expectation), translated)
-    left = result.atoms(RandomSymbol)
-    if left:
-        raise ProofFileError(where, f"{what} holds the random variable {sorted(map(str, left))[0]} outside an "
-                                    f"expectation (sympy.stats' E(...) evaluates itself unless told not to): {advice}")
+    def inside_out(node):
+        """Inner expectations first, so that an outer one's variable is named apart from theirs."""
+        if not node.args:
+            return node
+        rebuilt = node.func(*map(inside_out, node.args)) if not isinstance(node, RandomSymbol) else node
+        return translated(rebuilt) if isinstance(rebuilt, Expectation) else rebuilt
+
+    result = inside_out(value)
+    left = _stats_nodes(result)
+    randoms = [node for node in left if isinstance(node, RandomSymbol)]
+    if randoms:
+        raise ProofFileError(where, f"{what} holds the random variable {randoms[0]} outside an expectation "
+                                    f"(sympy.stats' E(...) evaluates itself unless told not to): {advice}")
+    if left:  # a random matrix, a probability, ...: nothing derive reads
+        raise ProofFileError(where, f"{what} holds {left[0]} ({type(left[0]).__name__}) of sympy.stats, which derive "
+                                    f"does not translate: {advice}")
     return result
+
+
+def _from_sympy_stats(node) -> bool:
+    return (type(node).__module__ or "").startswith("sympy.stats")
+
+
+def _stats_nodes(expression) -> list:
+    """The outermost nodes of sympy.stats in ``expression`` (not what they hold), in order."""
+    if _from_sympy_stats(expression):
+        return [expression]
+    return [node for argument in expression.args for node in _stats_nodes(argument)]
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,8 @@ def test_a_sympy_stats_expectation_of_a_normal_is_derives_expectation():
 
 @pytest.mark.parametrize("write, message", [
     (lambda X, Y: X + 1, "holds the random variable X outside an expectation"),
+    (lambda X, Y: __import__("sympy.stats", fromlist=["E"]).E(X**2, X > 0, evaluate=False),
+     "is a conditional expectation; derive translates E\\(f\\(X\\)\\) without a condition"),
     (lambda X, Y: __import__("sympy.stats", fromlist=["E"]).E(X * Y, evaluate=False),
      "is over X ~ NormalDistribution, Y ~ BernoulliDistribution; derive translates the expectation of one Normal"),
 ])
