@@ -86,15 +86,17 @@ def _stats_expectations(value: sympy.Basic, what: str, where: Location) -> sympy
                                         f"Normal random variable: {advice}")
         variable = variables[0]
         mean, std = variable.pspace.distribution.args
-        # The variable of integration captures nothing: no symbol of the claim, free or bound (an inner
-        # expectation's), has its name.
-        taken = {str(symbol) for symbol in value.free_symbols if not isinstance(symbol, RandomSymbol)}
-        taken |= {str(bound) for inner in node.atoms(sympy.Integral) for bound in inner.variables}
+        # The variable of integration captures nothing: no symbol anywhere in the claim has its name,
+        # free or bound, a distribution's parameter included (inside a random variable, free_symbols
+        # shows only the variable itself), nor any symbol of this expectation (an inner one's variable).
+        taken = names | {str(n) for n in sympy.preorder_traversal(node) if isinstance(n, sympy.Symbol)}
         name = str(variable.symbol)
         while name in taken:
             name += "_"
         x = sympy.Symbol(name, real=True)
         return expectation(node.args[0].xreplace({variable: x}), x, normal_pdf(x, mean, std))
+
+    names = {str(n) for n in sympy.preorder_traversal(value) if isinstance(n, sympy.Symbol)}
 
     def inside_out(node):
         """Inner expectations first, so that an outer one's variable is named apart from theirs."""
