@@ -100,9 +100,11 @@ def _stats_expectations(value: sympy.Basic, what: str, where: Location) -> sympy
 
     def inside_out(node):
         """Inner expectations first, so that an outer one's variable is named apart from theirs."""
-        if not node.args:
+        if not node.args or isinstance(node, RandomSymbol):
             return node
-        rebuilt = node.func(*map(inside_out, node.args)) if not isinstance(node, RandomSymbol) else node
+        args = [inside_out(argument) for argument in node.args]
+        # Rebuilt only where an expectation changed below: rebuilding (1/2)*(a + b) would distribute the 1/2.
+        rebuilt = node.func(*args) if args != list(node.args) else node
         return translated(rebuilt) if isinstance(rebuilt, Expectation) else rebuilt
 
     result = inside_out(value)

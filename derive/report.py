@@ -420,9 +420,9 @@ def render_step_summary(report: Report, *, allow_unknown: bool = False) -> str:
     out += ["| derivation | file | proved | refuted | unknown | result |", "| --- | --- | --- | --- | --- | --- |"]
     for r in report.results:
         counts = {status: sum(s.verdict.status.value == status for s in r.steps) for status in _ICON}
+        status = derivation_status(r)[0]
         out.append(f"| {_code(r.derivation.name)} | {_code(_relative(r.derivation.location.file))} | "
-                   f"{counts['proved']} | {counts['refuted']} | {counts['unknown']} | "
-                   f"{_ICON[derivation_status(r)[0]]} {derivation_status(r)[0]} |")
+                   f"{counts['proved']} | {counts['refuted']} | {counts['unknown']} | {_ICON[status]} {status} |")
     out.append("")
     for r in report.results:
         failing = [s for s in r.steps if not s.verdict.proved]

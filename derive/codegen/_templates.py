@@ -90,25 +90,37 @@ def _header(plan, target: str, left_out=()) -> str:
              "need it.",
              ""]
     for kernel in plan.kernels:
-        lines += [f"{kernel.name}: {kernel.export.summary}",
-                  *[f"    {line}" for line in _origin_lines(kernel)],
-                  f"    exported at {shown_path(kernel.export.location.file)}:{kernel.export.location.line}; "
-                  f"sha256 of the verified expression {kernel.digest[:16]}",
-                  f"    verified: {sympy.sstr(kernel.export.expression)}",
-                  ""]
+        lines += _provenance_lines(kernel, verified=True)
     for kernel in left_out:
         lines += textwrap.wrap(f"{kernel.name} is only in {target}_kernels.py: {kernel.not_precise}.", 96) + [""]
-    lines.append("Claims proved by derive's kernel for this file:")
-    for claim in plan.claims:
-        if claim.subject in {kernel.name for kernel in left_out}:
-            continue
+    left_out_names = {kernel.name for kernel in left_out}
+    lines += _claim_lines(claim for claim in plan.claims if claim.subject not in left_out_names)
+    return "\n".join(lines)
+
+
+def _provenance_lines(kernel, *, verified: bool) -> list[str]:
+    """The header's paragraph on one kernel: its summary, the derivation and origins it comes from,
+    where it is exported, the hash of the verified expression (and that expression)."""
+    location = kernel.export.location
+    return [f"{kernel.name}: {kernel.export.summary}",
+            *[f"    {line}" for line in _origin_lines(kernel)],
+            f"    exported at {shown_path(location.file)}:{location.line}; "
+            f"sha256 of the verified expression {kernel.digest[:16]}",
+            *([f"    verified: {sympy.sstr(kernel.export.expression)}"] if verified else []),
+            ""]
+
+
+def _claim_lines(claims) -> list[str]:
+    """The header's closing list: every claim with its verdict and how it was decided, then the
+    docstring's end."""
+    lines = ["Claims proved by derive's kernel for this file:"]
+    for claim in claims:
         verdict = claim.verdict
         how = getattr(verdict, "strategy", None) or verdict.reason.value.lower()
         lines += textwrap.wrap(f"[{verdict.status.value}] {claim.subject}: {claim.what} ({how})", 96,
                                initial_indent="    ", subsequent_indent="        ",
                                break_on_hyphens=False)
-    lines.append('"""')
-    return "\n".join(lines)
+    return [*lines, '"""']
 
 
 def _pairs(value: sympy.Rational) -> str:
@@ -143,22 +155,34 @@ def _wrapped(text: str) -> str:
 
 
 def _common(plan, target: str) -> str:
-    from . import COMPUTED_IN, SMALL_ERROR, cancellation_limit  # the package imports this module
+    from . import COMPUTED_IN, cancellation_limit  # the package imports this module
 
-    fields = {"radius": str(plan.series[0].radius), "double_double": _double_double(plan, target),
-              "cancellation_rule": "2^(extra bits - 4)", "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}",
-              "two_sum": (_TEMPLATES / "two_sum.py.txt").read_text().rstrip("\n"),
-              "expm1mx_small_bound": f"{float(plan.corrections['_expm1mx_of_sum'].relative_error):.2g}",
-              "expm1_small_bound": f"{float(plan.corrections['_expm1_of_sum'].relative_error):.2g}"}
+    fields = {**_series_fields(plan), "double_double": _double_double(plan, target),
+              "cancellation_rule": "2^(extra bits - 4)"}
     for dtype, computed in COMPUTED_IN.items():
         fields[f"cancellation_{dtype}"] = repr(cancellation_limit(dtype))
         fields[f"computed_{dtype}"] = computed
     for series in plan.series:
-        fields[f"series_{series.dtype}"] = _wrapped(", ".join(f"1/{1 / c}" for c in series.coefficients))
-        fields[f"bound_{series.dtype}"] = f"{float(series.bound.relative_error):.2g}"
         fields[f"expm1_bound_{series.dtype}"] = f"{float(series.expm1_bound.relative_error):.2g}"
     text = (_TEMPLATES / f"{target}_common.py.txt").read_text()
     return string.Template(text).substitute(fields)
+
+
+def _series_fields(plan) -> dict[str, str]:
+    """What both modules' helpers state: the series and their proved bounds, TwoSum, numpy's
+    undoing of broadcasting, and the bounds of the corrections the _of_sum helpers take for
+    TwoSum's error."""
+    from . import SMALL_ERROR  # the package imports this module
+
+    fields = {"radius": str(plan.series[0].radius), "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}",
+              "two_sum": (_TEMPLATES / "two_sum.py.txt").read_text().rstrip("\n"),
+              "sum_to_shape": (_TEMPLATES / "numpy_sum_to_shape.py.txt").read_text().rstrip("\n"),
+              "expm1mx_small_bound": f"{float(plan.corrections['_expm1mx_of_sum'].relative_error):.2g}",
+              "expm1_small_bound": f"{float(plan.corrections['_expm1_of_sum'].relative_error):.2g}"}
+    for series in plan.series:
+        fields[f"series_{series.dtype}"] = _wrapped(", ".join(f"1/{1 / c}" for c in series.coefficients))
+        fields[f"bound_{series.dtype}"] = f"{float(series.bound.relative_error):.2g}"
+    return fields
 
 
 def _tuple(items) -> str:
@@ -232,9 +256,7 @@ def _gradient_doc(kernel) -> str:
     from . import SAME_PRECISION_CANCELLATION  # the package imports this module
 
     lines = [f"    d/d{s} = {sympy.sstr(g)}" for s, g in zip(kernel.symbols, kernel.gradients)]
-    cancelling = [f"d/d{s}" for s, terms in zip(kernel.symbols, kernel.gradient_terms) if terms is not None]
-    if kernel.stable_terms is not None:
-        cancelling.insert(0, "the value")
+    cancelling = _cancelling_quantities(kernel)
     if cancelling:
         lines += ["", *textwrap.wrap(
             f"Where the terms of {' and '.join(cancelling)} cancel (for float64 results, where their "
@@ -367,35 +389,13 @@ def _plain_header(plan, target: str) -> str:
              "",
              *_plain_usage(target)]
     for kernel in plan.kernels:
-        lines += [f"{kernel.name}: {kernel.export.summary}",
-                  *[f"    {line}" for line in _origin_lines(kernel)],
-                  f"    exported at {shown_path(kernel.export.location.file)}:{kernel.export.location.line}; "
-                  f"sha256 of the verified expression {kernel.digest[:16]}",
-                  ""]
-    lines.append("Claims proved by derive's kernel for this file:")
-    for claim in plan.claims:
-        if _precise_only(claim):
-            continue
-        verdict = claim.verdict
-        how = getattr(verdict, "strategy", None) or verdict.reason.value.lower()
-        lines += textwrap.wrap(f"[{verdict.status.value}] {claim.subject}: {claim.what} ({how})", 96,
-                               initial_indent="    ", subsequent_indent="        ",
-                               break_on_hyphens=False)
-    lines.append('"""')
+        lines += _provenance_lines(kernel, verified=False)
+    lines += _claim_lines(claim for claim in plan.claims if not _precise_only(claim))
     return "\n".join(lines)
 
 
 def _plain_common(plan, target: str) -> str:
-    from . import SMALL_ERROR  # the package imports this module
-
-    fields = {"radius": str(plan.series[0].radius), "small_error": f"2^-{SMALL_ERROR.q.bit_length() - 1}",
-              "two_sum": (_TEMPLATES / "two_sum.py.txt").read_text().rstrip("\n"),
-              "expm1mx_small_bound": f"{float(plan.corrections['_expm1mx_of_sum'].relative_error):.2g}",
-              "expm1_small_bound": f"{float(plan.corrections['_expm1_of_sum'].relative_error):.2g}"}
-    for series in plan.series:
-        fields[f"series_{series.dtype}"] = _wrapped(", ".join(f"1/{1 / c}" for c in series.coefficients))
-        fields[f"bound_{series.dtype}"] = f"{float(series.bound.relative_error):.2g}"
-    return string.Template((_TEMPLATES / f"{target}_plain.py.txt").read_text()).substitute(fields)
+    return string.Template((_TEMPLATES / f"{target}_plain.py.txt").read_text()).substitute(_series_fields(plan))
 
 
 def _plain_body(target: str, expressions, indent: int) -> tuple[str, list[str]]:
@@ -404,10 +404,14 @@ def _plain_body(target: str, expressions, indent: int) -> tuple[str, list[str]]:
     return "".join(f"{' ' * indent}{line}\n" for line in assignments), printed
 
 
+def _cancelling_quantities(kernel) -> list[str]:
+    """The kernel's value and gradients that are sums whose terms may cancel, as docstrings name them."""
+    gradients = [f"d/d{s}" for s, terms in zip(kernel.symbols, kernel.gradient_terms) if terms is not None]
+    return (["the value"] if kernel.stable_terms is not None else []) + gradients
+
+
 def _accuracy(kernel, target: str) -> str:
-    cancelling = [f"d/d{s}" for s, terms in zip(kernel.symbols, kernel.gradient_terms) if terms is not None]
-    if kernel.stable_terms is not None:
-        cancelling.insert(0, "the value")
+    cancelling = _cancelling_quantities(kernel)
     if not cancelling:
         return "within 4 ulp of the exact value, and so are the gradients."
     bound = (f"within 4 ulp, except {' and '.join(cancelling)}: within 4 ulp of the sum of its terms' "

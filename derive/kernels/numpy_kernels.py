@@ -227,11 +227,14 @@ def _weighted(partials, arrays, shape, reduction, dtype):
             computed = (array[rows].astype(_COMPUTED_IN[dtype]) for array in expanded)
             for grad, partial in zip(grads, partials(_SERIES[dtype], *computed)):
                 grad[rows] = partial / _DIVISORS[reduction](shape)
-    for n, (grad, array) in enumerate(zip(grads, arrays)):
-        grad = grad.sum(axis=tuple(range(grad.ndim - array.ndim))) if grad.ndim > array.ndim else grad
-        axes = tuple(axis for axis, size in enumerate(array.shape) if size == 1 and grad.shape[axis] != 1)
-        grads[n] = grad.sum(axis=axes, keepdims=True) if axes else grad
-    return tuple(grads)
+    return tuple(_sum_to_shape(grad, array.shape) for grad, array in zip(grads, arrays))
+
+
+def _sum_to_shape(grad, shape):
+    """Undo broadcasting: sum ``grad`` over the dimensions that ``shape`` broadcast along."""
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
+    axes = tuple(axis for axis, size in enumerate(shape) if size == 1 and grad.shape[axis] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
 
 
 def _kl_standard_normal_terms(series, mu, logvar):
