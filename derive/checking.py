@@ -96,12 +96,13 @@ class Checker:
         if key not in self._steps:
             using = [self.theorem(lemma) for lemma in step.rule.lemmas]
             verdict = _kernel.check_equal(previous, step.stated, using=using, reasoning=step.rule.reasoning,
-                                          settings=self.settings, cache=self.cache)
-            hint = self._other_rule(previous, step, verdict) if verdict.reason is Reason.UNDECIDED else None
+                                          settings=self.settings, cache=self.cache, hypotheses=derivation.hypotheses)
+            hint = (self._other_rule(derivation, previous, step, verdict) if verdict.reason is Reason.UNDECIDED
+                    else None)
             self._steps[key] = StepResult(step, verdict, previous, hint)
         return self._steps[key]
 
-    def _other_rule(self, previous, step: Step, verdict: Verdict) -> str | None:
+    def _other_rule(self, derivation: Derivation, previous, step: Step, verdict: Verdict) -> str | None:
         """Which other rule the kernel proves an undecided step with, each tried within
         HINT_SECONDS a strategy: the step keeps its own verdict (its rule is what it claims),
         the report says what would prove it."""
@@ -114,7 +115,7 @@ class Checker:
             if other.reasoning is step.rule.reasoning:
                 continue
             tried = _kernel.check_equal(previous, step.stated, reasoning=other.reasoning, settings=quick,
-                                        cache=self.cache)
+                                        cache=self.cache, hypotheses=derivation.hypotheses)
             if tried.proved:
                 return f"undecided under {step.rule.name}; proved by rules.{other.name}(): change the rule"
         return None
@@ -169,7 +170,8 @@ class Checker:
                 if any(lemma is None for lemma in lemmas):
                     continue
                 previous = derivation.steps[index - 1].stated if index else derivation.start
-                claims.append((previous, step.stated, lemmas, step.rule.reasoning, id(derivation)))
+                claims.append((previous, step.stated, lemmas, step.rule.reasoning, id(derivation),
+                               derivation.hypotheses))
         _kernel.prefetch(claims, self.settings, self.cache)
 
     def check(self, derivation: Derivation, *, requested: bool = True) -> DerivationResult:
@@ -184,7 +186,7 @@ class Checker:
         results = [self.check_step(derivation, index) for index in range(len(derivation.steps))]
         origin = None if derivation.origin is None else self.theorem(derivation.origin)
         links = [r.verdict for r in results]
-        theorem = _kernel.chain(links if origin is None else [origin, *links])
+        theorem = _kernel.chain(links if origin is None else [origin, *links], derivation.hypotheses)
         result = DerivationResult(derivation, results, theorem, time.perf_counter() - started, requested, origin)
         self._in_progress.discard(key)
         self.results[key] = result

@@ -37,9 +37,11 @@ class Location:
 
 def _caller_location() -> Location:
     """The first frame outside derive itself: where the author wrote the call."""
-    frame = sys._getframe(1)
+    frame, inside = sys._getframe(1), None
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
-        frame = frame.f_back
+        frame, inside = frame.f_back, frame
+    if frame is not None and frame.f_code.co_filename.startswith("<frozen") and inside is not None:
+        frame = inside  # a module of derive's own being imported (derive.lemmas): the place is its line
     if frame is None:
         return Location("<unknown>", 0)
     return Location(frame.f_code.co_filename, frame.f_lineno)
@@ -119,6 +121,25 @@ def _stats_expectations(value: sympy.Basic, what: str, where: Location) -> sympy
     return result
 
 
+def _require_hypotheses(assuming, what: str, where: Location) -> tuple:
+    """The hypotheses as the kernel reads them (it reads them again: this only says early and
+    where what it would refuse)."""
+    from .kernel import hypotheses_error
+
+    if isinstance(assuming, (sympy.Basic, bool)):
+        assuming = (assuming,)
+    if isinstance(assuming, (str, bytes)):
+        raise ProofFileError(where, f"{what}: assuming= takes a list of relations (p > 0), not text")
+    try:
+        assuming = tuple(assuming)
+    except TypeError:
+        raise ProofFileError(where, f"{what}: assuming= takes a list of relations, got {type(assuming).__name__}")
+    why = hypotheses_error(assuming)
+    if why:
+        raise ProofFileError(where, f"{what}: {why}")
+    return assuming
+
+
 def _from_sympy_stats(node) -> bool:
     return (type(node).__module__ or "").startswith("sympy.stats")
 
@@ -143,9 +164,11 @@ class Derivation:
     """A chain start == e1 == e2 == ... == en, each link a checked step."""
 
     def __init__(self, name: str, title: str, start=None, *, origin=None,
-                 scope: str = "all values the assumptions allow"):
+                 scope: str = "all values the assumptions allow", assuming=()):
         """``origin``: a proved derivation or Instance whose result this derivation starts from;
-        the derivation then proves ``origin's start == last stated``, by chaining."""
+        the derivation then proves ``origin's start == last stated``, by chaining.
+        ``assuming``: relations every step holds under (``[p > 0, p < 1]``, ``[1 <= j, j <= k]``);
+        the origin's and the lemmas' hypotheses must follow from them."""
         self.location = _caller_location()
         if not isinstance(name, str) or not name:
             raise ProofFileError(self.location, "a derivation needs a non-empty name")
@@ -155,6 +178,7 @@ class Derivation:
         if start is None and origin is None:
             raise ProofFileError(self.location, f"derivation '{name}' needs a start expression or an origin")
         self.name, self.title, self.scope, self.origin = name, title, scope, origin
+        self.hypotheses = _require_hypotheses(assuming, f"derivation '{name}'", self.location)
         self.start = _require_expression(origin.result if start is None else start,
                                          f"start of derivation '{name}'", self.location)
         self.steps: list[Step] = []
@@ -163,7 +187,7 @@ class Derivation:
 
     @classmethod
     def rebuilt(cls, name: str, title: str, start, *, origin, scope: str, location: Location,
-                steps: list[Step]) -> Derivation:
+                steps: list[Step], assuming=()) -> Derivation:
         """A derivation as a certificate describes it (``derive.certificates``), with the places
         its proof file gave."""
         derivation = cls.__new__(cls)
@@ -171,6 +195,7 @@ class Derivation:
             raise ProofFileError(location, "a derivation needs a non-empty name")
         derivation.location, derivation.name, derivation.title, derivation.scope = location, name, title, scope
         derivation.origin, derivation.steps = origin, list(steps)
+        derivation.hypotheses = _require_hypotheses(assuming, f"derivation '{name}'", location)
         derivation.start = _require_expression(origin.result if start is None else start,
                                                f"start of derivation '{name}'", location)
         for step in steps:
@@ -209,9 +234,10 @@ class Derivation:
         return f"Derivation({self.name!r}, {len(self.steps)} steps)"
 
 
-def lemma(name: str, lhs, rhs, rule, *, title: str = "", scope: str = "all values the assumptions allow") -> Derivation:
-    """A derivation of one step: ``lhs == rhs`` by ``rule``."""
-    d = Derivation(name, title or f"lemma {name}", lhs, scope=scope)
+def lemma(name: str, lhs, rhs, rule, *, title: str = "", scope: str = "all values the assumptions allow",
+          assuming=()) -> Derivation:
+    """A derivation of one step: ``lhs == rhs`` by ``rule``, under the hypotheses ``assuming``."""
+    d = Derivation(name, title or f"lemma {name}", lhs, scope=scope, assuming=assuming)
     d.steps.append(Step("lemma", title or name, rule,
                         _require_expression(rhs, f"right side of lemma '{name}'", d.location), d.location))
     return d
@@ -272,6 +298,12 @@ class Instance:
     @property
     def result(self) -> sympy.Basic:
         return substitute(self.derivation.result, self.mapping)
+
+    @property
+    def hypotheses(self) -> tuple:
+        """The hypotheses of what it instantiates, with the values written in."""
+        plain = {k: v for k, v in self.mapping.items() if isinstance(k, sympy.Symbol)}
+        return tuple(sympy.sympify(h).xreplace(plain) for h in getattr(self.derivation, "hypotheses", ()))
 
     @property
     def name(self) -> str:

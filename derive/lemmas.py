@@ -11,13 +11,15 @@ or start from it with ``origin=``. Their names start with ``lemmas.``, so that n
 with a derivation of yours. Each one's title states it, and its scope what it holds for.
 
 The symbols they are stated in: ``x`` (the variable of integration), ``mu``, ``t``, ``a``, ``b``,
-``c``, ``z`` real; ``s`` positive (a standard deviation); ``i``, ``j`` integer indices running
-to ``k``, and ``v`` an indexed family (``v[i]``) of reals.
+``c``, ``z`` real; ``s`` positive (a standard deviation); ``p``, ``q`` real probabilities,
+stated under the hypotheses 0 < p, q < 1; ``i``, ``j``, ``y`` integer indices running to ``k``,
+and ``v`` an indexed family (``v[i]``) of reals. A lemma under hypotheses is usable where yours
+imply them (``Derivation(..., assuming=[...])``).
 """
 
 from __future__ import annotations
 
-from sympy import Derivative, E, IndexedBase, Integer, Sum, Symbol, exp, log, pi
+from sympy import Derivative, E, IndexedBase, Integer, KroneckerDelta, Sum, Symbol, exp, log, pi
 
 from . import rules
 from .derivation import lemma
@@ -77,6 +79,23 @@ bernoulli_kl_logits = lemma(
     log(1 + exp(b)) - log(1 + exp(a)) + (a - b) / (1 + exp(-a)), rules.algebra(),
     title="KL(Bernoulli(sigmoid(a)) || Bernoulli(sigmoid(b))) = softplus(b) - softplus(a) + sigmoid(a) (a - b)",
     scope=ANY)
+p, q = Symbol("p", real=True), Symbol("q", real=True)
+UNIT = "0 < p < 1 and 0 < q < 1 (hypotheses)"
+bernoulli_kl = lemma("lemmas.bernoulli_kl", p * log(p / q) + (1 - p) * log((1 - p) / (1 - q)),
+                     p * log(p) + (1 - p) * log(1 - p) - p * log(q) - (1 - p) * log(1 - q), rules.algebra(),
+                     title="KL(Bernoulli(p) || Bernoulli(q)) = negative entropy minus cross-entropy terms",
+                     scope=UNIT, assuming=[p > 0, p < 1, q > 0, q < 1])
+bernoulli_nll_gradient = lemma("lemmas.bernoulli_nll_gradient", Derivative(-a * log(p) - (1 - a) * log(1 - p), p),
+                               (p - a) / (p * (1 - p)), rules.evaluate(),
+                               title="d/dp of -log Bernoulli(a; p) = (p - a)/(p (1 - p))",
+                               scope="every real a, and 0 < p < 1 (hypotheses)",
+                               assuming=[p > 0, p < 1])
+y = Symbol("y", integer=True)
+softmax_cross_entropy_gradient = lemma(
+    "lemmas.softmax_cross_entropy_gradient", Derivative(-log(exp(v[y]) / Sum(exp(v[i]), (i, 1, k))), v[j]),
+    exp(v[j]) / Sum(exp(v[i]), (i, 1, k)) - KroneckerDelta(j, y), rules.evaluate(),
+    title="d/dv_j of -log softmax(v)_y = softmax(v)_j - [j = y]",
+    scope="every k >= 1, real v_i, and 1 <= j, y <= k (hypotheses)", assuming=[1 <= j, j <= k, 1 <= y, y <= k])
 softmax_normalisation = lemma("lemmas.softmax_normalisation",
                               Sum(exp(v[i]) / Sum(exp(v[j]), (j, 1, k)), (i, 1, k)), Integer(1), rules.linearity(),
                               title="sum_i softmax(v)_i = 1", scope="every k >= 1 and real v_i")
@@ -84,5 +103,5 @@ softmax_normalisation = lemma("lemmas.softmax_normalisation",
 ALL = (gaussian_normalisation, gaussian_mean, gaussian_second_central_moment, gaussian_second_moment,
        gaussian_third_moment, gaussian_fourth_moment, gaussian_linear_expectation, gaussian_mgf, gaussian_entropy,
        sigmoid_symmetry, softplus_symmetry, softplus_derivative, log_sigmoid, log_sum_exp_shift, bernoulli_nll_logits,
-       bernoulli_kl_logits, softmax_normalisation)
+       bernoulli_kl_logits, bernoulli_kl, bernoulli_nll_gradient, softmax_cross_entropy_gradient, softmax_normalisation)
 

@@ -35,6 +35,16 @@ def _show(expr, limit: int | None = _TEXT_LIMIT) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
+def hypotheses_of(d: Derivation) -> list[str]:
+    return [sympy.sstr(h) for h in d.hypotheses]
+
+
+def scope_of(d: Derivation) -> str:
+    """The derivation's scope with the hypotheses it holds under."""
+    hypotheses = hypotheses_of(d)
+    return f"{d.scope}; assuming {', '.join(hypotheses)}" if hypotheses else d.scope
+
+
 def derivation_status(result) -> tuple[str, str]:
     """(status, detail) of a derivation as reported: refuted when a step (or the origin) is
     refuted, since the derivation as written then states something false, whatever its theorem
@@ -107,7 +117,7 @@ def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: boo
             current_file = file
         role = "" if result.requested else " (dependency)"
         out.append(f"  {d.name}{role}: {d.title}")
-        out.append(f"    scope: {d.scope}")
+        out.append(f"    scope: {scope_of(d)}")
         if d.origin is not None:
             out.append(f"    starts from: {d.origin.name}")
             if result.origin is not None and not result.origin.proved:
@@ -184,6 +194,7 @@ def _derivation_json(result: DerivationResult, outcome: Outcome) -> dict:
         "name": d.name,
         "title": d.title,
         "scope": d.scope,
+        "hypotheses": hypotheses_of(d),
         "origin": None if d.origin is None else d.origin.name,
         "file": _relative(d.location.file),
         "line": d.location.line,
@@ -386,7 +397,7 @@ def _md_step(s: StepResult, outcome: Outcome) -> list[str]:
 def _md_derivation(r: DerivationResult, outcome: Outcome) -> list[str]:
     d = r.derivation
     role = " (dependency)" if not r.requested else ""
-    where = f"{_code(_where(d.location))} · scope: {_md(d.scope)}"
+    where = f"{_code(_where(d.location))} · scope: {_md(scope_of(d))}"
     if d.origin is not None:
         where += f" · starts from {_code(d.origin.name)}"
     out = [f"## {_code(d.name)}: {_md(d.title)}{role}", "", where, "", *_math(d.start)]
@@ -449,7 +460,7 @@ def render_derivation(derivation: Derivation, result: DerivationResult | None = 
         text = sympy.pretty(expr, use_unicode=unicode, num_columns=max(width - 6, 20))
         return ["", *(f"      {line}".rstrip() for line in text.splitlines()), ""]
 
-    out = [f"{d.name}: {d.title}", f"  {_where(d.location)}", f"  scope: {d.scope}"]
+    out = [f"{d.name}: {d.title}", f"  {_where(d.location)}", f"  scope: {scope_of(d)}"]
     if d.origin is not None:
         out.append(f"  starts from: {d.origin.name}")
     out += pretty(d.start)

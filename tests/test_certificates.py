@@ -99,8 +99,8 @@ def test_a_proof_file_error_keeps_its_place(write_proof):
 @pytest.mark.parametrize("data, message", [
     ([], "not an object"),
     ({"version": 99}, "version 99"),
-    ({"version": 1, "nodes": [], "objects": [{"kind": "derivation"}], "exports": []}, "cannot be read"),
-    ({"version": 1, "nodes": [["integer", "1"]], "exports": [],
+    ({"version": 2, "nodes": [], "objects": [{"kind": "derivation"}], "exports": []}, "cannot be read"),
+    ({"version": 2, "nodes": [["integer", "1"]], "exports": [],
       "objects": [{"kind": "instance", "of": 3, "mapping": []}]}, "refers to one not yet defined"),
 ])
 def test_a_damaged_certificate_is_one_line(data, message):

@@ -18,6 +18,7 @@ from ._core import Settings as Settings
 from ._core import Status as Status
 from ._core import Verdict as Verdict
 from ._core import chain as chain
+from ._core import hypotheses_error as hypotheses_error
 from ._core import check_equal as check_equal
 from ._core import instantiate as instantiate
 from ._core import made_by_kernel as made_by_kernel

@@ -42,7 +42,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from .. import __version__
-from . import _certificate, _domains, _symbolic, _tasks, _workers
+from . import _certificate, _domains, _hypotheses, _symbolic, _tasks, _workers
 from ._symbolic import Reasoning
 
 _TOKEN = object()
@@ -123,17 +123,20 @@ class Counterexample:
 class Verdict:
     """The kernel's answer about ``lhs == rhs``. Immutable; made only by this module.
 
+    ``hypotheses``: the relations (``_hypotheses.Bound``) the equality is stated under; a PROVED
+    verdict says the sides are equal wherever they and the declared assumptions hold.
     ``axioms``: what a PROVED verdict rests on besides the kernel, sympy and mpmath: the
     postulates and the declared operators of every claim it was built from. ``seconds``: the
     wall time of deciding, the witnesses' work included (they run side by side, perhaps ahead);
     ``symbolic_seconds`` and ``numeric_seconds``: each witness's own time in its worker."""
 
     __slots__ = ("status", "reason", "lhs", "rhs", "strategy", "counterexample", "detail",
-                 "conclusive_points", "seconds", "symbolic_seconds", "numeric_seconds", "axioms", "__weakref__")
+                 "conclusive_points", "seconds", "symbolic_seconds", "numeric_seconds", "axioms", "hypotheses",
+                 "__weakref__")
 
     def __init__(self, token, *, status, reason, lhs, rhs, strategy=None, counterexample=None,
                  detail="", conclusive_points=0, seconds=0.0, symbolic_seconds=0.0, numeric_seconds=0.0,
-                 axioms=frozenset()):
+                 axioms=frozenset(), hypotheses=()):
         if token is not _TOKEN:
             raise TypeError("a Verdict is made only by derive's kernel (check_equal, instantiate, chain)")
         for name, value in (("status", status), ("reason", reason), ("lhs", lhs), ("rhs", rhs),
@@ -141,7 +144,7 @@ class Verdict:
                             ("detail", detail), ("conclusive_points", conclusive_points),
                             ("seconds", seconds), ("symbolic_seconds", symbolic_seconds),
                             ("numeric_seconds", numeric_seconds),
-                            ("axioms", frozenset(axioms))):
+                            ("axioms", frozenset(axioms)), ("hypotheses", tuple(hypotheses))):
             object.__setattr__(self, name, value)
         _MINTED[self] = _fingerprint(self)
 
@@ -170,7 +173,7 @@ _MINTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fingerprint(verdict: Verdict) -> tuple:
-    return verdict.status, verdict.reason, verdict.lhs, verdict.rhs, verdict.axioms
+    return verdict.status, verdict.reason, verdict.lhs, verdict.rhs, verdict.axioms, verdict.hypotheses
 
 
 def made_by_kernel(verdict) -> bool:
@@ -300,16 +303,17 @@ class _NumericAnswer:
         return sum(o.edge for o in self.outcomes)
 
 
-def _theorems(using) -> tuple[list[tuple[sympy.Basic, sympy.Basic]], frozenset] | None:
-    """The equalities of the lemmas and the axioms they rest on, or None when one is not a proved
-    verdict this kernel made."""
-    pairs, axioms = [], set()
+def _theorems(using) -> tuple[list[tuple[sympy.Basic, sympy.Basic]], frozenset, list] | None:
+    """The equalities of the lemmas, the axioms they rest on and the hypotheses they hold under,
+    or None when one is not a proved verdict this kernel made."""
+    pairs, axioms, hypotheses = [], set(), []
     for verdict in using:
         if not made_by_kernel(verdict) or not verdict.proved:
             return None
         pairs.append((verdict.lhs, verdict.rhs))
         axioms |= verdict.axioms
-    return pairs, frozenset(axioms)
+        hypotheses += verdict.hypotheses
+    return pairs, frozenset(axioms), hypotheses
 
 
 def _refusal(lhs, rhs) -> tuple[Status, Reason, str, Counterexample | None] | None:
@@ -337,9 +341,12 @@ def _refusal(lhs, rhs) -> tuple[Status, Reason, str, Counterexample | None] | No
 
 
 def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATION,
-                settings: Settings = Settings(), cache=None) -> Verdict:
+                settings: Settings = Settings(), cache=None, hypotheses=()) -> Verdict:
     """Decide ``lhs == rhs`` for sympy expressions, integrals, sums and explicit matrices.
 
+    ``hypotheses``: relations (0 < p, p < 1, j <= k) under which the claim is stated; each is
+    decided by the parameterisations of ``_hypotheses``, and a lemma's hypotheses must follow
+    from them.
     ``using``: proved verdicts of this kernel whose equalities may be substituted (lemmas).
     ``reasoning``: how far the symbolic witness may go (algebra, + linearity, + evaluation);
     the numeric witness always evaluates everything, by its own methods.
@@ -350,12 +357,12 @@ def check_equal(lhs, rhs, *, using=(), reasoning: Reasoning = Reasoning.EVALUATI
     """
     started = time.perf_counter()
     try:
-        return _check_equal(lhs, rhs, using, reasoning, settings, cache, started)
+        return _check_equal(lhs, rhs, using, reasoning, settings, cache, started, hypotheses)
     except Exception as exc:  # noqa: BLE001 - a bug in a witness or in sympy is no verdict either way
         return _verdict(Status.UNKNOWN, Reason.INTERNAL_ERROR, lhs, rhs, started, detail=_one_line(exc))
 
 
-def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cache, started) -> Verdict:
+def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cache, started, hypotheses) -> Verdict:
     try:
         lhs, rhs = _as_expression(lhs), _as_expression(rhs)
     except TypeError as exc:
@@ -364,17 +371,160 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     if lemmas is None:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
                         detail="a lemma this claim uses is not a proved verdict of this kernel")
-    theorems, axioms = lemmas
+    theorems, axioms, needed = lemmas
+    try:
+        bounds = _hypotheses.normalised(hypotheses)
+    except (_hypotheses.HypothesisError, TypeError) as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {exc}")
+    missing = _not_implied(needed, bounds)
+    if missing is not None:
+        return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, hypotheses=bounds,
+                        detail=f"a lemma holds under {missing}, which {_under(bounds)} does not imply")
     refusal = _refusal(lhs, rhs)
     if refusal is not None:
         status, reason, detail, counterexample = refusal
-        return _verdict(status, reason, lhs, rhs, started, detail=detail, counterexample=counterexample)
+        return _verdict(status, reason, lhs, rhs, started, detail=detail, counterexample=counterexample,
+                        hypotheses=bounds)
     own_axioms, untrusted = operator_axioms([lhs, rhs])
     if untrusted:
-        return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted)
+        return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted,
+                        hypotheses=bounds)
     axioms |= own_axioms
-    runs_user_code = bool(own_axioms)
+    if bounds:
+        return _check_cases(lhs, rhs, theorems, axioms, bool(own_axioms), bounds, reasoning, settings, cache, started)
+    return _check_claim(lhs, rhs, theorems, axioms, bool(own_axioms), reasoning, settings, cache, started)
 
+
+def hypotheses_error(hypotheses) -> str | None:
+    """Why the kernel would refuse these hypotheses (one line), or None."""
+    try:
+        _hypotheses.normalised(hypotheses)
+    except (_hypotheses.HypothesisError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+def _under(bounds) -> str:
+    return f"the hypotheses {_hypotheses.shown(bounds)}" if bounds else "the declared assumptions alone"
+
+
+def _not_implied(needed, bounds):
+    """The first of the hypotheses ``needed`` that ``bounds`` (with the declared assumptions) do
+    not imply, or None."""
+    return next((b for b in dict.fromkeys(needed) if not _hypotheses.implied(b, bounds)), None)
+
+
+def _case_claims(lhs, rhs, theorems, bounds):
+    """(case, its lhs, rhs and lemma equalities) for each parameterisation of the hypotheses."""
+    names = {str(n) for expr in (lhs, rhs, *(side for pair in theorems for side in pair),
+                                 *(side for b in bounds for side in (b.lower, b.upper)))
+             for n in sympy.preorder_traversal(expr) if isinstance(n, sympy.Symbol)}
+    claims = []
+    for case in _hypotheses.cases(bounds, names):
+        mapping = dict(case.mapping)
+
+        def written(expr):
+            return substitute(_derivatives_at(expr, set(mapping), names), mapping)
+
+        claims.append((case, written(lhs), written(rhs), [(written(a), written(b)) for a, b in theorems]))
+    return claims
+
+
+def _derivatives_at(expr, symbols: set, names: set):
+    """``expr`` with each derivative with respect to one of ``symbols`` written as that
+    derivative taken in a variable of its own and evaluated at the symbol (d/dp f(p) as
+    Subs(d/dq f(q), q, p)): the same value, with the symbol free, so a parameterisation can be
+    written in."""
+
+    def replacement(node):
+        if not (isinstance(node, sympy.Derivative) and set(node.variables) & symbols):
+            return None
+        renamed = {}
+        for variable in node.variables:
+            if variable in symbols and variable not in renamed:
+                # The same name wherever p is differentiated (each Subs binds its own): a lemma's
+                # derivative is then written exactly as the claim's.
+                name = f"{variable}_d"
+                while name in names:
+                    name += "_"
+                renamed[variable] = sympy.Symbol(name, **variable.assumptions0)
+        counts = [(renamed.get(v, v), n) for v, n in node.variable_count]
+        inner = sympy.Derivative(node.expr.xreplace(renamed), *counts)
+        return sympy.Subs(inner, tuple(renamed.values()), tuple(renamed))
+
+    return _written_in(expr, replacement)
+
+
+def _singular_under(lhs, rhs, bounds) -> list[str]:
+    """What may make a side undefined where the hypotheses hold (in each of their cases), or
+    anywhere when they cannot be parameterised."""
+    try:
+        sides = [side for _, *claim, _ in _case_claims(lhs, rhs, [], bounds) for side in claim]
+    except (_hypotheses.HypothesisError, _Captured):
+        sides = [lhs, rhs]
+    return [c for side in sides for c in _domains.singular_conditions(side)]
+
+
+def _check_cases(lhs, rhs, theorems, axioms, runs_user_code, bounds, reasoning, settings, cache, started) -> Verdict:
+    """A claim under hypotheses: proved when every parameterised case is; refuted by a
+    counterexample only in a case whose values all satisfy the hypotheses."""
+    try:
+        claims = _case_claims(lhs, rhs, theorems, bounds)
+    except _hypotheses.HypothesisError as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, hypotheses=bounds,
+                        detail=f"hypotheses: {exc}")
+    except _Captured as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, hypotheses=bounds,
+                        detail=f"a hypothesis bounds a symbol the claim binds: {exc}")
+    decided = []
+    for case, case_lhs, case_rhs, case_theorems in claims:
+        where = f"under {_hypotheses.shown(bounds)}, with {case.describe()}"
+        refusal = _refusal(case_lhs, case_rhs)
+        if refusal is not None:
+            return _verdict(Status.UNKNOWN, refusal[1], lhs, rhs, started, hypotheses=bounds,
+                            detail=f"{where}: {refusal[2]}")
+        verdict = _check_claim(case_lhs, case_rhs, case_theorems, axioms, runs_user_code, reasoning, settings, cache,
+                               time.perf_counter())
+        common = dict(hypotheses=bounds, strategy=verdict.strategy, conclusive_points=verdict.conclusive_points,
+                      symbolic_seconds=verdict.symbolic_seconds, numeric_seconds=verdict.numeric_seconds)
+        if verdict.status is Status.REFUTED and case.exact:
+            return _verdict(Status.REFUTED, verdict.reason, lhs, rhs, started, detail=f"{where}: {verdict.detail}",
+                            counterexample=_in_original_symbols(verdict.counterexample, case), **common)
+        if verdict.status is Status.REFUTED:
+            return _verdict(Status.UNKNOWN, Reason.UNDECIDED, lhs, rhs, started, **common,
+                            detail=f"{where}: the sides differ at {_shown(verdict.counterexample.assignment)}, a "
+                                   "value this parameterisation may reach outside the hypotheses")
+        if not verdict.proved:
+            return _verdict(Status.UNKNOWN, verdict.reason, lhs, rhs, started, detail=f"{where}: {verdict.detail}",
+                            **common)
+        decided.append((case, verdict))
+    cached = all(v.reason is Reason.CACHED for _, v in decided)
+    return _verdict(Status.PROVED, Reason.CACHED if cached else Reason.SYMBOLIC_AND_NUMERIC, lhs, rhs, started,
+                    hypotheses=bounds, axioms=axioms, strategy=decided[0][1].strategy,
+                    conclusive_points=min(v.conclusive_points for _, v in decided),
+                    symbolic_seconds=sum(v.symbolic_seconds for _, v in decided),
+                    numeric_seconds=sum(v.numeric_seconds for _, v in decided),
+                    detail=f"under {_hypotheses.shown(bounds)}, by substitution in {len(decided)} case(s): "
+                           + "; ".join(f"{case.describe()}: {v.detail}" for case, v in decided))
+
+
+def _in_original_symbols(counterexample: Counterexample, case) -> Counterexample:
+    """A counterexample in the fresh symbols, with the values of the symbols they stand for."""
+    assignment = dict(counterexample.assignment)
+    try:
+        values = {t: sympy.Rational(assignment[str(t)]) for t in case.fresh if str(t) in assignment}
+        for symbol, value in case.mapping:
+            assignment[str(symbol)] = sympy.sstr(value.xreplace(values))
+    except (TypeError, ValueError, AttributeError):
+        for symbol, value in case.mapping:
+            assignment[str(symbol)] = sympy.sstr(value)
+    return Counterexample(dict(sorted(assignment.items())), counterexample.lhs_value, counterexample.rhs_value)
+
+
+def _check_claim(lhs, rhs, theorems, axioms, runs_user_code: bool, reasoning: Reasoning, settings: Settings, cache,
+                 started) -> Verdict:
+    """A claim without hypotheses, refusals passed: recalled from the cache, or decided from the
+    witnesses' answers (asked now or ahead)."""
     digest = None if cache is None else _claim_digest(lhs, rhs, theorems, reasoning, settings)
     if digest is not None:
         recalled = _recall(cache, digest)
@@ -424,19 +574,24 @@ _PREFETCH_LOCK = threading.Lock()
 def prefetch(claims, settings: Settings = Settings(), cache=None) -> None:
     """Have the witnesses answer many claims at once, spread over every worker, so that a later
     ``check_equal`` of each decides without waiting. A claim is (lhs, rhs, lemma equalities,
-    reasoning, affinity): the equalities are the (lhs, rhs) the lemmas' verdicts will state, and
+    reasoning, affinity, hypotheses); under hypotheses, each parameterised case is asked. The equalities are the (lhs, rhs) the lemmas' verdicts will state, and
     claims with the same affinity (a derivation) go to the same workers, whose caches they
     share. Only answers are stored: each verdict is still decided by ``check_equal``, from the
     verdicts it is given, and an answer is used only for exactly the claim it answers."""
     keys, jobs = [], []
-    for lhs, rhs, theorems, reasoning, affinity in claims:
+    for lhs, rhs, theorems, reasoning, affinity, hypotheses in claims:
         try:
-            claim_jobs = _prefetch_jobs(lhs, rhs, theorems, reasoning, settings, cache, affinity, keys)
+            bounds = _hypotheses.normalised(hypotheses)
+            cases = ([(lhs, rhs, theorems)] if not bounds else
+                     [claim[1:] for claim in _case_claims(_as_expression(lhs), _as_expression(rhs), theorems, bounds)])
+            for case_lhs, case_rhs, case_theorems in cases:
+                claim_jobs = _prefetch_jobs(case_lhs, case_rhs, case_theorems, reasoning, settings, cache, affinity,
+                                            keys)
+                if claim_jobs is not None:
+                    keys.append(claim_jobs[0])
+                    jobs += claim_jobs[1]
         except Exception:  # noqa: BLE001 - only an answer ahead is lost: check_equal decides it, or says why
             continue
-        if claim_jobs is not None:
-            keys.append(claim_jobs[0])
-            jobs += claim_jobs[1]
     results = _workers.run(jobs)
     with _PREFETCH_LOCK:
         for n, key in enumerate(keys):
@@ -512,7 +667,8 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
 
 
 # The code a proof rests on: a change to any of it, or to sympy or mpmath, voids every record.
-_TRUSTED_MODULES = ("_core.py", "_bounds.py", "_domains.py", "_symbolic.py", "_numeric.py", "_interval.py", "_operators.py",
+_TRUSTED_MODULES = ("_core.py", "_bounds.py", "_domains.py", "_hypotheses.py", "_symbolic.py", "_numeric.py",
+                    "_interval.py", "_operators.py",
                     "_certificate.py", "_tasks.py", "_workers.py")
 _RECALLED_FIELDS = ("strategy", "conclusive_points", "detail")
 
@@ -623,10 +779,13 @@ def _bound_symbols(expr) -> set:
     bound = set()
     for node in sympy.preorder_traversal(expr):
         bound |= set(getattr(node, "bound_symbols", ()))
+        indices = set()
         if isinstance(node, sympy.Derivative):
             bound |= set(node.variables)
+            # d/dl[j] is a function of j (which element), though sympy leaves j out of its free symbols.
+            indices = {s for v in node.variables if isinstance(v, sympy.Indexed) for i in v.indices for s in i.free_symbols}
         if node.args:
-            bound |= set().union(*(arg.free_symbols for arg in node.args)) - node.free_symbols
+            bound |= set().union(*(arg.free_symbols for arg in node.args)) - node.free_symbols - indices
     return bound
 
 
@@ -709,6 +868,7 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
     if floats:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started,
                         detail=f"an instance value holds the float {floats[0]}, which is not exact: write a Rational")
+    mapping = {key: value for key, value in mapping.items() if key is not value and key != value}  # x -> x is no change
     sides = (verdict.lhs, verdict.rhs)
     for key, value in mapping.items():
         why = _instance_violation(key, value, sides)
@@ -722,10 +882,17 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
     if not verdict.proved:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
                         detail="the instantiated equality is not proved")
+    # The instance holds where the hypotheses with the values written in do; one the values make
+    # false would leave it holding nowhere: no instance.
+    bounds, violated = _hypotheses.instance(verdict.hypotheses, {k: v for k, v in mapping.items()
+                                                                 if isinstance(k, sympy.Symbol)})
+    if violated is not None:
+        return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
+                        detail=f"the values break the hypothesis {violated} of the instantiated equality")
     if any(side.has(sympy.nan, sympy.zoo) for side in (lhs, rhs)):
         return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started,
                         detail="the instance is undefined: a side evaluates to nan or zoo")
-    singular = [c for side in (lhs, rhs) for c in _domains.singular_conditions(side)]
+    singular = _singular_under(lhs, rhs, bounds)
     if singular:
         return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started, detail=f"in the instance, {singular[0]}")
     for side in (lhs, rhs):
@@ -736,12 +903,12 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
     if untrusted:
         return _verdict(Status.UNKNOWN, Reason.UNTRUSTED_OPERATOR, lhs, rhs, started, detail=untrusted)
     return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started, axioms=verdict.axioms | axioms,
-                    detail=f"instance of a proved equality ({len(mapping)} substitutions)")
+                    hypotheses=bounds, detail=f"instance of a proved equality ({len(mapping)} substitutions)")
 
 
-def chain(verdicts: list[Verdict]) -> Verdict:
-    """Transitivity: a = b, b = c, ... proves a = z when every link is a proved verdict of this
-    kernel and they meet exactly."""
+def chain(verdicts: list[Verdict], hypotheses=()) -> Verdict:
+    """Transitivity: a = b, b = c, ... proves a = z under ``hypotheses`` when every link is a
+    proved verdict of this kernel, they meet exactly, and the hypotheses imply each link's."""
     started = time.perf_counter()
     if not verdicts:
         raise ValueError("chain needs at least one verdict")
@@ -750,6 +917,10 @@ def chain(verdicts: list[Verdict]) -> Verdict:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, None, None, started,
                         detail=f"link {strangers[0] + 1} of {len(verdicts)} is not a verdict this kernel made")
     lhs, rhs = verdicts[0].lhs, verdicts[-1].rhs
+    try:
+        bounds = _hypotheses.normalised(hypotheses)
+    except (_hypotheses.HypothesisError, TypeError) as exc:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {exc}")
     for n, verdict in enumerate(verdicts):
         if not verdict.proved:
             return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
@@ -757,7 +928,12 @@ def chain(verdicts: list[Verdict]) -> Verdict:
         if n and verdicts[n - 1].rhs != verdict.lhs:
             return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started,
                             detail=f"link {n + 1} does not start where link {n} ends")
-    return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started,
+        missing = _not_implied(verdict.hypotheses, bounds)
+        if missing is not None:
+            return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, hypotheses=bounds,
+                            detail=f"link {n + 1} of {len(verdicts)} holds under {missing}, which {_under(bounds)} "
+                                   "does not imply")
+    return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started, hypotheses=bounds,
                     axioms=frozenset().union(*(v.axioms for v in verdicts)),
                     detail=f"transitivity over {len(verdicts)} proved links")
 
