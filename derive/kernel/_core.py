@@ -869,6 +869,10 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started,
                         detail=f"an instance value holds the float {floats[0]}, which is not exact: write a Rational")
     mapping = {key: value for key, value in mapping.items() if key is not value and key != value}  # x -> x is no change
+    infinite = [v for v in mapping.values() if v.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)]
+    if infinite:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, verdict.lhs, verdict.rhs, started,
+                        detail=f"an instance value is not finite: {sympy.sstr(infinite[0])}")
     sides = (verdict.lhs, verdict.rhs)
     for key, value in mapping.items():
         why = _instance_violation(key, value, sides)
@@ -889,6 +893,10 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
     if violated is not None:
         return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
                         detail=f"the values break the hypothesis {violated} of the instantiated equality")
+    empty = _satisfiable(bounds, [lhs, rhs])
+    if empty:
+        return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started,
+                        detail=f"with the values written in, {empty}")
     if any(side.has(sympy.nan, sympy.zoo) for side in (lhs, rhs)):
         return _verdict(Status.UNKNOWN, Reason.UNDEFINED, lhs, rhs, started,
                         detail="the instance is undefined: a side evaluates to nan or zoo")
@@ -908,10 +916,31 @@ def _instantiate(verdict, mapping: dict, started) -> Verdict:
 
 def chain(verdicts: list[Verdict], hypotheses=()) -> Verdict:
     """Transitivity: a = b, b = c, ... proves a = z under ``hypotheses`` when every link is a
-    proved verdict of this kernel, they meet exactly, and the hypotheses imply each link's."""
+    proved verdict of this kernel, they meet exactly, and the hypotheses (which some value must
+    satisfy) imply each link's."""
     started = time.perf_counter()
     if not verdicts:
         raise ValueError("chain needs at least one verdict")
+    try:
+        return _chain(verdicts, hypotheses, started)
+    except Exception as exc:  # noqa: BLE001 - a failure while checking the links is no verdict either way
+        return _verdict(Status.UNKNOWN, Reason.INTERNAL_ERROR, None, None, started, detail=_one_line(exc))
+
+
+def _satisfiable(bounds, expressions) -> str | None:
+    """Why no value satisfies the hypotheses, or None (also when they cannot be parameterised:
+    a claim under them is then never decided, so nothing holds vacuously)."""
+    names = {str(n) for expr in expressions for n in sympy.preorder_traversal(expr) if isinstance(n, sympy.Symbol)}
+    try:
+        _hypotheses.cases(bounds, names)
+    except _hypotheses.Unsatisfiable as exc:
+        return str(exc)
+    except _hypotheses.HypothesisError:
+        return None
+    return None
+
+
+def _chain(verdicts, hypotheses, started) -> Verdict:
     strangers = [n for n, v in enumerate(verdicts) if not made_by_kernel(v)]
     if strangers:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, None, None, started,
@@ -921,6 +950,9 @@ def chain(verdicts: list[Verdict], hypotheses=()) -> Verdict:
         bounds = _hypotheses.normalised(hypotheses)
     except (_hypotheses.HypothesisError, TypeError) as exc:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {exc}")
+    empty = _satisfiable(bounds, [lhs, rhs])
+    if empty:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {empty}")
     for n, verdict in enumerate(verdicts):
         if not verdict.proved:
             return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,

@@ -36,6 +36,10 @@ class HypothesisError(ValueError):
     """Hypotheses the kernel cannot read, or that no value satisfies."""
 
 
+class Unsatisfiable(HypothesisError):
+    """Hypotheses no value satisfies: a claim under them would hold vacuously."""
+
+
 @dataclass(frozen=True)
 class Bound:
     """``lower < upper`` (``<=`` when not strict): one hypothesis, normalised."""
@@ -99,7 +103,7 @@ def normalised(hypotheses) -> tuple[Bound, ...]:
         if hypothesis is True or hypothesis is sympy.true:
             continue
         if hypothesis is False or hypothesis is sympy.false:
-            raise HypothesisError("a hypothesis is False: no value satisfies it")
+            raise Unsatisfiable("a hypothesis is False: no value satisfies it")
         if not isinstance(hypothesis, (sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan,
                                        sympy.GreaterThan)):
             raise HypothesisError(f"{sympy.sstr(hypothesis)} ({type(hypothesis).__name__}) is not a hypothesis derive "
@@ -114,6 +118,9 @@ def normalised(hypotheses) -> tuple[Bound, ...]:
                                       f"{sympy.sstr(sorted(strange, key=str)[0])}")
             if side.is_extended_real is False:
                 raise HypothesisError(f"{sympy.sstr(hypothesis)}: {sympy.sstr(side)} is not real")
+            if side.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+                raise HypothesisError(f"{sympy.sstr(hypothesis)}: a bound is a finite expression (x < oo says nothing "
+                                      "a real x does not)")
         bound = _solved(Bound(hypothesis.lts, hypothesis.gts, isinstance(hypothesis, (sympy.StrictLessThan,
                                                                                       sympy.StrictGreaterThan))))
         if _orientations(bound) == []:
@@ -121,7 +128,7 @@ def normalised(hypotheses) -> tuple[Bound, ...]:
                                   "others, or are linear in one symbol (write p < 1/q, not p q < 1)")
         truth = bound.truth()
         if truth is False:
-            raise HypothesisError(f"{bound} contradicts the symbols' declared assumptions: no value satisfies it")
+            raise Unsatisfiable(f"{bound} contradicts the symbols' declared assumptions: no value satisfies it")
         if truth is None:
             bounds[(sympy.default_sort_key(bound.lower), sympy.default_sort_key(bound.upper), bound.strict)] = bound
     return tuple(bounds[key] for key in sorted(bounds))
@@ -291,8 +298,11 @@ def _choices(symbol, lower, upper, mapping, taken) -> list[tuple]:
         if integer:
             if not (lo.is_number and hi.is_number):
                 raise _NotIntegral
-            first = sympy.floor(lo) + 1 if lo_strict or not lo.is_integer else lo
-            last = sympy.ceiling(hi) - 1 if hi_strict or not hi.is_integer else hi
+            # The least and greatest integers inside, whether or not sympy knows an end is one.
+            first = sympy.floor(lo) + 1 if lo_strict else sympy.ceiling(lo)
+            last = sympy.ceiling(hi) - 1 if hi_strict else sympy.floor(hi)
+            if not (first.is_Integer and last.is_Integer):
+                raise _NotIntegral
             if last - first + 1 > MAX_ENUMERATED:
                 t = _fresh(name, taken, integer=True, nonnegative=True)
                 return [(first + t, [t], False)]
@@ -324,7 +334,7 @@ def cases(bounds: tuple[Bound, ...], names: set) -> list[Case]:
     hypotheses allow no value) or the hypotheses cannot be parameterised."""
     found = _parameterised(tuple(bounds), set(names))
     if not found:
-        raise HypothesisError(f"no value satisfies the hypotheses {', '.join(map(str, bounds))}")
+        raise Unsatisfiable(f"no value satisfies the hypotheses {', '.join(map(str, bounds))}")
     return found
 
 

@@ -4,7 +4,7 @@ proved for more than they allow, and nothing that rests on hypotheses (a lemma, 
 instance) is used where they do not follow."""
 
 import pytest
-from sympy import Abs, Derivative, Eq, Float, Function, Integral, Rational, Symbol, log, sign
+from sympy import Abs, Derivative, Eq, Float, Function, Integral, Mul, Rational, Symbol, exp, log, oo, sign, sqrt
 
 from derive import Derivation, Reason, Status, check, check_equal, chain, instantiate, rules
 
@@ -14,6 +14,7 @@ x, a, b = Symbol("x", real=True), Symbol("a", real=True), Symbol("b", real=True)
 p, q = Symbol("p", real=True), Symbol("q", real=True)
 j, k = Symbol("j", integer=True), Symbol("k", integer=True)
 positive = Symbol("s", positive=True)
+x_any = Symbol("x")  # no assumptions: x < oo is not trivially true of it
 UNIT = [p > 0, p < 1]
 
 
@@ -170,3 +171,30 @@ def test_a_derivation_states_its_hypotheses():
     unbounded = Derivation("any", "|x| = x", Abs(x))
     unbounded.step("1", "", rules.algebra(), x)
     assert not check([unbounded]).ok
+
+
+def test_an_integer_end_sympy_cannot_recognise_is_still_in_the_range():
+    """1 written as (1 + sqrt 2)(sqrt 2 - 1): j = 1 must be a case (found by an adversarial review)."""
+    one = Mul(1 + sqrt(2), sqrt(2) - 1, evaluate=False)
+    assert check_equal((j - 2) * (j - 3), 0, hypotheses=[one <= j, j <= 3]).status is Status.REFUTED
+    assert check_equal((j - 1) * (j - 2), 0, hypotheses=[1 <= j, j <= 3 * one]).status is Status.REFUTED
+
+
+@pytest.mark.parametrize("hypotheses", [[x_any < oo], [-oo < x_any], [x_any > 0, x_any < oo]])
+def test_an_infinite_bound_is_refused(hypotheses):
+    """exp(-x) = 0 only at x = oo, which x < oo must not make a case (an adversarial review)."""
+    assert_not_proved(check_equal(exp(-x_any), 0, hypotheses=hypotheses))
+    assert check_equal(sign(exp(-x_any)), 1, hypotheses=hypotheses).status is not Status.REFUTED
+
+
+def test_a_lemma_is_not_carried_to_infinity():
+    lemma = proved(Abs(x_any), x_any, hypotheses=[x_any > 5])
+    assert chain([lemma], [x_any < oo]).status is Status.UNKNOWN
+    assert instantiate(lemma, {x_any: oo}).status is Status.UNKNOWN
+
+
+def test_hypotheses_no_value_satisfies_give_no_chain_and_no_instance():
+    assert chain([proved(p, p)], [p > 1, p < 0]).status is Status.UNKNOWN
+    between = proved(Abs(p) + Abs(q), p + q, hypotheses=[p > 0, p < 1, q > 2])
+    assert instantiate(between, {p: q}).status is Status.UNKNOWN
+    assert instantiate(between, {p: q - 2}).proved
