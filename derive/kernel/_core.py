@@ -372,10 +372,9 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
                         detail="a lemma this claim uses is not a proved verdict of this kernel")
     theorems, axioms, needed = lemmas
-    try:
-        bounds = _hypotheses.normalised(hypotheses)
-    except (_hypotheses.HypothesisError, TypeError) as exc:
-        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {exc}")
+    bounds, unreadable = _read_hypotheses(hypotheses)
+    if unreadable:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {unreadable}")
     missing = _not_implied(needed, bounds)
     if missing is not None:
         return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, hypotheses=bounds,
@@ -395,13 +394,22 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     return _check_claim(lhs, rhs, theorems, axioms, bool(own_axioms), reasoning, settings, cache, started)
 
 
+def _read_hypotheses(hypotheses) -> tuple[tuple, str | None]:
+    """(the hypotheses as bounds, None), or ((), why the kernel refuses them)."""
+    try:
+        return _hypotheses.normalised(hypotheses), None
+    except (_hypotheses.HypothesisError, TypeError) as exc:
+        return (), str(exc)
+
+
 def hypotheses_error(hypotheses) -> str | None:
     """Why the kernel would refuse these hypotheses (one line), or None."""
-    try:
-        _hypotheses.normalised(hypotheses)
-    except (_hypotheses.HypothesisError, TypeError) as exc:
-        return str(exc)
-    return None
+    return _read_hypotheses(hypotheses)[1]
+
+
+def _symbol_names(expressions) -> set:
+    """The names of every symbol in the expressions, free or bound: what a fresh symbol avoids."""
+    return {str(n) for expr in expressions for n in sympy.preorder_traversal(expr) if isinstance(n, sympy.Symbol)}
 
 
 def _under(bounds) -> str:
@@ -416,9 +424,8 @@ def _not_implied(needed, bounds):
 
 def _case_claims(lhs, rhs, theorems, bounds):
     """(case, its lhs, rhs and lemma equalities) for each parameterisation of the hypotheses."""
-    names = {str(n) for expr in (lhs, rhs, *(side for pair in theorems for side in pair),
-                                 *(side for b in bounds for side in (b.lower, b.upper)))
-             for n in sympy.preorder_traversal(expr) if isinstance(n, sympy.Symbol)}
+    names = _symbol_names([lhs, rhs, *(side for pair in theorems for side in pair),
+                           *(side for b in bounds for side in (b.lower, b.upper))])
     claims = []
     for case in _hypotheses.cases(bounds, names):
         mapping = dict(case.mapping)
@@ -930,9 +937,8 @@ def chain(verdicts: list[Verdict], hypotheses=()) -> Verdict:
 def _satisfiable(bounds, expressions) -> str | None:
     """Why no value satisfies the hypotheses, or None (also when they cannot be parameterised:
     a claim under them is then never decided, so nothing holds vacuously)."""
-    names = {str(n) for expr in expressions for n in sympy.preorder_traversal(expr) if isinstance(n, sympy.Symbol)}
     try:
-        _hypotheses.cases(bounds, names)
+        _hypotheses.cases(bounds, _symbol_names(expressions))
     except _hypotheses.Unsatisfiable as exc:
         return str(exc)
     except _hypotheses.HypothesisError:
@@ -946,10 +952,9 @@ def _chain(verdicts, hypotheses, started) -> Verdict:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, None, None, started,
                         detail=f"link {strangers[0] + 1} of {len(verdicts)} is not a verdict this kernel made")
     lhs, rhs = verdicts[0].lhs, verdicts[-1].rhs
-    try:
-        bounds = _hypotheses.normalised(hypotheses)
-    except (_hypotheses.HypothesisError, TypeError) as exc:
-        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {exc}")
+    bounds, unreadable = _read_hypotheses(hypotheses)
+    if unreadable:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {unreadable}")
     empty = _satisfiable(bounds, [lhs, rhs])
     if empty:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {empty}")
