@@ -1,8 +1,9 @@
 """Facts about one Gaussian that ML code leans on, each from the integral definition of the
 expectation (derive.gaussian.expectation: the integral of the density times f over the real line):
-the entropy, the moment generating function, and the reparameterisation z = mu + s e."""
+the entropy, the moment generating function, the reparameterisation z = mu + s e, and the second
+moment of a sum of two independent Gaussians."""
 
-from sympy import E, Rational, Symbol, exp, log, pi, sqrt
+from sympy import E, Integral, Rational, Symbol, exp, log, oo, pi, sqrt
 from sympy.stats import E as expected, Normal
 
 from derive import Derivation, rules
@@ -33,3 +34,11 @@ reparameterised = Derivation("reparameterisation", "E[z^2] for z ~ N(mu, s^2) th
 reparameterised.step("moments of z", "mu^2 + s^2", rules.evaluate(), mu**2 + s**2)
 reparameterised.step("as e", "the same moments from e ~ N(0, 1), z = mu + s e", rules.evaluate(),
                      expected((mu + s * e) ** 2, evaluate=False))
+
+# Independent x ~ N(mu, s^2) and y ~ N(0, 1): E[(x + y)^2] = mu^2 + s^2 + 1. The expectation over
+# both is a double integral of the joint density; the numeric witness evaluates it by nested
+# quadrature (the inner integral at each node of the outer one).
+y = Symbol("y", real=True)
+two = Derivation("sum_of_independent_gaussians", "E[(x + y)^2] for independent x ~ N(mu, s^2) and y ~ N(0, 1)",
+                 Integral((x + y) ** 2 * p * normal_pdf(y, 0, 1), (x, -oo, oo), (y, -oo, oo)))
+two.step("moments", "E[x^2] + 2 E[x] E[y] + E[y^2], with E[y] = 0", rules.evaluate(), mu**2 + s**2 + 1)

@@ -303,3 +303,42 @@ def test_an_exception_while_deciding_one_step_is_that_steps_unknown_and_the_rest
     assert verdicts["good"].proved
     assert (verdicts["bad"].status, verdicts["bad"].reason) == (Status.UNKNOWN, Reason.INTERNAL_ERROR)
     assert verdicts["bad"].detail == "RuntimeError: generator raised StopIteration"
+
+
+# --- multi-dimensional integrals ----------------------------------------------------------------
+
+y = Symbol("y", real=True)
+standard_y = exp(-y**2 / 2) / sqrt(2 * pi)
+
+
+def test_a_double_gaussian_integral_is_proved_and_a_wrong_one_refuted_within_the_time_limit():
+    both = Integral(p * standard_y, (x, -oo, oo), (y, -oo, oo))
+    proved = check_equal(both, 1)
+    assert proved.proved, proved
+    assert proved.numeric_seconds < 120
+    # Confirming a difference needs a careful evaluation, which at 40 digits took minutes a point.
+    square = Integral((x + y) ** 2 * p * standard_y, (x, -oo, oo), (y, -oo, oo))
+    wrong = check_equal(square, mu1**2 + s1**2 + Rational(11, 10))
+    assert_refuted(wrong)
+    assert wrong.numeric_seconds < 60
+    assert sympy.Float(wrong.counterexample.rhs_value) - sympy.Float(wrong.counterexample.lhs_value) == \
+        pytest.approx(0.1, rel=1e-8)
+
+
+def test_a_point_that_takes_too_long_is_named_in_the_unknown_verdict():
+    # Not an integral another test evaluates: the workers keep the values they computed.
+    square = Integral((x - y) ** 2 * p * standard_y, (x, -oo, oo), (y, -oo, oo))
+    verdict = check_equal(square, mu1**2 + s1**2 + Rational(11, 10), settings=Settings(seconds_per_point=0.2))
+    assert verdict.status is Status.UNKNOWN, verdict
+    assert "the numeric witness could not decide 15 of 15 points, the first point 1 of 15 took too long " \
+           "(stopped after 0.2 s, the limit per point)" in verdict.detail
+
+
+@pytest.mark.parametrize("relative, digits", [(Rational(1, 10**3), 9), (Rational(1, 10**9), 20)])
+def test_a_large_difference_is_confirmed_at_16_digits_and_a_small_one_only_at_recheck_dps(relative, digits):
+    """The screening re-evaluation is reliable to 9 digits: it may confirm a difference above a
+    millionth, never one of a billionth, which the re-evaluation at 40 digits confirms."""
+    verdict = check_equal(exp(s1), exp(s1) * (1 + relative))
+    assert_refuted(verdict)
+    shown = verdict.counterexample.rhs_value
+    assert len(shown.replace(".", "").replace("-", "").lstrip("0")) == digits, shown

@@ -299,6 +299,9 @@ def test_nested_integrals_are_evaluated_by_nested_quadrature():
     point = _numeric.Point(seed="nested", values=())
     assert close(_numeric.evaluate(Integral(x * y, (x, 0, 1), (y, 0, 2)), point, 24), 1)
     assert close(_numeric.evaluate(Integral(exp(-x**2 - y**2), (x, -oo, oo), (y, -oo, oo)), point, 24), pi)
+    # Careful mode changes the outer integral's method; the inner one keeps the standard method.
+    shifted = Integral(exp(-(x - y) ** 2 - y**2), (x, -oo, oo), (y, -oo, oo))
+    assert close(_numeric.evaluate(shifted, point, 16, careful=True), pi, 8)
 
 
 def test_undefined_functions_get_positive_stand_ins():

@@ -283,15 +283,25 @@ class _NumericAnswer:
             if stage.kind == "ok":
                 outcomes.append(stage.payload)
             else:
-                why = "took too long" if stage.kind == "timeout" else "the worker process died"
-                # Which point it was is not known here: count it as an edge point, which blocks a proof.
-                outcomes.append(_tasks.PointOutcome("inconclusive", True, {"point": stage.name}, why))
+                why = (f"took too long (stopped after {stage.seconds:.1f} s, the limit per point)"
+                       if stage.kind == "timeout" else "killed the worker process")
+                # Its values are not known here: count it as an edge point, which blocks a proof.
+                outcomes.append(_tasks.PointOutcome("inconclusive", True, {}, f"{stage.name} {why}"))
         if failure:
             outcomes.append(_tasks.PointOutcome("error", True, {}, failure))
         return cls(outcomes, sum(stage.seconds for stage in stages))
 
     def first(self, *kinds: str):
         return next((o for o in self.outcomes if o.kind in kinds), None)
+
+    def doubt(self) -> str:
+        """Why the first point that did not agree decided nothing, or ''."""
+        outcome = next((o for o in self.outcomes if o.kind != "agree"), None)
+        if outcome is None:
+            return ""
+        undecided = sum(o.kind != "agree" for o in self.outcomes)
+        return (f"; the numeric witness could not decide {undecided} of {len(self.outcomes)} points, the first "
+                + (f"at {_shown(outcome.assignment)}: {outcome.why}" if outcome.assignment else outcome.why))
 
     @property
     def conclusive(self) -> int:
@@ -656,13 +666,14 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
         if symbolic.timed_out:
             return unknown(Reason.TIMEOUT, f"timed out: {', '.join(symbolic.timed_out)}")
         return unknown(Reason.UNDECIDED, f"no strategy reduced the difference to 0 with "
-                                         f"{reasoning.name.lower()} reasoning; {numeric.conclusive} sample points agree")
+                                         f"{reasoning.name.lower()} reasoning; {numeric.conclusive} sample points "
+                                         f"agree{numeric.doubt()}")
     doubtful = numeric.first("unconfirmed", "error") or next(
         (o for o in numeric.outcomes if o.edge and o.kind != "agree"), None)
     if doubtful is not None:
         reason = Reason.INTERNAL_ERROR if doubtful.kind == "error" else Reason.NUMERIC_INCONCLUSIVE
-        return unknown(reason, f"the numeric witness could not decide at {_shown(doubtful.assignment)}: "
-                               f"{doubtful.why}")
+        where = f"at {_shown(doubtful.assignment)}: " if doubtful.assignment else ""
+        return unknown(reason, f"the numeric witness could not decide {where}{doubtful.why}")
     if numeric.conclusive < settings.min_conclusive:
         why = numeric.first("inconclusive")
         return unknown(Reason.NUMERIC_INCONCLUSIVE,

@@ -1063,6 +1063,7 @@ class _Context:
         self.replayed = 0
         self.work = 0
         self.depth = 0
+        self.integrals = 0  # how many integrals the value being computed lies inside
         self.perturbing = False
         self.perturbed = 0
         self.perturbable = False
@@ -2001,16 +2002,25 @@ class _IntegralNode:
         if ctx.interval:
             value, error = ctx.replay(self)
             return _interval_of(value, error)
-        key = (self.expr, ctx.point, ctx.dps, ctx.careful, tuple(env.get(s) for s in self.free))
+        # Careful mode changes the outermost integral's rule and segments, and searches its
+        # integrand for peaks: an integral inside it keeps the standard method, which the
+        # outer rule's hundreds of nodes would otherwise multiply the cost of (minutes).
+        careful = ctx.careful and not ctx.integrals
+        key = (self.expr, ctx.point, ctx.dps, careful, tuple(env.get(s) for s in self.free))
         hit = _memo_get(key)
         if hit is None:
+            outer_careful = ctx.careful
+            ctx.careful = careful
             ctx.depth += 1
+            ctx.integrals += 1
             try:
                 digits = _tolerance_digits(ctx.dps) + 1 + 2 * (ctx.depth - 1)
                 with mpmath.workdps(digits):
                     hit = _Quadrature(self, ctx, env, digits).run()
             finally:
                 ctx.depth -= 1
+                ctx.integrals -= 1
+                ctx.careful = outer_careful
             _memo_put(key, hit)
         ctx.record(self, *hit)
         return ctx.perturb(*hit)
