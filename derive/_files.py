@@ -24,20 +24,27 @@ def write_atomically(path: Path, content: str | bytes) -> None:
         raise
 
 
+# Files read for their math where it is written (derive.latex), besides proof files.
+DOCUMENT_SUFFIXES = (".tex", ".md")
+
+
 def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
+    """The proof files (.py) and documents (.tex, .md) the paths name, a folder's subfolders
+    included."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             # Subfolders too, but not what is private, hidden or a cache (_x, .venv, __pycache__).
-            found = sorted(p for p in path.rglob("*.py") if p.name != "conftest.py"
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".py", *DOCUMENT_SUFFIXES)
+                           and p.name != "conftest.py"
                            and not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts))
             if not found:
-                raise UsageError(f"{path}: no proof files (*.py) in this folder")
+                raise UsageError(f"{path}: no proof files (*.py) or documents (*.tex, *.md) in this folder")
             files += found
         elif path.is_file():
-            if path.suffix != ".py":
-                raise UsageError(f"{path}: a proof file must be a .py file")
+            if path.suffix not in (".py", *DOCUMENT_SUFFIXES):
+                raise UsageError(f"{path}: a proof file must be a .py file (or a .tex or .md document)")
             files.append(path)
         else:
             raise UsageError(f"{path}: no such file or folder")

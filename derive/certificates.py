@@ -68,7 +68,7 @@ def _write(paths: list[str]) -> dict:
             origin = None if source.origin is None else number(source.origin)
             steps = [{"label": step.label, "description": step.description, "rule": step.rule.name,
                       "lemmas": [number(lemma) for lemma in step.rule.lemmas], "stated": rows(step.stated)[0],
-                      **where(step.location)} for step in source.steps]
+                      "unreadable": step.unreadable, **where(step.location)} for step in source.steps]
             # A start that is where the origin ends is left to the checker to work out from the origin.
             start = None if source.origin is not None and source.start == source.origin.result else rows(source.start)[0]
             entry = {"kind": "derivation", "name": source.name, "title": source.title, "scope": source.scope,
@@ -327,8 +327,10 @@ class _Rebuilder:
         steps = []
         for step in entry["steps"]:
             lemmas = tuple(self._earlier(n) for n in step["lemmas"])
+            unreadable = step.get("unreadable")
             steps.append(Step(_clean(step["label"]), _clean(step["description"]), rules.named(step["rule"], lemmas),
-                              self.expression(step["stated"]), self._where(step)))
+                              self.expression(step["stated"]), self._where(step),
+                              None if unreadable is None else _clean(unreadable)))
         origin = None if entry["origin"] is None else self._earlier(entry["origin"])
         # Without a start of its own, a derivation starts where its origin, as rebuilt here, ends.
         start = None if entry["start"] is None else self.expression(entry["start"])

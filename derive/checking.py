@@ -28,6 +28,12 @@ class StepResult:
     previous: object
     # For a step undecided under its rule: the rule the kernel proves it with instead, if any.
     hint: str | None = None
+    # The rule the verdict was decided under: the step's own, or for rules.weakest() the one that proved it.
+    decided_by: object = None
+
+    @property
+    def rule(self):
+        return self.decided_by or self.step.rule
 
 
 @dataclass
@@ -94,13 +100,33 @@ class Checker:
         previous = derivation.steps[index - 1].stated if index else derivation.start
         key = (id(step), id(previous))  # both stay alive in the stored result, so the ids stay unique
         if key not in self._steps:
-            using = [self.theorem(lemma) for lemma in step.rule.lemmas]
-            verdict = _kernel.check_equal(previous, step.stated, using=using, reasoning=step.rule.reasoning,
-                                          settings=self.settings, cache=self.cache, hypotheses=derivation.hypotheses)
-            hint = (self._other_rule(derivation, previous, step, verdict) if verdict.reason is Reason.UNDECIDED
-                    else None)
-            self._steps[key] = StepResult(step, verdict, previous, hint)
+            if step.unreadable:
+                self._steps[key] = StepResult(step, _kernel.unreadable(previous, step.stated, step.unreadable),
+                                              previous)
+            elif step.rule.name == "weakest":
+                self._steps[key] = self._weakest(derivation, previous, step)
+            else:
+                using = [self.theorem(lemma) for lemma in step.rule.lemmas]
+                verdict = _kernel.check_equal(previous, step.stated, using=using, reasoning=step.rule.reasoning,
+                                              settings=self.settings, cache=self.cache,
+                                              hypotheses=derivation.hypotheses)
+                hint = (self._other_rule(derivation, previous, step, verdict) if verdict.reason is Reason.UNDECIDED
+                        else None)
+                self._steps[key] = StepResult(step, verdict, previous, hint)
         return self._steps[key]
+
+    def _weakest(self, derivation: Derivation, previous, step: Step) -> StepResult:
+        """The first rule, least powerful first, under which the kernel decides the step (a
+        counterexample refutes under any); else the most powerful rule's verdict."""
+        from . import rules
+
+        for make in rules.ORDER:
+            rule = make()
+            verdict = _kernel.check_equal(previous, step.stated, reasoning=rule.reasoning, settings=self.settings,
+                                          cache=self.cache, hypotheses=derivation.hypotheses)
+            if verdict.reason is not Reason.UNDECIDED:
+                break
+        return StepResult(step, verdict, previous, decided_by=rule)
 
     def _other_rule(self, derivation: Derivation, previous, step: Step, verdict: Verdict) -> str | None:
         """Which other rule the kernel proves an undecided step with, each tried within
@@ -161,17 +187,20 @@ class Checker:
     def prefetch(self, derivations) -> None:
         """Have the kernel's witnesses answer every step these derivations rest on at once, over
         every worker process; checking them afterwards only decides (and stays in order)."""
+        from . import rules
+
         claims = []
         for derivation in self._reachable(derivations):
             for index, step in enumerate(derivation.steps):
                 if (id(step), id(derivation.steps[index - 1].stated if index else derivation.start)) in self._steps:
                     continue
                 lemmas = [self.statement(lemma) for lemma in step.rule.lemmas]
-                if any(lemma is None for lemma in lemmas):
+                if step.unreadable or any(lemma is None for lemma in lemmas):
                     continue
                 previous = derivation.steps[index - 1].stated if index else derivation.start
-                claims.append((previous, step.stated, lemmas, step.rule.reasoning, id(derivation),
-                               derivation.hypotheses))
+                # rules.weakest() asks the least powerful rule first.
+                reasoning = rules.ORDER[0]().reasoning if step.rule.name == "weakest" else step.rule.reasoning
+                claims.append((previous, step.stated, lemmas, reasoning, id(derivation), derivation.hypotheses))
         _kernel.prefetch(claims, self.settings, self.cache)
 
     def check(self, derivation: Derivation, *, requested: bool = True) -> DerivationResult:

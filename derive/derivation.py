@@ -158,6 +158,8 @@ class Step:
     rule: object
     stated: sympy.Basic
     location: Location
+    # Why the step's text could not be read (a .tex or .md claim): the kernel says PARSE_ERROR.
+    unreadable: str | None = None
 
 
 class Derivation:

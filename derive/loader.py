@@ -19,7 +19,8 @@ from pathlib import Path
 import sympy
 
 from .derivation import Derivation, Export, Location, collecting
-from ._files import proof_files
+from . import latex
+from ._files import DOCUMENT_SUFFIXES, proof_files
 from .errors import ProofFileError
 
 
@@ -41,7 +42,10 @@ class Loaded:
 
 
 def load(paths: list[str | os.PathLike]) -> Loaded:
-    files = proof_files(paths)
+    found = proof_files(paths)
+    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    documents = [f for f in found if f.suffix in DOCUMENT_SUFFIXES]
+    files = [f for f in found if f not in documents]
     names = {str(f) for f in files}
     folders = list(dict.fromkeys(str(f.parent) for f in files))
     saved_path = list(sys.path)
@@ -64,6 +68,13 @@ def load(paths: list[str | os.PathLike]) -> Loaded:
     for file in files:
         if not any(os.path.abspath(d.location.file) == str(file) for d in defined):
             raise ProofFileError(Location(str(file), 1), "defines no derivation")
+    for document in documents:
+        read = latex.read(document)
+        # A folder's .md without equality chains (a README) is no error; a document named outright is.
+        if not read and document in named:
+            raise ProofFileError(Location(str(document), 1), "holds no equality chain in a math environment")
+        created += read
+        defined += read
     validate(created, exports)
     return Loaded(defined, created, exports)
 

@@ -127,7 +127,7 @@ def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: boo
             v = s.verdict
             mark = "warn" if outcome.allowed(s) else _MARK[v.status.value]
             out.append(f"    [{mark:>4}] {s.step.label:<6} {s.step.description:<48.48} "
-                       f"{s.step.rule.describe():<28.28} {_status_shown(v):<8} {v.seconds:6.2f}s")
+                       f"{s.rule.describe():<28.28} {_status_shown(v):<8} {v.seconds:6.2f}s")
             if not v.proved:
                 out += [f"           {line}" for line in _failure_lines(s)]
         out.append("    => {}: {}".format(*derivation_status(result)))
@@ -163,8 +163,8 @@ def _step_json(s: StepResult, outcome: Outcome) -> dict:
     return {
         "label": s.step.label,
         "description": s.step.description,
-        "rule": s.step.rule.name,
-        "reasoning": s.step.rule.reasoning.name.lower(),
+        "rule": s.rule.name,
+        "reasoning": s.rule.reasoning.name.lower(),
         "lemmas": [lemma.name for lemma in s.step.rule.lemmas],
         "file": _relative(s.step.location.file),
         "line": s.step.location.line,
@@ -268,7 +268,7 @@ def _junit_case(suite: ET.Element, file: str, r: DerivationResult, s: StepResult
                                 type=v.reason.value)
         failure.text = _xml("\n".join([f"{where}: {_name(r, s)}: {s.step.description}", *_failure_lines(s)]))
     ET.SubElement(case, "system-out").text = _xml(
-        f"{where}: {s.step.description} [{s.step.rule.describe()}]: {v.status.value}: {v.detail}")
+        f"{where}: {s.step.description} [{s.rule.describe()}]: {v.status.value}: {v.detail}")
     return kind
 
 
@@ -379,7 +379,7 @@ def _md_step(s: StepResult, outcome: Outcome) -> list[str]:
         verdict = f"⚠️ unknown ({v.reason.value}), allowed (not strict)"
     else:
         verdict = f"{_ICON[v.status.value]} {v.status.value}" + ("" if v.proved else f" ({v.reason.value})")
-    out = [f"**{_md(s.step.label)}** {_md(s.step.description)} · rule {_code(s.step.rule.describe())} · "
+    out = [f"**{_md(s.step.label)}** {_md(s.step.description)} · rule {_code(s.rule.describe())} · "
            f"{verdict} · {v.seconds:.2f} s · {_code(_where(s.step.location))}", ""]
     if v.proved:
         return out + _math(s.step.stated, "= ")

@@ -311,18 +311,29 @@ y = Symbol("y", real=True)
 standard_y = exp(-y**2 / 2) / sqrt(2 * pi)
 
 
-def test_a_double_gaussian_integral_is_proved_and_a_wrong_one_refuted_within_the_time_limit():
+def test_a_double_gaussian_integral_is_proved_and_a_wrong_one_is_unknown_saying_why_in_bounded_time():
     both = Integral(p * standard_y, (x, -oo, oo), (y, -oo, oo))
     proved = check_equal(both, 1)
     assert proved.proved, proved
     assert proved.numeric_seconds < 120
-    # Confirming a difference needs a careful evaluation, which at 40 digits took minutes a point.
+    # Confirming the difference needs a careful evaluation of the nested integral, more than the
+    # witness may spend: never a refutation the careful method did not confirm, and the witness
+    # stops at the second such point instead of spending the time limit at each of 15.
     square = Integral((x + y) ** 2 * p * standard_y, (x, -oo, oo), (y, -oo, oo))
     wrong = check_equal(square, mu1**2 + s1**2 + Rational(11, 10))
-    assert_refuted(wrong)
-    assert wrong.numeric_seconds < 60
-    assert sympy.Float(wrong.counterexample.rhs_value) - sympy.Float(wrong.counterexample.lhs_value) == \
-        pytest.approx(0.1, rel=1e-8)
+    assert wrong.status is Status.UNKNOWN, wrong
+    assert "the careful re-evaluation could not confirm it (too costly to evaluate numerically (a " \
+           "multi-dimensional integral by nested quadrature))" in wrong.detail
+    assert wrong.numeric_seconds < 90
+
+
+def test_a_spike_the_inner_standard_method_skips_is_not_refuted():
+    """The inner integral's standard method skips segments whose three sampled values are tiny,
+    and so misses the peak of sech(1000 (x - y)) at x = y: careful mode integrates every segment
+    of an inner integral too, so the miss is never confirmed (it was, when the careful pass kept
+    the inner integrals' standard method)."""
+    spike = Integral(1 / sympy.cosh(1000 * (x - y)), (x, -oo, oo), (y, 0, 1))
+    assert check_equal(spike, pi / 1000).status is not Status.REFUTED
 
 
 def test_a_point_that_takes_too_long_is_named_in_the_unknown_verdict():
@@ -332,13 +343,3 @@ def test_a_point_that_takes_too_long_is_named_in_the_unknown_verdict():
     assert verdict.status is Status.UNKNOWN, verdict
     assert "the numeric witness could not decide 15 of 15 points, the first point 1 of 15 took too long " \
            "(stopped after 0.2 s, the limit per point)" in verdict.detail
-
-
-@pytest.mark.parametrize("relative, digits", [(Rational(1, 10**3), 9), (Rational(1, 10**9), 20)])
-def test_a_large_difference_is_confirmed_at_16_digits_and_a_small_one_only_at_recheck_dps(relative, digits):
-    """The screening re-evaluation is reliable to 9 digits: it may confirm a difference above a
-    millionth, never one of a billionth, which the re-evaluation at 40 digits confirms."""
-    verdict = check_equal(exp(s1), exp(s1) * (1 + relative))
-    assert_refuted(verdict)
-    shown = verdict.counterexample.rhs_value
-    assert len(shown.replace(".", "").replace("-", "").lstrip("0")) == digits, shown

@@ -25,6 +25,7 @@ from ._core import made_by_kernel as made_by_kernel
 from ._core import postulate as postulate
 from ._core import prefetch as prefetch
 from ._core import substitute as substitute
+from ._core import unreadable as unreadable
 from ._core import trust_operator as trust_operator
 from ._symbolic import Reasoning as Reasoning
 from ._workers import warm as warm_workers

@@ -75,6 +75,7 @@ class Reason(str, enum.Enum):
     INVALID_INPUT = "INVALID_INPUT"
     DEPENDENCY_NOT_PROVED = "DEPENDENCY_NOT_PROVED"
     INTERNAL_ERROR = "INTERNAL_ERROR"  # an exception inside a witness: no verdict either way
+    PARSE_ERROR = "PARSE_ERROR"  # the claim's text could not be read into expressions
 
 
 # The least a PROVED verdict needs from the numeric witness: a Settings asking for less is refused.
@@ -385,6 +386,9 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     bounds, unreadable = _read_hypotheses(hypotheses)
     if unreadable:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {unreadable}")
+    clash = _same_name(bounds, [lhs, rhs])
+    if clash:
+        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {clash}")
     missing = _not_implied(needed, bounds)
     if missing is not None:
         return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, hypotheses=bounds,
@@ -402,6 +406,19 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
     if bounds:
         return _check_cases(lhs, rhs, theorems, axioms, bool(own_axioms), bounds, reasoning, settings, cache, started)
     return _check_claim(lhs, rhs, theorems, axioms, bool(own_axioms), reasoning, settings, cache, started)
+
+
+def _same_name(bounds, expressions) -> str | None:
+    """Why the hypotheses cannot be about the claim's symbols: one of theirs has the name of one
+    of the claim's but other assumptions (a real p against a positive p), which would decide a
+    claim about the one under hypotheses on the other."""
+    claimed = {s.name: s for e in expressions for s in e.free_symbols if isinstance(s, sympy.Symbol)}
+    for bound in bounds:
+        for s in bound.relation.free_symbols:
+            if isinstance(s, sympy.Symbol) and s.name in claimed and claimed[s.name] != s:
+                return (f"the hypotheses' {s.name} and the claim's {s.name} are different symbols (their "
+                        f"assumptions differ): state the hypotheses with the claim's symbols")
+    return None
 
 
 def _read_hypotheses(hypotheses) -> tuple[tuple, str | None]:
@@ -668,7 +685,7 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
         return unknown(Reason.UNDECIDED, f"no strategy reduced the difference to 0 with "
                                          f"{reasoning.name.lower()} reasoning; {numeric.conclusive} sample points "
                                          f"agree{numeric.doubt()}")
-    doubtful = numeric.first("unconfirmed", "error") or next(
+    doubtful = numeric.first("unconfirmed", "uncheckable", "error") or next(
         (o for o in numeric.outcomes if o.edge and o.kind != "agree"), None)
     if doubtful is not None:
         reason = Reason.INTERNAL_ERROR if doubtful.kind == "error" else Reason.NUMERIC_INCONCLUSIVE
@@ -984,6 +1001,12 @@ def _chain(verdicts, hypotheses, started) -> Verdict:
     return _verdict(Status.PROVED, Reason.INFERENCE, lhs, rhs, started, hypotheses=bounds,
                     axioms=frozenset().union(*(v.axioms for v in verdicts)),
                     detail=f"transitivity over {len(verdicts)} proved links")
+
+
+def unreadable(lhs, rhs, why: str) -> Verdict:
+    """A claim whose text could not be read (lhs and rhs show it as written): unknown, always."""
+    return _verdict(Status.UNKNOWN, Reason.PARSE_ERROR, _as_expression(lhs), _as_expression(rhs),
+                    time.perf_counter(), detail=str(why))
 
 
 def postulate(name: str, lhs, rhs, reason: str) -> Verdict:

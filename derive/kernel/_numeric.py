@@ -2002,15 +2002,9 @@ class _IntegralNode:
         if ctx.interval:
             value, error = ctx.replay(self)
             return _interval_of(value, error)
-        # Careful mode changes the outermost integral's rule and segments, and searches its
-        # integrand for peaks: an integral inside it keeps the standard method, which the
-        # outer rule's hundreds of nodes would otherwise multiply the cost of (minutes).
-        careful = ctx.careful and not ctx.integrals
-        key = (self.expr, ctx.point, ctx.dps, careful, tuple(env.get(s) for s in self.free))
+        key = (self.expr, ctx.point, ctx.dps, ctx.careful, tuple(env.get(s) for s in self.free))
         hit = _memo_get(key)
         if hit is None:
-            outer_careful = ctx.careful
-            ctx.careful = careful
             ctx.depth += 1
             ctx.integrals += 1
             try:
@@ -2020,7 +2014,6 @@ class _IntegralNode:
             finally:
                 ctx.depth -= 1
                 ctx.integrals -= 1
-                ctx.careful = outer_careful
             _memo_put(key, hit)
         ctx.record(self, *hit)
         return ctx.perturb(*hit)
@@ -2090,7 +2083,10 @@ class _Quadrature:
             tails.append(self.tail(max(finite, default=mpf(0)), 1, scale))
         if lo == -mpmath.inf:
             tails.append(self.tail(min(finite, default=mpf(0)), -1, scale))
-        if ctx.careful:
+        if ctx.careful and ctx.integrals == 1:
+            # Inside another integral the search (hundreds of integrand values) would run at each
+            # of the outer rule's hundreds of nodes: minutes a point. The inner integrals still
+            # change rule and integrate every segment (no tail is skipped as negligible).
             points = self.refined(points, scale)
         tolerance = mpf(10) ** (-_tolerance_digits(ctx.dps) - 2 * (ctx.depth - 1))
         for _ in range(4):

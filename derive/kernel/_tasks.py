@@ -24,6 +24,7 @@ from ._workers import USER_CODE_VARIABLE, read_frame, write_frame
 class PointOutcome:
     """What the numeric witness says at one point: 'agree', 'differ' (confirmed by a careful
     re-evaluation), 'unconfirmed' (a difference the careful re-evaluation did not confirm),
+    'uncheckable' (a difference the careful re-evaluation could not evaluate),
     'undefined', 'inconclusive' or 'error' (an exception, in ``why``)."""
 
     kind: str
@@ -70,13 +71,9 @@ def _values(lhs, rhs, point, dps: int, careful: bool):
     return "values", tuple(values)
 
 
-# The precision of the first careful re-evaluation, below every Settings' dps (FLOORS).
-_SCREENING_DPS = 16
-
-
 def at_point(lhs, rhs, point, settings) -> PointOutcome:
-    def outcome(kind: str, why: str = "", values=None, dps: int = settings.recheck_dps) -> PointOutcome:
-        shown = None if values is None else tuple(str(v.evalf(min(20, dps // 2 + 1))) for v in values)
+    def outcome(kind: str, why: str = "", values=None) -> PointOutcome:
+        shown = None if values is None else tuple(str(v.evalf(20)) for v in values)
         return PointOutcome(kind, point.edge, point.assignment(), why, shown)
 
     kind, found = _values(lhs, rhs, point, settings.dps, careful=False)
@@ -85,17 +82,11 @@ def at_point(lhs, rhs, point, settings) -> PointOutcome:
     if not differ(*found, settings.tolerance):
         return outcome("agree")
     # A difference counts only if a careful evaluation (higher precision, another method) confirms it.
-    # A large one is confirmed at a precision that costs less (a nested integral's careful
-    # evaluation takes minutes at recheck_dps): its values are reliable to 9 digits, and a
-    # difference above a thousand times that cannot come from their error.
-    kind, careful = _values(lhs, rhs, point, _SCREENING_DPS, careful=True)
-    if kind == "values" and differ(*careful, mpmath.mpf(10) ** (3 - (_SCREENING_DPS // 2 + 1))):
-        return outcome("differ", values=careful, dps=_SCREENING_DPS)
     kind, careful = _values(lhs, rhs, point, settings.recheck_dps, careful=True)
     if kind == "undefined":
         return outcome(kind, careful)
     if kind != "values":
-        return outcome("unconfirmed", f"the sides differ at {settings.dps} digits, and the careful "
+        return outcome("uncheckable", f"the sides differ at {settings.dps} digits, and the careful "
                                       f"re-evaluation could not confirm it ({careful})")
     if not differ(*careful, settings.tolerance):
         return outcome("unconfirmed", f"the sides differ at {settings.dps} digits but agree when evaluated "
@@ -104,11 +95,15 @@ def at_point(lhs, rhs, point, settings) -> PointOutcome:
 
 
 def numeric_stages(lhs, rhs, settings):
-    """Every edge point, then the random points, one stage each, stopping at a confirmed difference."""
+    """Every edge point, then the random points, one stage each, stopping at a confirmed difference,
+    or at the second difference the careful re-evaluation could not evaluate: no proof is left to
+    find, and the same expression costs as much at the other points (minutes for nested integrals)."""
     points = _numeric.sample_points([lhs, rhs], settings.seed, settings.samples)
+    uncheckable = 0
     for n, point in enumerate(points):
         found = yield f"point {n + 1} of {len(points)}", (lambda point=point: at_point(lhs, rhs, point, settings))
-        if found is not None and found.kind == "differ":
+        uncheckable += found is not None and found.kind == "uncheckable"
+        if found is not None and found.kind == "differ" or uncheckable == 2:
             return
 
 

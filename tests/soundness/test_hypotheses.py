@@ -198,3 +198,14 @@ def test_hypotheses_no_value_satisfies_give_no_chain_and_no_instance():
     between = proved(Abs(p) + Abs(q), p + q, hypotheses=[p > 0, p < 1, q > 2])
     assert instantiate(between, {p: q}).status is Status.UNKNOWN
     assert instantiate(between, {p: q - 2}).proved
+
+
+def test_hypotheses_on_a_symbol_named_like_the_claims_but_with_other_assumptions_are_refused():
+    """A real p < 1 said nothing about the claim's positive p: the kernel decided the claim under
+    a substitution of the one and refuted the true log(p/(1-p)) + log((1-p)/p) = 0 at p = 1 - p_t."""
+    p, real_p = Symbol("p", positive=True), Symbol("p", real=True)
+    claim = log(p / (1 - p)) + log((1 - p) / p)
+    verdict = check_equal(claim, 0, hypotheses=[real_p < 1])
+    assert verdict.status is Status.UNKNOWN and verdict.reason is Reason.INVALID_INPUT
+    assert "different symbols" in verdict.detail
+    assert check_equal(claim, 0, hypotheses=[p < 1]).proved

@@ -1,0 +1,275 @@
+"""Derivations in LaTeX and Markdown: what is read, at which line, and what is refused."""
+
+import time
+
+import pytest
+import sympy
+from click.testing import CliRunner
+from sympy import E, Integral, IndexedBase, Rational, Symbol, exp, log, oo, pi, sqrt
+
+from derive import Reason, Status, check, load
+from derive.cli import cli
+from derive.errors import ProofFileError
+from derive.gaussian import expectation, normal_pdf
+from derive.latex import read
+from tests.conftest import ROOT
+
+DOCS = ROOT / "docs"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def claims(path):
+    """(line, start, stated, unreadable) of every step read from a file."""
+    return [(step.location.line, d.start if n == 0 else d.steps[n - 1].stated, step.stated, step.unreadable)
+            for d in read(path) for n, step in enumerate(d.steps)]
+
+
+def verdicts(path):
+    report = check(load([path]).defined)
+    return {s.step.location.line: s for s in report.step_results()}
+
+
+# --- the paper, as a paper and as notes write it --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["kl_gaussians.tex", "kl_gaussians.md"])
+def test_the_papers_derivation_written_in_latex_and_markdown_is_proved(name):
+    results = verdicts(DOCS / name)
+    assert len(results) >= 4
+    assert {line: s.verdict.status for line, s in results.items() if not s.verdict.proved} == {}
+
+
+def test_errors_planted_in_the_paper_are_refuted_at_exactly_their_lines(tmp_path):
+    lines = (DOCS / "kl_gaussians.tex").read_text().splitlines()
+    planted = {}
+    for n, line in enumerate(lines, 1):
+        if r"+ \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac{1}{2}." in line:
+            lines[n - 1], planted[n] = line.replace(r"- \frac{1}{2}.", r"- 1."), "the constant"
+        elif r"&= \sigma_1^2 + (\mu_1 - \mu_2)^2." in line:
+            lines[n - 1], planted[n] = line.replace(r"(\mu_1 - \mu_2)^2", r"\mu_1^2 - \mu_2^2"), "the cross term"
+        elif r"&= \frac{1}{2}\left(e^{l} - 1\right)" in line:
+            lines[n - 1], planted[n] = line.replace(r"e^{l} - 1", r"e^{l} + 1"), "a sign"
+    assert len(planted) == 3
+    results = verdicts(write(tmp_path, "planted.tex", "\n".join(lines)))
+    refuted = {line for line, s in results.items() if s.verdict.status is Status.REFUTED}
+    assert refuted == set(planted)
+    assert all(s.verdict.proved for line, s in results.items() if line not in planted)
+    assert all(results[line].verdict.counterexample is not None for line in planted)
+
+
+# --- what is read ---------------------------------------------------------------------------------
+
+
+def test_environments_rows_and_annotations(tmp_path):
+    path = write(tmp_path, "forms.tex", r"""
+\begin{align}
+a + a &= 2a \label{eq:one} \\
+      &= a \cdot 2 && \text{commuted} \\
+b &= b \tag{2} \nonumber
+\end{align}
+\[ x^2 - 1 = (x - 1)(x + 1) \quad \text{by the difference of squares} \]
+$$ 1 + 1 = 2 $$
+\begin{equation}
+\begin{aligned}
+c &= c \, 1 \\
+  &= c \quad \text{again}.
+\end{aligned}
+\end{equation}
+\begin{gather}
+y = y
+\end{gather}
+% \begin{align} z &= 2z \end{align}  (a comment holds no math)
+""")
+    read_claims = claims(path)
+    a, b, c, x, y = (Symbol(n, real=True) for n in "abcxy")
+    assert [(line, start, stated) for line, start, stated, _ in read_claims] == [
+        (3, 2 * a, 2 * a), (4, 2 * a, 2 * a), (5, b, b), (7, x**2 - 1, (x - 1) * (x + 1)), (8, 2, 2),
+        (11, c, c), (12, c, c), (16, y, y)]
+
+
+def test_a_left_side_on_its_own_row_and_a_right_side_over_two_rows(tmp_path):
+    path = write(tmp_path, "rows.tex", r"""
+\begin{align*}
+& (x + 1)^2 \\
+&\quad = x^2 + 2x \\
+&\qquad + 1 \\
+&\quad = 1 + 2x + x^2
+\end{align*}
+""")
+    x = Symbol("x", real=True)
+    assert [(line, start, stated) for line, start, stated, _ in claims(path)] == [
+        (4, (x + 1) ** 2, x**2 + 2 * x + 1), (6, x**2 + 2 * x + 1, 1 + 2 * x + x**2)]
+
+
+def test_markdown_blocks_and_fences(tmp_path):
+    path = write(tmp_path, "notes.md", "# notes\n\nInline $a = b$ is prose.\n\n$$\n2 \\cdot 3 = 6\n$$\n\n"
+                                       "```math\n\\frac{1}{2} + \\frac{1}{2} = 1\n```\n\n```python\nx = 1\n```\n")
+    assert [(line, start, stated) for line, start, stated, _ in claims(path)] == [(6, 6, 6), (10, 1, 1)]
+
+
+@pytest.mark.parametrize("latex, expected", [
+    (r"\frac{a}{b}", Symbol("a", real=True) / Symbol("b", real=True)),
+    (r"\sqrt{2\pi}", sqrt(2 * pi)),
+    (r"\log x + \ln x", 2 * log(Symbol("x", real=True))),
+    (r"\exp(x) - e^{x}", 0),
+    (r"\sigma_1 + \sigma_{1} + \sigma_{12}", 2 * Symbol("sigma_{1}", real=True) + Symbol("sigma_{12}", real=True)),
+    (r"\int_{0}^{1} x^2 \, dx", Integral(Symbol("x", real=True) ** 2, (Symbol("x", real=True), 0, 1))),
+    (r"\frac{\partial}{\partial x} x^3", sympy.Derivative(Symbol("x", real=True) ** 3, Symbol("x", real=True))),
+])
+def test_the_notation_of_ml_papers(tmp_path, latex, expected):
+    path = write(tmp_path, "n.tex", f"\\[ {latex} = 0 \\]\n")
+    [(_, start, _, unreadable)] = claims(path)
+    assert unreadable is None
+    assert start == expected, start
+
+
+def test_sums_and_products_index_the_symbols_under_their_index(tmp_path):
+    path = write(tmp_path, "s.tex", r"\[ \sum_{i=1}^{k} \mu_i^2 + \prod_{j=1}^{n} x_j = 0 \]")
+    [(_, start, _, _)] = claims(path)
+    i, j = Symbol("i", integer=True), Symbol("j", integer=True)
+    k, n = Symbol("k", real=True), Symbol("n", real=True)
+    assert start == sympy.Sum(IndexedBase("mu", real=True)[i] ** 2, (i, 1, k)) + \
+        sympy.Product(IndexedBase("x", real=True)[j], (j, 1, n))
+
+
+def test_expectations_and_densities_of_gaussians(tmp_path):
+    path = write(tmp_path, "g.tex", "% derive: assume \\sigma > 0\n"
+                 r"\[ \mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}\left[x^2\right] + \mathcal{N}(y; \mu, \sigma^2) = 0 \]")
+    [(_, start, _, unreadable)] = claims(path)
+    assert unreadable is None
+    x, y, mu, s = Symbol("x", real=True), Symbol("y", real=True), Symbol("mu", real=True), Symbol("sigma", positive=True)
+    assert start == expectation(x**2, x, normal_pdf(x, mu, s)) + normal_pdf(y, mu, s)
+
+
+# --- directives -----------------------------------------------------------------------------------
+
+
+def test_assume_gives_facts_and_hypotheses_and_the_report_says_so(tmp_path):
+    path = write(tmp_path, "h.tex", r"""
+% derive: assume \sigma > 0, k \in \mathbb{N}, 0 < p < 1
+\begin{align}
+\log \sigma^2 &= 2 \log \sigma \\
+\log\frac{p}{1 - p} + \log\frac{1 - p}{p} &= 0
+\end{align}
+""")
+    [first, second] = read(path)
+    assert first.scope.startswith(r"\sigma > 0, k \in \mathbb{N}, 0 < p < 1")
+    assert [str(h) for h in second.hypotheses] == ["p < 1"]  # and p positive, a fact of the symbol
+    results = verdicts(path)
+    assert all(s.verdict.proved for s in results.values())
+    # Without the hypotheses the second is not proved: p may be anything real.
+    bare = write(tmp_path, "bare.tex", r"\[ \log\frac{p}{1 - p} + \log\frac{1 - p}{p} = 0 \]")
+    assert not next(iter(verdicts(bare).values())).verdict.proved
+
+
+def test_let_defines_and_rule_names_the_next_environments_rule(tmp_path):
+    path = write(tmp_path, "r.tex", r"""
+% derive: let l = \log\sigma^2
+% derive: assume \sigma > 0
+% derive: rule algebra
+\[ e^{l} = \sigma^2 \]
+\[ \int_{0}^{1} 2x \, dx = 1 \]
+% derive: rule algebra
+\[ \int_{0}^{1} 2x \, dx = 1 \]
+""")
+    results = verdicts(path)
+    assert results[5].verdict.proved and results[5].rule.name == "algebra"
+    assert results[6].verdict.proved and results[6].rule.name == "evaluate"  # the least powerful that proves it
+    assert results[8].verdict.reason is Reason.UNDECIDED  # algebra does not evaluate integrals
+
+
+@pytest.mark.parametrize("directive, message", [
+    ("explain everything", "unknown directive 'explain'"),
+    ("rule magic", "unknown rule 'magic'"),
+    ("assume x", "read: a relation"),
+    ("let = 2", "write: let NAME = expression"),
+])
+def test_a_bad_directive_is_a_one_line_error_at_its_line(tmp_path, directive, message):
+    path = write(tmp_path, "d.tex", f"text\n% derive: {directive}\n\\[ 1 = 1 \\]\n")
+    with pytest.raises(ProofFileError) as error:
+        read(path)
+    assert str(error.value).startswith(f"{path}:2: ") and message in str(error.value)
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side, message", [
+    (r"\frac{1}{2", "unbalanced '{'"),
+    (r"\frac{1}{2}\left( x", "unbalanced '('"),
+    (r"\left( x \right", "unbalanced '('"),
+    (r"\foo{x}", "unknown macro \\foo"),
+    (r"\mathrm{KL}(p)", "unknown macro \\mathrm"),
+    (r"\input{secrets}", "unknown macro \\input"),
+    (r"x^{2}_{1}", "a subscript after a superscript"),
+    (r"\mathbb{E}[x]", "read only as \\mathbb{E}_{x \\sim"),
+    (r"x^2 3", "digits separated by a space"),
+    (r"\int_0^1 2x \, dx", "digits separated by a space"),
+    (r"\mathcal{N}(\mu, 1)", "a density is \\mathcal{N}(x; \\mu, \\sigma^2)"),
+    (r"x +", "the grammar stops before the end"),
+    (r"(x + 1", "unbalanced '('"),
+])
+def test_a_claim_that_cannot_be_read_is_a_parse_error_and_the_rest_is_checked(tmp_path, side, message):
+    path = write(tmp_path, "bad.tex", f"\\begin{{align}}\n{side} &= 1 \\\\\n2 + 2 &= 4\n\\end{{align}}\n")
+    results = verdicts(path)
+    assert results[2].verdict.status is Status.UNKNOWN and results[2].verdict.reason is Reason.PARSE_ERROR
+    assert message in results[2].verdict.detail
+    assert results[3].verdict.proved
+
+
+def test_the_step_after_an_unreadable_side_is_a_parse_error_too(tmp_path):
+    path = write(tmp_path, "chain.tex", "\\begin{align}\n1 + 1 &= \\frac{4}{2 \\\\\n&= 2\n\\end{align}\n")
+    results = verdicts(path)
+    assert [results[n].verdict.reason for n in (2, 3)] == [Reason.PARSE_ERROR, Reason.PARSE_ERROR]
+    assert "the side before it could not be read" in results[3].verdict.detail
+
+
+def test_empty_environments_and_files_without_chains(tmp_path):
+    empty = write(tmp_path, "empty.tex", "\\begin{align}\n\\end{align}\n\\[ \\]\n$$ x $$\n")
+    assert read(empty) == []
+    with pytest.raises(ProofFileError, match="holds no equality chain"):
+        load([empty])
+    folder = tmp_path / "project"
+    folder.mkdir()
+    write(folder, "README.md", "# no math here\n")
+    write(folder, "one.tex", "\\[ 1 + 1 = 2 \\]\n")
+    assert [d.name for d in load([folder]).defined] == ["one.tex:1"]
+
+
+def test_a_file_that_is_not_utf8_is_a_one_line_error(tmp_path):
+    path = tmp_path / "latin1.tex"
+    path.write_bytes("\\[ \u00e9 = 1 \\]".encode("latin-1"))
+    with pytest.raises(ProofFileError, match="cannot read"):
+        read(path)
+
+
+def test_a_one_megabyte_file_is_read_in_seconds(tmp_path):
+    row = r"\frac{\sigma_1^2}{2} + \log\frac{\sigma_2}{\sigma_1} &= \log\sigma_2 - \log\sigma_1 + \frac{\sigma_1^2}{2} \\"
+    prose = "Some prose around the math, as a paper has. " * 20
+    parts, size = [], 0
+    while size < 2**20:
+        block = f"{prose}\n% derive: assume \\sigma_1 > 0, \\sigma_2 > 0\n\\begin{{align}}\n{row}\n\\end{{align}}\n"
+        parts.append(block)
+        size += len(block)
+    path = write(tmp_path, "big.tex", "".join(parts))
+    started = time.perf_counter()
+    derivations = read(path)
+    assert len(derivations) == len(parts)
+    assert time.perf_counter() - started < 120
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def test_derive_check_reports_a_documents_steps_at_their_lines(tmp_path):
+    path = write(tmp_path, "paper.tex", "\\begin{align}\n(a + 1)^2 &= a^2 + 2a + 1 \\\\\n&= a^2 + 1\n\\end{align}\n")
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "github", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"file={path},line=3" in result.output
+    result = CliRunner().invoke(cli, ["check", "--no-cache", str(path)])
+    assert "[  ok] line 2" in result.output and "[FAIL] line 3" in result.output
