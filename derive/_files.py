@@ -28,15 +28,16 @@ def write_atomically(path: Path, content: str | bytes) -> None:
 DOCUMENT_SUFFIXES = (".tex", ".md")
 
 
-def proof_files(paths: list[str | os.PathLike]) -> list[Path]:
+def proof_files(paths: list[str | os.PathLike], documents: bool = True) -> list[Path]:
     """The proof files (.py) and documents (.tex, .md) the paths name, a folder's subfolders
-    included."""
+    included (its documents only with ``documents``, ``[tool.derive] documents``)."""
+    suffixes = (".py", *DOCUMENT_SUFFIXES) if documents else (".py",)
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             # Subfolders too, but not what is private, hidden or a cache (_x, .venv, __pycache__).
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".py", *DOCUMENT_SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes
                            and p.name != "conftest.py"
                            and not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts))
             if not found:

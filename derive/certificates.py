@@ -248,10 +248,10 @@ class Pending:
             self.folder.cleanup()
 
 
-def start(paths: list[str | os.PathLike], cache=None) -> Pending:
+def start(paths: list[str | os.PathLike], cache=None, documents: bool = True) -> Pending:
     """Begin loading the proof files the paths name, without importing them here; ``cache`` (a
     StepCache) recalls a signed certificate of exactly these unchanged files, and records one."""
-    return Pending(proof_files(paths), cache)
+    return Pending(proof_files(paths, documents), cache)
 
 
 def load_certified(paths: list[str | os.PathLike], cache=None):

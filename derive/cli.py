@@ -110,7 +110,7 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool | None, sampl
     config = project_config(paths)
     allow_unknown = not (strict if strict is not None else config.strict is not False)
     cache = None if no_cache else _step_cache(config)
-    pending = certificates.start(_proof_paths(paths, config), cache)
+    pending = certificates.start(_proof_paths(paths, config), cache, config.documents is not False)
     from .checking import check as check_derivations
     from .kernel import warm_workers
     from .outcome import Outcome
@@ -145,7 +145,7 @@ def _named(derivations: list, name: str):
 def show(name: str, paths: tuple[str, ...], check_it: bool) -> None:
     """Print the derivation NAME from PATHS (default as for check), pretty-printed, without checking it."""
     config = project_config(paths)
-    pending = certificates.start(_proof_paths(paths, config))
+    pending = certificates.start(_proof_paths(paths, config), None, config.documents is not False)
     from .checking import check as check_derivations
     from .report import render_derivation
 

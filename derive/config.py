@@ -5,6 +5,7 @@
     strict = true        # false: unknown steps pass (refuted ones never do)
     samples = 8          # random numeric sample points per claim (at least 8), besides the edge points
     seed = 0             # seed of those points
+    documents = true     # folders' .tex and .md files are checked too (false: only .py proof files)
 
 The file is the first pyproject.toml found walking up from the first path named on the command
 line (or from the current folder). Options on the command line override it. A file that is not
@@ -42,6 +43,7 @@ class Config:
     strict: bool | None = None
     samples: int | None = None
     seed: int | None = None
+    documents: bool | None = None
 
     def settings(self, samples: int | None = None, seed: int | None = None):
         """The kernel's Settings: ``samples`` and ``seed`` (command-line options) over the file's,
@@ -75,6 +77,12 @@ def _strict(value, where: str, root: Path) -> bool:
     return value
 
 
+def _documents(value, where: str, root: Path) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{where}documents must be true or false, got {value!r}")
+    return value
+
+
 def _samples(value, where: str, root: Path) -> int:
     low, high = SAMPLES_RANGE
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -88,7 +96,7 @@ def _seed(value, where: str, root: Path) -> int:
     return value
 
 
-_KEYS = {"paths": _paths, "strict": _strict, "samples": _samples, "seed": _seed}
+_KEYS = {"paths": _paths, "strict": _strict, "samples": _samples, "seed": _seed, "documents": _documents}
 
 
 def read_config(file: Path) -> Config:

@@ -45,6 +45,8 @@ KNOWN_MACROS = frozenset(_GREEK + """frac dfrac tfrac sqrt log ln exp sum prod i
 _SPACING = r"\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\\big|\\Big|\\bigg|\\Bigg|\\nonumber|\\notag"
 _ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}|\\text\{[^{}]*\}|\\mathrm\{(?:[a-zA-Z ]*)\}(?=\s*$)")
 _ENVIRONMENTS = "align|align\\*|gather|gather\\*|equation|equation\\*"
+_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL)\s*\}")
+_PLACEHOLDER = "DERIVEPLACEHOLDER"
 
 
 class ParseError(ValueError):
@@ -220,6 +222,7 @@ class _Reader:
         self.facts: dict[str, dict] = {}
         self.hypotheses: list = []
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}
+        self.laws: dict[str, tuple] = {}  # a name given to N(mu, sigma^2) by let: (mean, standard deviation)
         self.assumed: list[str] = []  # the assume and let directives read so far, as written
 
     @property
@@ -231,11 +234,16 @@ class _Reader:
     # reader can write, since the layer refuses the macro it would take.
     def expression(self, text: str) -> sympy.Expr:
         _check_balance(text)
-        for m in re.finditer(r"\\([a-zA-Z]+)", text):
+        if _PLACEHOLDER in text:
+            raise ParseError(f"{_PLACEHOLDER} is a name derive keeps for itself", text.index(_PLACEHOLDER) + 1)
+        # Upright d, e and KL are the only upright names read (\mathrm{d}x, D_{\mathrm{KL}}).
+        upright = re.sub(_UPRIGHT, lambda m: " " * len(m.group(0)), text)
+        for m in re.finditer(r"\\([a-zA-Z]+)", upright):
             if m.group(1) not in KNOWN_MACROS:
                 raise ParseError(f"unknown macro \\{m.group(1)}", m.start() + 1)
-        if re.search(r"\^\s*(\{[^{}]*\}|\w)\s*_", text):
-            raise ParseError("a subscript after a superscript: write x_{1}^{2}")
+        text = re.sub(_UPRIGHT, lambda m: m.group(0) if m.group(1) == "KL" else f" {m.group(1)}", text)
+        # x^{2}_{1} is x_{1}^{2}: the grammar drops a subscript after a superscript.
+        text = re.sub(r"\^\s*(\{[^{}]*\}|\w)\s*_\s*(\{[^{}]*\}|\w)", r"_\2^\1", text)
         # The grammar reads digits apart as one number: x^2 3 as x^23, \int_0^1 2x as up to 12.
         apart = re.search(r"\d\s*,?\s+\d|\d,\d", text)
         if apart:
@@ -245,6 +253,7 @@ class _Reader:
         text = re.sub(r"(\d+)\.(\d+)", lambda m: f"\\frac{{{m.group(1)}{m.group(2)}}}{{1{'0' * len(m.group(2))}}}",
                       text)
         placeholders: dict[str, sympy.Expr] = {}
+        text = self._divergences(text, placeholders)
         text = self._expectations(text, placeholders)
         text = self._densities(text, placeholders)
         if re.search(r"\\(mathbb|mathcal|sim|mid)\b", text):
@@ -332,8 +341,7 @@ class _Reader:
         while (m := pattern.search(text)) is not None:
             subscript_end = _group(text, m.end() - 1)
             subscript = text[m.end():subscript_end - 1]
-            law = re.fullmatch(r"\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*\\sim\s*\\mathcal\s*\{\s*N\s*\}\s*\((.*)\)\s*", subscript,
-                               re.S)
+            law = re.fullmatch(r"\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*\\sim(.*)", subscript, re.S)
             if law is None:
                 raise ParseError("read: \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}[f(x)]", m.start() + 1)
             rest = text[subscript_end:].lstrip()
@@ -345,13 +353,47 @@ class _Reader:
             body_end = _group(text, body_start - 1, "[", "]")
             body = text[body_start:body_end - 1]
             body = re.sub(r"\\right\s*$", "", body.rstrip())
-            mean, variance = _two_arguments(law.group(2), ",")
             variable = self.symbol(law.group(1))
-            value = expectation(self.expression(body), variable,
-                                normal_pdf(variable, self.expression(mean), sympy.sqrt(self.expression(variance))))
+            value = expectation(self.expression(body), variable, normal_pdf(variable, *self._law(law.group(2))))
             name = _placeholder(placeholders, value)
             text = text[:m.start()] + f" \\mathit{{{name}}} " + text[body_end:]
         return text
+
+    def _law(self, text: str) -> tuple[sympy.Expr, sympy.Expr]:
+        """(mean, standard deviation) of a law written \\mathcal{N}(\\mu, \\sigma^2) or named by let."""
+        text = text.strip()
+        if text in self.laws:
+            return self.laws[text]
+        law = re.fullmatch(r"\\mathcal\s*\{\s*N\s*\}\s*(?:\\left)?\s*\((.*)\)\s*(?:\\right)?", text, re.S)
+        if law is None or ";" in law.group(1):
+            raise ParseError(f"a law is \\mathcal{{N}}(\\mu, \\sigma^2) or a name given by let: {_shorten(text)}")
+        inside = re.sub(r"\\right\s*$", "", law.group(1).rstrip())
+        mean, variance = _two_arguments(inside, ",")
+        return self.expression(mean), sympy.sqrt(self.expression(variance))
+
+    def _divergences(self, text: str, placeholders: dict) -> str:
+        """D_{KL}(p || q) between Gaussian laws: its definition, the integral of p log(p / q)."""
+        pattern = re.compile(r"(?:D\s*_\s*\{\s*(?:\\mathrm\s*\{\s*KL\s*\}|KL)\s*\}|D\s*_\s*\{?\s*KL\s*\}?"
+                             r"|\\(?:mathrm|operatorname)\s*\{\s*KL\s*\})\s*(\\left)?\s*\(")
+        while (m := pattern.search(text)) is not None:
+            end = _group(text, m.end() - 1, "(", ")")
+            inside = re.sub(r"\\right\s*$", "", text[m.end():end - 1].rstrip())
+            parts = re.split(r"\\(?:,|;|!|\s)*\\\||\\\||\|\||\\parallel|\\Vert", inside)
+            if len(parts) != 2:
+                raise ParseError("a divergence is D_{\\mathrm{KL}}(p \\,\\|\\, q)", m.start() + 1)
+            first, second = (self._law(re.sub(r"\\[,;!]", " ", part)) for part in parts)
+            x = sympy.Symbol(self._fresh_variable(text), real=True)
+            p, q = normal_pdf(x, *first), normal_pdf(x, *second)
+            name = _placeholder(placeholders, sympy.Integral(p * sympy.log(p / q), (x, -sympy.oo, sympy.oo)))
+            text = text[:m.start()] + f" \\mathit{{{name}}} " + text[end:]
+        return text
+
+    @staticmethod
+    def _fresh_variable(text: str) -> str:
+        name = "x"
+        while re.search(rf"(?<![\\a-zA-Z]){name}(?![a-zA-Z])", text):
+            name += "_"
+        return name
 
     def _densities(self, text: str, placeholders: dict) -> str:
         pattern = re.compile(r"\\mathcal\s*\{\s*N\s*\}\s*(\\left)?\s*\(")
@@ -386,7 +428,10 @@ class _Reader:
             name, equals, definition = rest.partition("=")
             if not equals or not re.fullmatch(r"\s*\\?[a-zA-Z]+(_\{?\w+\}?)?\s*", name):
                 raise ParseError("write: let NAME = expression")
-            self.definitions[self.symbol(name.strip().lstrip("\\"))] = self.expression(definition)
+            if re.match(r"\s*\\mathcal\s*\{\s*N\s*\}", definition) and ";" not in definition:
+                self.laws[name.strip()] = self._law(definition)
+            else:
+                self.definitions[self.symbol(name.strip().lstrip("\\"))] = self.expression(definition)
             self.assumed.append(" ".join(text.split()))
             return None
         raise ParseError(f"unknown directive '{word}': assume, let or rule")
@@ -420,7 +465,7 @@ class _Reader:
 
     def _declare(self, name: str, facts: dict) -> None:
         name = _name(re.sub(r"^\\", "", name.strip()))
-        if not re.fullmatch(r"[a-zA-Z]+(_\{\w+\})?", name):
+        if not re.fullmatch(r"[a-zA-Z]+(_\w+)?", name):
             raise ParseError(f"assumptions name symbols: {name}")
         known = dict(self.facts.get(name, {"real": True}))
         known.update(facts)
@@ -454,16 +499,17 @@ def _placeholder(placeholders: dict, value: sympy.Expr) -> str:
         n //= 26
         if not n:
             break
-    name = f"DERIVEPLACEHOLDER{letters}"
+    name = f"{_PLACEHOLDER}{letters}"
     placeholders[name] = value
     return name
 
 
 def _name(name: str) -> str:
-    """sympy's grammar names \\sigma_1 and \\sigma_{1} both sigma_{1}; a directive may write either."""
+    """One name for \\sigma_1, \\sigma_{1} and the grammar's sigma_{1}: sigma_1, which sympy prints
+    in LaTeX as \\sigma_{1}."""
     name = name.strip().lstrip("\\")
     m = re.fullmatch(r"([a-zA-Z]+)_\{?(\w+)\}?", name)
-    return f"{m.group(1)}_{{{m.group(2)}}}" if m else name
+    return f"{m.group(1)}_{m.group(2)}" if m else name
 
 
 def _split_top(text: str, separator: str) -> list[str]:
@@ -520,7 +566,7 @@ def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> lis
         where = Location(str(path), claim.line)
         if not claim.continues or current is None:
             start = _read_side(reader, claim.lhs)
-            current = Derivation.rebuilt(f"{path.name}:{claim.line}", _shorten(f"{claim.lhs} = ..."),
+            current = Derivation.rebuilt(f"{path.stem}_{path.suffix[1:]}_line{claim.line}", _shorten(f"{claim.lhs} = ..."),
                                          start if isinstance(start, sympy.Basic) else _unreadable(claim.lhs),
                                          origin=None, scope=reader.scope, location=where,
                                          steps=[], assuming=reader.hypotheses)

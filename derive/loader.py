@@ -43,7 +43,6 @@ class Loaded:
 
 def load(paths: list[str | os.PathLike]) -> Loaded:
     found = proof_files(paths)
-    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
     documents = [f for f in found if f.suffix in DOCUMENT_SUFFIXES]
     files = [f for f in found if f not in documents]
     names = {str(f) for f in files}
@@ -70,11 +69,11 @@ def load(paths: list[str | os.PathLike]) -> Loaded:
             raise ProofFileError(Location(str(file), 1), "defines no derivation")
     for document in documents:
         read = latex.read(document)
-        # A folder's .md without equality chains (a README) is no error; a document named outright is.
-        if not read and document in named:
-            raise ProofFileError(Location(str(document), 1), "holds no equality chain in a math environment")
         created += read
         defined += read
+    # A document without equality chains (a folder's README.md) is no error, unless nothing else is found.
+    if documents and not defined:
+        raise ProofFileError(Location(str(documents[0]), 1), "holds no equality chain in a math environment")
     validate(created, exports)
     return Loaded(defined, created, exports)
 

@@ -48,7 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "derive: a step of a derivation, checked by derive's kernel")
     try:
         project = project_config([config.rootpath])
-        files = proof_files(config.getini("derive_paths") or project.paths or [config.rootpath / "proofs"])
+        files = proof_files(config.getini("derive_paths") or project.paths or [config.rootpath / "proofs"],
+                            project.documents is not False)
         files += _named_proof_files(config, set(files))
     except DeriveError as exc:
         raise pytest.UsageError(f"--derive: {exc} (set derive_paths in the pytest configuration)") from None
@@ -60,15 +61,15 @@ def _named_proof_files(config: pytest.Config, configured: set[Path]) -> list[Pat
     """Proof files named on the command line outside the configured paths: a named .py file that
     is not a test module (``python_files``), or such files in a named folder that holds none of
     the configured ones (a folder that does, ``.`` say, collects those as it is)."""
-    from ._files import proof_files
+    from ._files import DOCUMENT_SUFFIXES, proof_files
 
     def test_module(path: Path) -> bool:
-        return any(path.match(pattern) for pattern in config.getini("python_files"))
+        return path.suffix == ".py" and any(path.match(pattern) for pattern in config.getini("python_files"))
 
     named = []
     for argument in config.args:
         path = Path(argument.split("::")[0]).resolve()
-        if path.is_file() and path.suffix == ".py" and not test_module(path):
+        if path.is_file() and path.suffix in (".py", *DOCUMENT_SUFFIXES) and not test_module(path):
             named.append(path)
         elif path.is_dir() and not any(file.is_relative_to(path) for file in configured):
             named += [file for file in proof_files([path]) if not test_module(file)]
@@ -212,7 +213,7 @@ class ProofStep(_DeriveItem):
         if not result.verdict.proved:
             raise NotProved([f"step {self.step.label} of '{self.derivation.name}' is "
                              f"{result.verdict.status.value}: {self.step.description}",
-                             f"rule: {self.step.rule.describe()}", *_failure_lines(result)])
+                             f"rule: {result.rule.describe()}", *_failure_lines(result)])
 
     def reportinfo(self):
         _, _, name = super().reportinfo()

@@ -9,10 +9,12 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import sympy
 
 from . import __version__
+from ._files import DOCUMENT_SUFFIXES
 from .kernel import Reason
 from .checking import DerivationResult, Report, StepResult
 from .derivation import Derivation
@@ -59,13 +61,24 @@ def derivation_status(result) -> tuple[str, str]:
     return theorem.status.value, theorem.detail
 
 
+def _latex(expr) -> str:
+    """A step of a .tex or .md document shown as it was written: in LaTeX (a side that could not
+    be read is a symbol named by its text, shown as that text)."""
+    if isinstance(expr, sympy.Symbol) and not re.fullmatch(r"[A-Za-z]+(_\w+)?", expr.name):
+        return expr.name
+    return sympy.latex(expr)
+
+
 def _failure_lines(result: StepResult) -> list[str]:
     v = result.verdict
+    written = Path(result.step.location.file).suffix in DOCUMENT_SUFFIXES
+    show = _latex if written else _show
     lines = [f"reason: {v.reason.value}: {v.detail}",
-             f"previous: {_show(result.previous)}",
-             f"stated:   {_show(result.step.stated)}"]
+             f"previous: {show(result.previous)}",
+             f"stated:   {show(result.step.stated)}"]
     if v.counterexample is not None:
-        point = ", ".join(f"{k} = {val}" for k, val in v.counterexample.assignment.items())
+        point = ", ".join(f"{_latex(sympy.Symbol(k)) if written else k} = {val}"
+                          for k, val in v.counterexample.assignment.items())
         lines.append(f"counterexample: {point or '(any point)'}")
         lines.append(f"  previous = {v.counterexample.lhs_value}")
         lines.append(f"  stated   = {v.counterexample.rhs_value}")

@@ -285,7 +285,7 @@ def test_check_a_users_project_outside_this_repository(project):
     ("[tool.derive]\nsamples = 0\n", "[tool.derive] samples must be an integer from 8 to 1000, got 0"),
     ("[tool.derive]\nsamples = true\n", "[tool.derive] samples must be an integer from 8 to 1000, got True"),
     ("[tool.derive]\nsamples = 2.5\n", "[tool.derive] samples must be an integer from 8 to 1000, got 2.5"),
-    ("[tool.derive]\nsample = 8\n", "[tool.derive] has unknown key 'sample' (known: paths, strict, samples, seed)"),
+    ("[tool.derive]\nsample = 8\n", "[tool.derive] has unknown key 'sample' (known: paths, strict, samples, seed, documents)"),
     ("[tool.derive]\nseed = -1\n", "[tool.derive] seed must be a non-negative integer, got -1"),
     ("[tool]\nderive = 3\n", "[tool.derive] must be a table, got 3"),
     ("[tool.derive\n", "cannot read it as TOML: "),
@@ -323,7 +323,10 @@ def test_pre_commit_hooks_run_the_cli_once_per_commit():
         files = re.compile(hook["files"])
         for path in ("proofs/stage1_univariate.py", "pyproject.toml", "sub/pyproject.toml", "derive/kernels/x.py"):
             assert files.search(path), path
-        for path in ("README.md", "notpyproject.toml", "x.pyc"):
+        # Documents (.tex, .md) are checked too: an edit to one runs derive check, not codegen.
+        for path in ("docs/paper.tex", "notes/derivation.md"):
+            assert bool(files.search(path)) is (hook["id"] == "derive-check"), path
+        for path in ("notpyproject.toml", "x.pyc", "paper.texbak"):
             assert not files.search(path), path
         accepted_by_the_cli([*shlex.split(hook["entry"]), *hook.get("args", [])])
     assert hooks["derive-check"]["entry"] == "derive check"

@@ -117,7 +117,9 @@ def test_markdown_blocks_and_fences(tmp_path):
     (r"\sqrt{2\pi}", sqrt(2 * pi)),
     (r"\log x + \ln x", 2 * log(Symbol("x", real=True))),
     (r"\exp(x) - e^{x}", 0),
-    (r"\sigma_1 + \sigma_{1} + \sigma_{12}", 2 * Symbol("sigma_{1}", real=True) + Symbol("sigma_{12}", real=True)),
+    (r"\sigma_1 + \sigma_{1} + \sigma_{12}", 2 * Symbol("sigma_1", real=True) + Symbol("sigma_12", real=True)),
+    (r"\sigma^{2}_{1} - \sigma_{1}^{2}", 0),
+    (r"\int_{0}^{1} x \, \mathrm{d}x", Integral(Symbol("x", real=True), (Symbol("x", real=True), 0, 1))),
     (r"\int_{0}^{1} x^2 \, dx", Integral(Symbol("x", real=True) ** 2, (Symbol("x", real=True), 0, 1))),
     (r"\frac{\partial}{\partial x} x^3", sympy.Derivative(Symbol("x", real=True) ** 3, Symbol("x", real=True))),
 ])
@@ -144,6 +146,26 @@ def test_expectations_and_densities_of_gaussians(tmp_path):
     assert unreadable is None
     x, y, mu, s = Symbol("x", real=True), Symbol("y", real=True), Symbol("mu", real=True), Symbol("sigma", positive=True)
     assert start == expectation(x**2, x, normal_pdf(x, mu, s)) + normal_pdf(y, mu, s)
+
+
+def test_kl_divergences_between_gaussian_laws_are_their_definition(tmp_path):
+    path = write(tmp_path, "kl.tex", r"""
+% derive: assume \sigma_1 > 0, \sigma_2 > 0
+% derive: let p = \mathcal{N}(\mu_1, \sigma_1^2)
+\begin{align}
+D_{\mathrm{KL}}(p \,\|\, \mathcal{N}(\mu_2, \sigma_2^2)) &= \mathbb{E}_{x \sim p}\left[\log\frac{\sigma_2}{\sigma_1}
+  - \frac{(x - \mu_1)^2}{2\sigma_1^2} + \frac{(x - \mu_2)^2}{2\sigma_2^2}\right] \\
+\mathrm{KL}\left(p \| p\right) &= 0
+\end{align}
+""")
+    [(_, kl, _, _), (_, same, _, _)] = claims(path)
+    x = kl.variables[0]
+    mu1, mu2 = Symbol("mu_1", real=True), Symbol("mu_2", real=True)
+    s1, s2 = Symbol("sigma_1", positive=True), Symbol("sigma_2", positive=True)
+    p, q = normal_pdf(x, mu1, s1), normal_pdf(x, mu2, s2)
+    assert kl == Integral(p * log(p / q), (x, -oo, oo))
+    results = verdicts(path)
+    assert all(s.verdict.proved for s in results.values())
 
 
 # --- directives -----------------------------------------------------------------------------------
@@ -204,9 +226,11 @@ def test_a_bad_directive_is_a_one_line_error_at_its_line(tmp_path, directive, me
     (r"\frac{1}{2}\left( x", "unbalanced '('"),
     (r"\left( x \right", "unbalanced '('"),
     (r"\foo{x}", "unknown macro \\foo"),
-    (r"\mathrm{KL}(p)", "unknown macro \\mathrm"),
+    (r"\mathrm{KL}(p)", "a divergence is D_{\\mathrm{KL}}(p \\,\\|\\, q)"),
+    (r"\mathrm{Var}(x)", "unknown macro \\mathrm"),
     (r"\input{secrets}", "unknown macro \\input"),
-    (r"x^{2}_{1}", "a subscript after a superscript"),
+    (r"\mathit{DERIVEPLACEHOLDERA}", "a name derive keeps for itself"),
+    (r"D_{\mathrm{KL}}(p \| q)", "a law is \\mathcal{N}(\\mu, \\sigma^2) or a name given by let"),
     (r"\mathbb{E}[x]", "read only as \\mathbb{E}_{x \\sim"),
     (r"x^2 3", "digits separated by a space"),
     (r"\int_0^1 2x \, dx", "digits separated by a space"),
@@ -233,12 +257,27 @@ def test_empty_environments_and_files_without_chains(tmp_path):
     empty = write(tmp_path, "empty.tex", "\\begin{align}\n\\end{align}\n\\[ \\]\n$$ x $$\n")
     assert read(empty) == []
     with pytest.raises(ProofFileError, match="holds no equality chain"):
-        load([empty])
+        load([empty])  # nothing else to check: say so
     folder = tmp_path / "project"
     folder.mkdir()
     write(folder, "README.md", "# no math here\n")
     write(folder, "one.tex", "\\[ 1 + 1 = 2 \\]\n")
-    assert [d.name for d in load([folder]).defined] == ["one.tex:1"]
+    assert [d.name for d in load([folder]).defined] == ["one_tex_line1"]
+
+
+def test_tool_derive_documents_false_reads_only_proof_files(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.derive]\npaths = [\"maths\"]\ndocuments = false\n")
+    folder = tmp_path / "maths"
+    folder.mkdir()
+    write(folder, "wrong.tex", "\\[ 1 + 1 = 3 \\]\n")
+    write(folder, "one.py", "from derive import Derivation, rules\n"
+                            "d = Derivation('one', 'one', 1)\nd.step('1', 'same', rules.algebra(), 1)\n")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["check", "--no-cache", str(folder)])
+    assert result.exit_code == 0 and "wrong.tex" not in result.output, result.output
+    (tmp_path / "pyproject.toml").write_text("[tool.derive]\npaths = [\"maths\"]\n")
+    result = runner.invoke(cli, ["check", "--no-cache", str(folder)])
+    assert result.exit_code == 1 and "wrong_tex_line1" in result.output, result.output
 
 
 def test_a_file_that_is_not_utf8_is_a_one_line_error(tmp_path):

@@ -229,3 +229,14 @@ def test_the_seed_of_tool_derive_is_the_items_seed(pytester):
     reprec = pytester.inline_run(*QUIET, "--derive", "maths")
     session = reprec.getcalls("pytest_collection_finish")[0].session
     assert session.config.stash[_PROOFS].checker.settings.seed == 7
+
+
+def test_documents_are_collected_step_by_step(pytester):
+    """A .tex or .md document, in the configured folder or named, gives an item per = (at its line)."""
+    write(pytester, {"notes.md": "$$\n(a + 1)^2 = a^2 + 2a + 1\n$$\n",
+                     "paper.tex": "\\begin{align}\n2 + 2 &= 4 \\\\\n&= 5\n\\end{align}\n"})
+    result = pytester.runpytest(*QUIET, "--derive", "proofs", "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["proofs/notes.md::notes_md_line2::line 2 PASSED*",
+                                 "proofs/paper.tex::paper_tex_line2::line 3 FAILED*"])
+    result.stdout.fnmatch_lines(["rule: algebra"])

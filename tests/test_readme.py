@@ -1,6 +1,8 @@
 """The README's example is a test, and CI runs the README's test command."""
 
 import re
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
@@ -105,3 +107,19 @@ def test_what_you_trust_lists_every_kernel_module_with_its_size():
         listed |= set(names)
         assert int(lines) == sum(len((kernel / name).read_text().splitlines()) for name in names), modules
     assert listed == {p.name for p in kernel.glob("*.py")} - {"__init__.py"}
+
+
+def test_readme_latex_excerpt_prints_the_report_shown(tmp_path):
+    """The LaTeX excerpt and its report, as derive prints them (times aside)."""
+    section = README.split("## Derivations in LaTeX and Markdown", 1)[1]
+    tex = section.split("```latex\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "kl.tex").write_text(tex)
+    result = subprocess.run([sys.executable, "-m", "derive", "check", "--no-cache", "kl.tex"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+
+    def timeless(text):
+        return re.sub(r"\d+\.\d+s\b", "_s", text)
+
+    assert timeless(result.stdout) == timeless(shown)
