@@ -41,8 +41,9 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iot
 # What the layer reads: sympy's grammar for these, the layer itself for \mathbb{E}, \mathcal{N}
 # and the annotations it removes. \pi is the constant, as in sympy's grammar.
 KNOWN_MACROS = frozenset(_GREEK + """frac dfrac tfrac sqrt log ln exp sum prod int infty partial left right
-    cdot times pi mathbb mathcal sim mid lbrace rbrace""".split())
-_SPACING = r"\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\\big|\\Big|\\bigg|\\Bigg|\\nonumber|\\notag"
+    cdot times div pi mathbb mathcal sim mid sin cos tan sinh cosh tanh arcsin arccos arctan binom max
+    min""".split())
+_SPACING = (r"\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\\[bB]igg?[lr]?(?![a-zA-Z])|\\nonumber|\\notag")
 _ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}|\\text\{[^{}]*\}|\\mathrm\{(?:[a-zA-Z ]*)\}(?=\s*$)")
 _ENVIRONMENTS = "align|align\\*|gather|gather\\*|equation|equation\\*"
 _UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL)\s*\}")
@@ -256,6 +257,10 @@ class _Reader:
         text = self._divergences(text, placeholders)
         text = self._expectations(text, placeholders)
         text = self._densities(text, placeholders)
+        # \\left( \\right), [ ] and \\{ \\} that group are parentheses to the grammar (in strict mode it
+        # refuses \\left( x \\right) that begins an expression).
+        text = re.sub(r"\\left\s*(?:\(|\[|\\\{)", " (", text)
+        text = re.sub(r"\\right\s*(?:\)|\]|\\\})", ") ", text)
         if re.search(r"\\(mathbb|mathcal|sim|mid)\b", text):
             raise ParseError("\\mathbb, \\mathcal and \\sim are read only as \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, "
                              "\\sigma^2)}[...] and \\mathcal{N}(x; \\mu, \\sigma^2)")

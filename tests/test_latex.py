@@ -120,6 +120,9 @@ def test_markdown_blocks_and_fences(tmp_path):
     (r"\sigma_1 + \sigma_{1} + \sigma_{12}", 2 * Symbol("sigma_1", real=True) + Symbol("sigma_12", real=True)),
     (r"\sigma^{2}_{1} - \sigma_{1}^{2}", 0),
     (r"\int_{0}^{1} x \, \mathrm{d}x", Integral(Symbol("x", real=True), (Symbol("x", real=True), 0, 1))),
+    (r"\left[ a + 1 \right]^2 - \Bigl( a + 1 \Bigr)^{2} + \left\{ a \right\}", Symbol("a", real=True)),
+    (r"\dfrac{1}{2} + \tfrac{1}{2} + \cos^2 a + \sin^2 a",
+     2 + sympy.cos(Symbol("a", real=True)) ** 2 + sympy.sin(Symbol("a", real=True)) ** 2 - 1),
     (r"\int_{0}^{1} x^2 \, dx", Integral(Symbol("x", real=True) ** 2, (Symbol("x", real=True), 0, 1))),
     (r"\frac{\partial}{\partial x} x^3", sympy.Derivative(Symbol("x", real=True) ** 3, Symbol("x", real=True))),
 ])
