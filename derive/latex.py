@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
+from sympy.core.function import AppliedUndef
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from . import rules
@@ -310,6 +311,9 @@ class _Reader:
         expr = expr.xreplace(mapping)
         expr = expr.replace(lambda e: isinstance(e, (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative)),
                             self._bound_variables)
+        # p(x) of a law p named by let is its density at x.
+        expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in self.laws and len(e.args) == 1,
+                            lambda e: normal_pdf(e.args[0], *self.laws[e.func.__name__]))
         return expr.xreplace(self.definitions) if self.definitions else expr
 
     def _bound_variables(self, node):

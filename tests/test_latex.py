@@ -171,6 +171,14 @@ D_{\mathrm{KL}}(p \,\|\, \mathcal{N}(\mu_2, \sigma_2^2)) &= \mathbb{E}_{x \sim p
     assert all(s.verdict.proved for s in results.values())
 
 
+def test_a_law_applied_to_a_point_is_its_density(tmp_path):
+    path = write(tmp_path, "density.tex", "% derive: assume \\sigma > 0\n% derive: let p = \\mathcal{N}(\\mu, \\sigma^2)\n"
+                 r"\[ \int_{-\infty}^{\infty} p(x) \, dx + p(y) = 1 \]")
+    [(_, start, _, _)] = claims(path)
+    x, y, mu, s = Symbol("x", real=True), Symbol("y", real=True), Symbol("mu", real=True), Symbol("sigma", positive=True)
+    assert start == Integral(normal_pdf(x, mu, s), (x, -oo, oo)) + normal_pdf(y, mu, s)
+
+
 # --- directives -----------------------------------------------------------------------------------
 
 
