@@ -346,13 +346,15 @@ class _Reader:
     # --- the paper notation the grammar lacks ---
 
     def _expectations(self, text: str, placeholders: dict) -> str:
-        pattern = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*_\s*\{")
+        """E_{x ~ law}[f], or E_p[f] under a law p named by let, over the one point p is applied to
+        in f (E_p[log p(x) - log q(x)] is over x)."""
+        pattern = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*_\s*(?=[{a-zA-Z])")
         while (m := pattern.search(text)) is not None:
-            subscript_end = _group(text, m.end() - 1)
-            subscript = text[m.end():subscript_end - 1]
-            law = re.fullmatch(r"\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*\\sim(.*)", subscript, re.S)
-            if law is None:
-                raise ParseError("read: \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}[f(x)]", m.start() + 1)
+            if text[m.end()] == "{":
+                subscript_end = _group(text, m.end())
+                subscript = text[m.end() + 1:subscript_end - 1]
+            else:
+                subscript_end, subscript = m.end() + 1, text[m.end()]
             rest = text[subscript_end:].lstrip()
             skipped = len(text) - subscript_end - len(rest)
             opener = re.match(r"\\left\s*\[|\[", rest)
@@ -360,10 +362,23 @@ class _Reader:
                 raise ParseError("an expectation's argument goes in [ ]", subscript_end + 1)
             body_start = subscript_end + skipped + opener.end()
             body_end = _group(text, body_start - 1, "[", "]")
-            body = text[body_start:body_end - 1]
-            body = re.sub(r"\\right\s*$", "", body.rstrip())
-            variable = self.symbol(law.group(1))
-            value = expectation(self.expression(body), variable, normal_pdf(variable, *self._law(law.group(2))))
+            body = re.sub(r"\\right\s*$", "", text[body_start:body_end - 1].rstrip())
+            law = re.fullmatch(r"\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*\\sim(.*)", subscript, re.S)
+            if law is not None:
+                variable, written = law.group(1), law.group(2)
+            elif subscript.strip() in self.laws:
+                written = subscript.strip()
+                points = set(re.findall(rf"(?<![\\a-zA-Z]){re.escape(written)}\s*\(\s*([a-zA-Z](?:_\{{?\w+\}}?)?)\s*\)",
+                                        body))
+                if len(points) != 1:
+                    raise ParseError(f"which variable \\mathbb{{E}}_{{{written}}} integrates over is not clear: write "
+                                     f"\\mathbb{{E}}_{{x \\sim {written}}}[...]", m.start() + 1)
+                variable = points.pop()
+            else:
+                raise ParseError("read: \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}[f(x)], or \\mathbb{E}_{p}[f] "
+                                 "of a law p named by let", m.start() + 1)
+            point = self.symbol(variable)
+            value = expectation(self.expression(body), point, normal_pdf(point, *self._law(written)))
             name = _placeholder(placeholders, value)
             text = text[:m.start()] + f" \\mathit{{{name}}} " + text[body_end:]
         return text

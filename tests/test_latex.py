@@ -179,6 +179,15 @@ def test_a_law_applied_to_a_point_is_its_density(tmp_path):
     assert start == Integral(normal_pdf(x, mu, s), (x, -oo, oo)) + normal_pdf(y, mu, s)
 
 
+def test_an_expectation_under_a_named_law_integrates_over_the_point_the_law_is_applied_to(tmp_path):
+    path = write(tmp_path, "ep.tex", "% derive: assume \\sigma > 0\n% derive: let p = \\mathcal{N}(\\mu, \\sigma^2)\n"
+                 "\\begin{align}\n\\mathbb{E}_{p}\\left[\\log p(x)\\right] &= \\mathbb{E}_{x \\sim p}[\\log p(x)] \\\\\n"
+                 "\\mathbb{E}_p[x] &= \\mu\n\\end{align}\n")
+    [(_, first, second, _), (_, _, _, unclear)] = claims(path)
+    assert first == second
+    assert "which variable \\mathbb{E}_{p} integrates over is not clear" in unclear
+
+
 # --- directives -----------------------------------------------------------------------------------
 
 
