@@ -44,8 +44,11 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iot
 KNOWN_MACROS = frozenset(_GREEK + """frac dfrac tfrac sqrt log ln exp sum prod int infty partial left right
     cdot times div pi mathbb mathcal sim mid sin cos tan sinh cosh tanh arcsin arccos arctan binom max
     min""".split())
-_SPACING = (r"\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\\[bB]igg?[lr]?(?![a-zA-Z])|\\nonumber|\\notag")
-_ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}|\\text\{[^{}]*\}|\\mathrm\{(?:[a-zA-Z ]*)\}(?=\s*$)")
+_SPACING = (r"(?<!\\)\\[,;:! ]|\\displaystyle|\\[bB]igg?[lr]?(?![a-zA-Z])|\\nonumber|\\notag")
+_ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}")
+# Words and wide spaces: they end an equation's math (a = b \quad \text{and} \quad c = d is two).
+_SEPARATORS = re.compile(r"\\text\{[^{}]*\}|\\q?quad(?![a-zA-Z])")
+_SEPARATOR = "\x00"
 _ENVIRONMENTS = "align|align\\*|gather|gather\\*|equation|equation\\*"
 _UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL)\s*\}")
 _PLACEHOLDER = "DERIVEPLACEHOLDER"
@@ -91,14 +94,19 @@ def _line_of(text: str):
 
 def _blocks(text: str, suffix: str) -> list[_Block]:
     """The math environments of a file, in order, each with the directives just before it."""
-    directive = (re.compile(r"%\s*derive:(.*)") if suffix == ".tex" else re.compile(r"<!--\s*derive:(.*?)-->"))
     line = _line_of(text)
-    directives = [(m.start(), line(m.start()), m.group(1).strip()) for m in directive.finditer(text)]
     if suffix == ".tex":
-        for m in reversed(list(re.finditer(r"(?<!\\)%[^\n]*", text))):  # comments are not math
-            text = _blank(text, m.start(), m.end())
+        # A comment starts at a % after an even run of backslashes (\\% is a line break, then one).
+        comments = list(re.finditer(r"(?<!\\)(?:\\\\)*(%[^\n]*)", text))
+        directives = [(m.start(1), line(m.start(1)), d.group(1).strip()) for m in comments
+                      if (d := re.match(r"%\s*derive:(.*)", m.group(1)))]
+        for m in reversed(comments):  # comments are not math
+            text = _blank(text, m.start(1), m.end(1))
         pattern = re.compile(r"\\begin\{(" + _ENVIRONMENTS + r")\}(.*?)\\end\{\1\}|\\\[(.*?)\\\]|\$\$(.*?)\$\$", re.S)
     else:
+        text = _without_code(text)
+        directives = [(m.start(), line(m.start()), m.group(1).strip())
+                      for m in re.finditer(r"<!--\s*derive:(.*?)-->", text, re.S)]
         for m in reversed(list(re.finditer(r"<!--.*?-->", text, re.S))):
             text = _blank(text, m.start(), m.end())
         pattern = re.compile(r"\$\$(.*?)\$\$|^```math[ \t]*\n(.*?)^```", re.S | re.M)
@@ -106,10 +114,33 @@ def _blocks(text: str, suffix: str) -> list[_Block]:
     for m in pattern.finditer(text):
         group = next(g for g in range(2 if suffix == ".tex" else 1, (pattern.groups or 0) + 1) if m.group(g) is not None)
         body, start = m.group(group), m.start(group)
+        inside = next((n for offset, n, _ in directives if m.start() <= offset < m.end()), None)
+        if inside is not None:
+            raise ParseError(f"line {inside}: a derive: directive inside a math environment applies to nothing: "
+                             "put it before the environment")
         before = [(n, d) for offset, n, d in directives if used <= offset < m.start()]
         used = m.end()
         blocks.append(_Block(body, [line(start + i) for i in range(len(body))], before))
     return blocks
+
+
+def _without_code(text: str) -> str:
+    """Markdown with its code blanked (fenced blocks other than math, inline code spans): code shows
+    text, and holds no math or directive."""
+    out, fence, math = [], None, False
+    for line in text.splitlines(keepends=True):
+        opening = re.match(r"\s*(```+|~~~+)\s*(\w*)", line)
+        if fence is None and opening:
+            fence, math = opening.group(1), opening.group(2) == "math"
+            out.append(line)
+        elif fence is not None and line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+            fence = None
+            out.append(line)
+        elif fence is not None:
+            out.append(line if math else re.sub(r"[^\n]", " ", line))
+        else:
+            out.append(re.sub(r"`[^`\n]*`", lambda m: " " * len(m.group(0)), line))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -120,53 +151,67 @@ class _Claim:
     rhs: str
     line: int
     continues: bool  # the lhs is the previous claim's rhs
+    error: str | None = None  # why the row cannot be read as claims
 
 
 def _rows(block: _Block):
-    """(text, line of its first character) of each ``\\\\``-separated row, annotations removed."""
+    """(text, line of its first character) of each ``\\``-separated row (``\\[2pt]`` too), labels
+    and spacing removed, words and wide spaces marked as separators."""
     text = block.text
     text = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered)\}", lambda m: " " * len(m.group(0)), text)
     text = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
-    text = re.sub(_SPACING, lambda m: " " * len(m.group(0)), text)
     start = 0
-    for m in list(re.finditer(r"\\\\", text)) + [None]:
+    for m in list(re.finditer(r"\\\\(?:\s*\[[^\]\n]*\])?", text)) + [None]:
         end = m.start() if m else len(text)
         row = text[start:end]
         # An annotation after && (a row's comment column) is not math.
         row = row.split("&&")[0]
+        row = _SEPARATORS.sub(lambda m: _SEPARATOR * len(m.group(0)), row)
+        row = re.sub(_SPACING, lambda m: " " * len(m.group(0)), row)
         offset = start + len(row) - len(row.lstrip())
-        if row.strip():
+        if row.replace(_SEPARATOR, " ").strip():
             yield row, start, block.lines[min(offset, len(block.lines) - 1)]
         start = m.end() if m else end
+
+
+def _row_error(row: str) -> str | None:
+    """Why a row is not one equation chain: several alignment columns, or words or wide spaces
+    between two equations (a = b \\quad \\text{and} \\quad c = d)."""
+    if row.count("&") > 1:
+        return "several alignment columns in one row: write one equation chain per row"
+    for m in re.finditer(f"{_SEPARATOR}+", row):
+        if "=" in row[:m.start()] and "=" in row[m.end():]:
+            return "two equations on one row, apart by words or a wide space: write one per row"
+    return None
 
 
 def _claims(block: _Block) -> list[_Claim]:
     claims: list[_Claim] = []
     chain_open = False
     pending = ""  # a left side on rows of its own, before the row whose = it belongs to
-    for row, start, first_line in _rows(block):
-        row = row.replace("&", " ")
+    for raw, start, first_line in _rows(block):
+        error = _row_error(raw)
+        row = raw.replace("&", " ").replace(_SEPARATOR, " ")
         parts = _split_equals(row)
         if len(parts) == 1:
-            if chain_open and claims and re.match(r"\s*[-+]", row):  # a long right side broken over rows
+            if chain_open and claims:  # a long right side broken over rows (+ c, \times e^{...})
                 last = claims[-1]
-                claims[-1] = _Claim(last.lhs, f"{last.rhs} {row.strip()}", last.line, last.continues)
+                claims[-1] = _Claim(last.lhs, f"{last.rhs} {row.strip()}", last.line, last.continues,
+                                    last.error or error)
             else:
-                pending, chain_open = f"{pending} {row.strip()}", False
+                pending = f"{pending} {row.strip()}"
             continue
         offsets = [start + m.start() for m in re.finditer(r"(?<![<>\\!])=", block.text[start:start + len(row)])]
         lines = [block.lines[min(o, len(block.lines) - 1)] for o in offsets] or [first_line] * (len(parts) - 1)
-        head = parts[0].strip().rstrip(",.;")
-        continues = not head and not pending.strip()
-        if not head:
-            head = pending.strip()
+        head = f"{pending} {parts[0]}".strip().rstrip(",.;")
+        continues = not head
         pending = ""
         if continues and not (chain_open and claims):
             raise ParseError("a row starts with = but nothing is before it")
         for n, rhs in enumerate(parts[1:]):
             lhs = (claims[-1].rhs if continues else head) if n == 0 else parts[n].strip()
             claims.append(_Claim(lhs, rhs.strip().rstrip(",.;").strip(), lines[min(n, len(lines) - 1)],
-                                 continues or n > 0))
+                                 continues or n > 0, error))
         chain_open = True
     return claims
 
@@ -245,21 +290,23 @@ class _Reader:
                 raise ParseError(f"unknown macro \\{m.group(1)}", m.start() + 1)
         text = re.sub(_UPRIGHT, lambda m: m.group(0) if m.group(1) == "KL" else f" {m.group(1)}", text)
         # x^{2}_{1} is x_{1}^{2}: the grammar drops a subscript after a superscript.
-        text = re.sub(r"\^\s*(\{[^{}]*\}|\w)\s*_\s*(\{[^{}]*\}|\w)", r"_\2^\1", text)
-        # The grammar reads digits apart as one number: x^2 3 as x^23, \int_0^1 2x as up to 12.
-        apart = re.search(r"\d\s*,?\s+\d|\d,\d", text)
-        if apart:
-            raise ParseError("digits separated by a space or a comma: write \\frac{1}{2}, 2 \\cdot 3 or x^{2}",
-                             apart.start() + 1)
+        script = r"(\{[^{}]*\}|\\[a-zA-Z]+|\w)"
+        text = re.sub(rf"\^\s*{script}\s*_\s*{script}", r"_\2^\1", text)
         # A decimal is exact: 0.1 is 1/10 (the grammar would make a float).
-        text = re.sub(r"(\d+)\.(\d+)", lambda m: f"\\frac{{{m.group(1)}{m.group(2)}}}{{1{'0' * len(m.group(2))}}}",
+        text = re.sub(r"(\d+)\.(\d+)", lambda m: f"\\frac{{{int(m.group(1) + m.group(2))}}}{{1{'0' * len(m.group(2))}}}",
                       text)
         placeholders: dict[str, sympy.Expr] = {}
         text = self._divergences(text, placeholders)
         text = self._expectations(text, placeholders)
         text = self._densities(text, placeholders)
-        # \\left( \\right), [ ] and \\{ \\} that group are parentheses to the grammar (in strict mode it
-        # refuses \\left( x \\right) that begins an expression).
+        # The grammar reads digits apart as one number (x^2 3 as x^23, \int_0^1 2x up to 12), and x^23
+        # as x^{23} where LaTeX shows x^{2}3.
+        apart = re.search(r"\d\s*,?\s+\d|\d,\d|[\^_]\s*\d\d", text)
+        if apart:
+            raise ParseError("digits apart, or two digits in a script without braces: write \\frac{1}{2}, "
+                             "2 \\cdot 3, x^{23} or x^{2} 3", apart.start() + 1)
+        # \left( \right), [ ] and \{ \} that group are parentheses to the grammar (in strict mode it
+        # refuses \left( x \right) that begins an expression).
         text = re.sub(r"\\left\s*(?:\(|\[|\\\{)", " (", text)
         text = re.sub(r"\\right\s*(?:\)|\]|\\\})", ") ", text)
         if re.search(r"\\(mathbb|mathcal|sim|mid)\b", text):
@@ -293,6 +340,9 @@ class _Reader:
         expr = _evaluated(expr)
         expr = expr.replace(lambda e: isinstance(e, sympy.log) and len(e.args) == 2 and e.args[1] == sympy.E,
                             lambda e: sympy.log(e.args[0]))
+        # What the layer read itself first, so that a sum's index reaches into it.
+        expr = expr.xreplace({s: placeholders[s.name] for s in expr.free_symbols
+                              if isinstance(s, sympy.Symbol) and s.name in placeholders})
         # Indexed symbols: mu_{i} inside a sum over i is the i-th mu.
         expr = expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), self._indexed)
         mapping = {}
@@ -302,8 +352,6 @@ class _Reader:
                 continue
             if s.name == "pi":
                 mapping[s] = sympy.pi
-            elif s.name in placeholders:
-                mapping[s] = placeholders[s.name]
             elif s.name == "e":
                 mapping[s] = sympy.E
             else:
@@ -317,12 +365,21 @@ class _Reader:
         return expr.xreplace(self.definitions) if self.definitions else expr
 
     def _bound_variables(self, node):
-        """A binder's variable takes the facts its name has elsewhere (real, an index integer)."""
+        """A binder's variable is real (an index an integer), whatever an assume says of its name."""
         if isinstance(node, sympy.Derivative):
             variables = {v: self.symbol(v.name) for v, _ in node.variable_count}
             return node.xreplace(variables)
         facts = {"real": True} if isinstance(node, sympy.Integral) else {"integer": True}
+        for limit in node.limits:
+            self.unassumed(limit[0].name)
         return node.xreplace({limit[0]: sympy.Symbol(limit[0].name, **facts) for limit in node.limits})
+
+    def unassumed(self, name: str) -> None:
+        """Refuse a bound variable whose name an assume gave facts: the facts (x > 0) would already
+        have simplified its body (|x| to x) when it was read."""
+        if set(self.facts.get(_name(name), {"real": True})) - {"real"}:
+            raise ParseError(f"{_name(name)} is assumed {', '.join(self.facts[_name(name)])} for the file and also "
+                             f"integrated or summed over here: give the bound variable another name")
 
     @staticmethod
     def _indexed(node):
@@ -333,6 +390,11 @@ class _Reader:
             for suffix in names:
                 if s.name.endswith(suffix) and len(s.name) > len(suffix):
                     return s.name[: -len(suffix)]
+            # x_{i+1} or a_{ij}: a subscript the index is part of is not read (it would be a constant).
+            subscript = re.search(r"_\{(.*)\}$", s.name)
+            if subscript and re.search(rf"(?<![a-zA-Z]){re.escape(index.name)}(?![a-zA-Z])", subscript.group(1)):
+                raise ParseError(f"{s.name}: only a subscript that is the index itself ({index.name}) is read "
+                                 "inside a sum or product")
             return None
 
         mapping = {s: sympy.IndexedBase(base_of(s), real=True)[index]
@@ -377,6 +439,7 @@ class _Reader:
             else:
                 raise ParseError("read: \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}[f(x)], or \\mathbb{E}_{p}[f] "
                                  "of a law p named by let", m.start() + 1)
+            self.unassumed(variable)
             point = self.symbol(variable)
             value = expectation(self.expression(body), point, normal_pdf(point, *self._law(written)))
             name = _placeholder(placeholders, value)
@@ -467,6 +530,10 @@ class _Reader:
             for name in _split_top(member.group(1), ","):
                 self._declare(name.strip(), facts[member.group(2)])
             return
+        word = re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}", relation)
+        if word:  # "x > 0 and y > 0" would be read with a product a n d y
+            raise ParseError(f"'{word.group(0)}' in a relation: separate relations with commas, and name symbols "
+                             "with one letter or a macro (\\sigma, x_{1})")
         parts = re.split(r"(<=|>=|\\leq?|\\geq?|<|>|\\neq|\\ne)", relation)
         if len(parts) < 3:
             raise ParseError(f"read: a relation such as \\sigma > 0 or 0 < p < 1, not '{relation}'")
@@ -569,7 +636,13 @@ def read(path: str | Path) -> list[Derivation]:
         raise ProofFileError(Location(str(path), 1), f"cannot read: {exc}") from None
     reader = _Reader()
     derivations: list[Derivation] = []
-    for block in _blocks(text, path.suffix):
+    try:
+        blocks = _blocks(text, path.suffix)
+    except ParseError as exc:
+        line = re.match(r"line (\d+): ", str(exc))
+        raise ProofFileError(Location(str(path), int(line.group(1)) if line else 1),
+                             str(exc)[line.end():] if line else str(exc)) from None
+    for block in blocks:
         rule = None
         for line, directive in block.directives:
             try:
@@ -589,7 +662,7 @@ def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> lis
     for claim in claims:
         where = Location(str(path), claim.line)
         if not claim.continues or current is None:
-            start = _read_side(reader, claim.lhs)
+            start = claim.error or _read_side(reader, claim.lhs)
             current = Derivation.rebuilt(f"{path.stem}_{path.suffix[1:]}_line{claim.line}", _shorten(f"{claim.lhs} = ..."),
                                          start if isinstance(start, sympy.Basic) else _unreadable(claim.lhs),
                                          origin=None, scope=reader.scope, location=where,
@@ -599,7 +672,7 @@ def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> lis
                 current.steps.append(Step(f"line {claim.line}", _shorten(claim.rhs), rule,
                                           _unreadable(claim.rhs), where, unreadable=start))
                 continue
-        stated = _read_side(reader, claim.rhs)
+        stated = claim.error or _read_side(reader, claim.rhs)
         previous_unreadable = current.steps and current.steps[-1].unreadable
         label = f"line {claim.line}"
         if any(s.label == label for s in current.steps):

@@ -1,5 +1,6 @@
 """Derivations in LaTeX and Markdown: what is read, at which line, and what is refused."""
 
+import re
 import time
 
 import pytest
@@ -252,8 +253,8 @@ def test_a_bad_directive_is_a_one_line_error_at_its_line(tmp_path, directive, me
     (r"\mathit{DERIVEPLACEHOLDERA}", "a name derive keeps for itself"),
     (r"D_{\mathrm{KL}}(p \| q)", "a law is \\mathcal{N}(\\mu, \\sigma^2) or a name given by let"),
     (r"\mathbb{E}[x]", "read only as \\mathbb{E}_{x \\sim"),
-    (r"x^2 3", "digits separated by a space"),
-    (r"\int_0^1 2x \, dx", "digits separated by a space"),
+    (r"x^2 3", "digits apart"),
+    (r"\int_0^1 2x \, dx", "digits apart"),
     (r"\mathcal{N}(\mu, 1)", "a density is \\mathcal{N}(x; \\mu, \\sigma^2)"),
     (r"x +", "the grammar stops before the end"),
     (r"(x + 1", "unbalanced '('"),
@@ -332,3 +333,55 @@ def test_derive_check_reports_a_documents_steps_at_their_lines(tmp_path):
     assert f"file={path},line=3" in result.output
     result = CliRunner().invoke(cli, ["check", "--no-cache", str(path)])
     assert "[  ok] line 2" in result.output and "[FAIL] line 3" in result.output
+
+
+# --- what an adversarial review found: false math read as something else and proved ------------------
+
+
+@pytest.mark.parametrize("document", [
+    r"\begin{equation} 2 = 2\mathrm{e} \end{equation}",  # a trailing \mathrm was dropped as a unit
+    "\\begin{align} x + 1 \\\\ + y &= y \\end{align}",  # a left side over two rows lost its first row
+    "\\begin{align} x &= x \\\\ &\\quad \\times 2 \\end{align}",  # a row going on with \times was dropped
+    "\\begin{align} 1 &= 1 \\\\[2pt] &= 2pt \\end{align}",  # \\[2pt] made [2pt] part of the next row
+    r"\[ 0 = x \quad \text{and} \quad 0 \cdot y = 0 \]",  # two equations on one row were one chain
+    r"\begin{align} 0 &= x & 0 &= 0 \end{align}",  # several alignment columns
+    r"\[ x^2_\mu = x^2 \]",  # a macro subscript after a superscript was dropped
+    r"\[ \sum_{i=1}^{2} x_{i+1} = 2 \sum_{i=1}^{1} x_{i+1} \]",  # x_{i+1} was a constant
+    r"\[ \sum_{i=1}^{2} a_{ij} = 2 \sum_{i=1}^{1} a_{ij} \]",
+    r"\[ \sum_{i=1}^{2} \mathbb{E}_{x \sim \mathcal{N}(\mu_i, 1)}[x] = 2 \sum_{i=1}^{1} \mathbb{E}_{x \sim \mathcal{N}(\mu_i, 1)}[x] \]",
+    r"\[ x^23 = x^{23} \]",  # LaTeX shows x^{2}3
+    "% derive: assume x > 0\n\\[ x + \\int_{-1}^{1} |x| \\, dx = x \\]",  # the bound x took the file's x > 0
+    "% derive: assume x > 0\n\\[ \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, 1)}[|x|] = \\mu \\]",
+    "% derive: assume k > 0\n\\[ k + \\sum_{k=-1}^{1} |k| = k \\]",
+])
+def test_false_math_is_never_proved_by_reading_it_as_something_else(tmp_path, document):
+    results = verdicts(write(tmp_path, "false.tex", document + "\n"))
+    assert results and not any(s.verdict.proved and s.step.stated != s.previous for s in results.values()
+                                if not (s.previous == 1 and s.step.stated == 1))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("% derive: assume x > 0 (disabled)\n\\[ \\sqrt{x^2} = x \\]\n", "'disabled' in a relation"),
+    ("% derive: assume x \\geq 0 and y \\geq 0\n\\[ 1 = 1 \\]\n", "'and' in a relation"),
+    ("\\begin{align}\n% derive: assume x > 0\n\\sqrt{x^2} &= x\n\\end{align}\n", "inside a math environment"),
+])
+def test_a_directive_that_would_be_misread_is_an_error(tmp_path, text, message):
+    with pytest.raises(ProofFileError, match=re.escape(message)):
+        read(write(tmp_path, "d.tex", text))
+
+
+def test_markdown_code_holds_no_math_and_no_directive(tmp_path):
+    path = write(tmp_path, "code.md", "```html\n<!-- derive: assume x > 0 -->\n$$ 1 = 2 $$\n```\n\n"
+                                      "Run `echo $$` to see the pid.\n\n$$\n\\sqrt{x^2} = |x|\n$$\n")
+    [derivation] = read(path)
+    assert derivation.steps[0].location.line == 9 and "x > 0" not in derivation.scope
+    assert all(s.verdict.proved for s in verdicts(path).values())
+
+
+def test_a_comment_after_a_line_break_and_decimals_and_the_standard_normal(tmp_path):
+    path = write(tmp_path, "misc.tex", "\\begin{align}\na &= a \\\\% a comment\n&= a\n\\end{align}\n"
+                                       "\\[ 0.5 + 0.25 = \\frac{3}{4} \\]\n"
+                                       "\\[ \\int_{-\\infty}^{\\infty} \\mathcal{N}(x; 0, 1) \\, dx = 1 \\]\n"
+                                       "\\[ x = x \\\\ \\]\n")
+    results = verdicts(path)
+    assert sorted(results) == [2, 3, 5, 6, 7] and all(s.verdict.proved for s in results.values())
