@@ -340,6 +340,14 @@ class _Reader:
         expr = _evaluated(expr)
         expr = expr.replace(lambda e: isinstance(e, sympy.log) and len(e.args) == 2 and e.args[1] == sympy.E,
                             lambda e: sympy.log(e.args[0]))
+        # n(n + 1) is n applied to n + 1 to the grammar: a name both applied and used as a symbol is
+        # ambiguous, and refused.
+        symbols = {_name(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+        for applied in expr.atoms(AppliedUndef):
+            if _name(applied.func.__name__) in symbols and applied.func.__name__ not in self.laws:
+                raise ParseError(f"{applied.func.__name__}(...) reads as a function {applied.func.__name__} applied, "
+                                 f"and {applied.func.__name__} is also a symbol here: write "
+                                 f"{applied.func.__name__} \\cdot (...) for a product")
         # What the layer read itself first, so that a sum's index reaches into it.
         expr = expr.xreplace({s: placeholders[s.name] for s in expr.free_symbols
                               if isinstance(s, sympy.Symbol) and s.name in placeholders})
@@ -372,6 +380,11 @@ class _Reader:
         facts = {"real": True} if isinstance(node, sympy.Integral) else {"integer": True}
         for limit in node.limits:
             self.unassumed(limit[0].name)
+            ends = [s for end in limit[1:] for s in end.free_symbols if not isinstance(node, sympy.Integral)]
+            loose = next((s for s in ends if isinstance(s, sympy.Symbol) and not s.is_integer), None)
+            if loose is not None:
+                raise ParseError(f"{loose}, an end of a sum or product, is not declared an integer: add "
+                                 f"% derive: assume {loose} \\in \\mathbb{{N}}")
         return node.xreplace({limit[0]: sympy.Symbol(limit[0].name, **facts) for limit in node.limits})
 
     def unassumed(self, name: str) -> None:

@@ -135,10 +135,11 @@ def test_the_notation_of_ml_papers(tmp_path, latex, expected):
 
 
 def test_sums_and_products_index_the_symbols_under_their_index(tmp_path):
-    path = write(tmp_path, "s.tex", r"\[ \sum_{i=1}^{k} \mu_i^2 + \prod_{j=1}^{n} x_j = 0 \]")
+    path = write(tmp_path, "s.tex", "% derive: assume k \\in \\mathbb{N}, n \\in \\mathbb{N}\n"
+                 r"\[ \sum_{i=1}^{k} \mu_i^2 + \prod_{j=1}^{n} x_j = 0 \]")
     [(_, start, _, _)] = claims(path)
     i, j = Symbol("i", integer=True), Symbol("j", integer=True)
-    k, n = Symbol("k", real=True), Symbol("n", real=True)
+    k, n = (Symbol(name, real=True, integer=True, positive=True) for name in "kn")
     assert start == sympy.Sum(IndexedBase("mu", real=True)[i] ** 2, (i, 1, k)) + \
         sympy.Product(IndexedBase("x", real=True)[j], (j, 1, n))
 
@@ -257,6 +258,9 @@ def test_a_bad_directive_is_a_one_line_error_at_its_line(tmp_path, directive, me
     (r"\int_0^1 2x \, dx", "digits apart"),
     (r"\mathcal{N}(\mu, 1)", "a density is \\mathcal{N}(x; \\mu, \\sigma^2)"),
     (r"x +", "the grammar stops before the end"),
+    (r"\frac{n(n+1)}{2}", "n(...) reads as a function n applied, and n is also a symbol here"),
+    (r"\sigma(1 - \sigma)", "reads as a function"),
+    (r"\sum_{i=1}^{n} i", "n, an end of a sum or product, is not declared an integer: add % derive: assume n"),
     (r"(x + 1", "unbalanced '('"),
 ])
 def test_a_claim_that_cannot_be_read_is_a_parse_error_and_the_rest_is_checked(tmp_path, side, message):
