@@ -137,7 +137,7 @@ class Checker:
         if step.rule.lemmas:
             return None
         quick = replace(self.settings, seconds_per_strategy=HINT_SECONDS)
-        for other in (rules.algebra(), rules.linearity(), rules.evaluate()):
+        for other in (make() for make in rules.ORDER):
             if other.reasoning is step.rule.reasoning:
                 continue
             tried = _kernel.check_equal(previous, step.stated, reasoning=other.reasoning, settings=quick,

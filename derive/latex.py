@@ -13,8 +13,9 @@ Directives, in a comment before an environment (``% derive: ...`` or ``<!-- deri
 least powerful rule that proves it (``rules.weakest``), and the report names that rule.
 
 Parsing is sympy's ``parse_latex`` (the ANTLR grammar; ``pip install derive[latex]``) behind a
-strict layer: a macro outside ``KNOWN_MACROS``, an unbalanced brace, bracket or ``\\left``, or a
-subscript after a superscript (which the grammar drops) is an error, never a guess. A claim that
+strict layer: a macro outside ``KNOWN_MACROS``, an unbalanced brace, bracket or ``\\left``, or
+anything the grammar would misread (digits apart, a name both applied and a symbol) is an error,
+never a guess. A claim that
 cannot be read is a step with the kernel's PARSE_ERROR verdict; the rest of the file is checked.
 Nothing in a file is executed.
 """
@@ -33,8 +34,6 @@ from . import rules
 from .derivation import Derivation, Location, Step
 from .errors import ProofFileError
 from .gaussian import expectation, normal_pdf
-
-SUFFIXES = (".tex", ".md")
 
 _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
           "rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon "
@@ -64,19 +63,25 @@ class ParseError(ValueError):
 
 @dataclass
 class _Block:
-    """One math environment: its text with each character's line, and the directives before it."""
+    """One math environment: its text, where it starts in the file, the file's line of an offset,
+    and the directives before it."""
 
     text: str
-    lines: list[int]
+    start: int
+    line_of: object
     directives: list[tuple[int, str]] = field(default_factory=list)
+
+    def line(self, offset: int) -> int:
+        """The file's line of the text's ``offset`` (its last character's, past the end)."""
+        return self.line_of(self.start + min(offset, max(len(self.text) - 1, 0)))
 
 
 # --- finding the math ---------------------------------------------------------------------------
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """``text`` with [start, end) replaced by spaces, newlines kept (offsets and lines stay)."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+def _blank(text: str) -> str:
+    """``text`` as spaces, newlines kept (offsets and lines stay)."""
+    return re.sub(r"[^\n]", " ", text)
 
 
 def _line_of(text: str):
@@ -97,18 +102,16 @@ def _blocks(text: str, suffix: str) -> list[_Block]:
     line = _line_of(text)
     if suffix == ".tex":
         # A comment starts at a % after an even run of backslashes (\\% is a line break, then one).
-        comments = list(re.finditer(r"(?<!\\)(?:\\\\)*(%[^\n]*)", text))
-        directives = [(m.start(1), line(m.start(1)), d.group(1).strip()) for m in comments
-                      if (d := re.match(r"%\s*derive:(.*)", m.group(1)))]
-        for m in reversed(comments):  # comments are not math
-            text = _blank(text, m.start(1), m.end(1))
+        comment = r"(?<!\\)((?:\\\\)*)(%[^\n]*)"
+        directives = [(m.start(2), line(m.start(2)), d.group(1).strip()) for m in re.finditer(comment, text)
+                      if (d := re.match(r"%\s*derive:(.*)", m.group(2)))]
+        text = re.sub(comment, lambda m: m.group(1) + _blank(m.group(2)), text)  # comments are not math
         pattern = re.compile(r"\\begin\{(" + _ENVIRONMENTS + r")\}(.*?)\\end\{\1\}|\\\[(.*?)\\\]|\$\$(.*?)\$\$", re.S)
     else:
         text = _without_code(text)
         directives = [(m.start(), line(m.start()), m.group(1).strip())
                       for m in re.finditer(r"<!--\s*derive:(.*?)-->", text, re.S)]
-        for m in reversed(list(re.finditer(r"<!--.*?-->", text, re.S))):
-            text = _blank(text, m.start(), m.end())
+        text = re.sub(r"<!--.*?-->", lambda m: _blank(m.group(0)), text, flags=re.S)
         pattern = re.compile(r"\$\$(.*?)\$\$|^```math[ \t]*\n(.*?)^```", re.S | re.M)
     blocks, used = [], 0
     for m in pattern.finditer(text):
@@ -120,7 +123,7 @@ def _blocks(text: str, suffix: str) -> list[_Block]:
                              "put it before the environment")
         before = [(n, d) for offset, n, d in directives if used <= offset < m.start()]
         used = m.end()
-        blocks.append(_Block(body, [line(start + i) for i in range(len(body))], before))
+        blocks.append(_Block(body, start, line, before))
     return blocks
 
 
@@ -137,7 +140,7 @@ def _without_code(text: str) -> str:
             fence = None
             out.append(line)
         elif fence is not None:
-            out.append(line if math else re.sub(r"[^\n]", " ", line))
+            out.append(line if math else _blank(line))
         else:
             out.append(re.sub(r"`[^`\n]*`", lambda m: " " * len(m.group(0)), line))
     return "".join(out)
@@ -170,7 +173,7 @@ def _rows(block: _Block):
         row = re.sub(_SPACING, lambda m: " " * len(m.group(0)), row)
         offset = start + len(row) - len(row.lstrip())
         if row.replace(_SEPARATOR, " ").strip():
-            yield row, start, block.lines[min(offset, len(block.lines) - 1)]
+            yield row, start, block.line(offset)
         start = m.end() if m else end
 
 
@@ -202,7 +205,7 @@ def _claims(block: _Block) -> list[_Claim]:
                 pending = f"{pending} {row.strip()}"
             continue
         offsets = [start + m.start() for m in re.finditer(r"(?<![<>\\!])=", block.text[start:start + len(row)])]
-        lines = [block.lines[min(o, len(block.lines) - 1)] for o in offsets] or [first_line] * (len(parts) - 1)
+        lines = [block.line(o) for o in offsets] or [first_line] * (len(parts) - 1)
         head = f"{pending} {parts[0]}".strip().rstrip(",.;")
         continues = not head
         pending = ""
@@ -218,18 +221,9 @@ def _claims(block: _Block) -> list[_Claim]:
 
 def _split_equals(row: str) -> list[str]:
     """The row split at each = outside braces (not <=, >=, \\neq)."""
-    parts, depth, current = [], 0, []
-    for n, c in enumerate(row):
-        depth += (c in "{([") - (c in "})]")
-        if c == "=" and depth == 0 and (n == 0 or row[n - 1] not in "<>!\\"):
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(c)
-    parts.append("".join(current))
-    if depth != 0:  # unbalanced: the sides are split anyway, and each says what is wrong with it
-        return re.split(r"(?<![<>!\\])=", row)
-    return parts
+    if sum((c in "{([") - (c in "})]") for c in row):
+        return re.split(r"(?<![<>!\\])=", row)  # unbalanced: split anyway, each side says what is wrong
+    return _split_top(row, "=", not_after="<>!\\")
 
 
 # --- reading one expression -----------------------------------------------------------------------
@@ -616,11 +610,13 @@ def _name(name: str) -> str:
     return f"{m.group(1)}_{m.group(2)}" if m else name
 
 
-def _split_top(text: str, separator: str) -> list[str]:
+def _split_top(text: str, separator: str, not_after: str = "") -> list[str]:
+    """``text`` split at each ``separator`` outside brackets, except one right after a character
+    of ``not_after``."""
     parts, depth, current = [], 0, []
-    for c in text:
+    for n, c in enumerate(text):
         depth += (c in "{([") - (c in "})]")
-        if c == separator and depth == 0:
+        if c == separator and depth == 0 and not (n and text[n - 1] in not_after):
             parts.append("".join(current))
             current = []
         else:
@@ -665,7 +661,7 @@ def read(path: str | Path) -> list[Derivation]:
         try:
             claims = _claims(block)
         except ParseError as exc:
-            raise ProofFileError(Location(str(path), block.lines[0] if block.lines else 1), str(exc)) from None
+            raise ProofFileError(Location(str(path), block.line(0)), str(exc)) from None
         derivations += _derivations(path, claims, reader, rule or rules.weakest())
     return derivations
 
