@@ -31,9 +31,11 @@ from sympy.core.function import AppliedUndef
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from . import rules
+from ._matrix_notation import Declarations, NeedsDimension, Shaped, ShapeError, is_entry
+from . import _matrix_notation as matrices
 from .derivation import Derivation, Location, Step
 from .errors import ProofFileError
-from .gaussian import expectation, normal_pdf
+from .gaussian import GaussianExpectation, expect_matrix, expectation, mvn_pdf, normal_pdf
 
 _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
           "rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon "
@@ -42,15 +44,18 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iot
 # and the annotations it removes. \pi is the constant, as in sympy's grammar.
 KNOWN_MACROS = frozenset(_GREEK + """frac dfrac tfrac sqrt log ln exp sum prod int infty partial left right
     cdot times div pi mathbb mathcal sim mid sin cos tan sinh cosh tanh arcsin arccos arctan binom max
-    min""".split())
+    min det top intercal bar overline hat widehat tilde widetilde""".split())
 _SPACING = (r"(?<!\\)\\[,;:! ]|\\displaystyle|\\[bB]igg?[lr]?(?![a-zA-Z])|\\nonumber|\\notag")
 _ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}")
 # Words and wide spaces: they end an equation's math (a = b \quad \text{and} \quad c = d is two).
 _SEPARATORS = re.compile(r"\\text\{[^{}]*\}|\\q?quad(?![a-zA-Z])")
 _SEPARATOR = "\x00"
-_ENVIRONMENTS = "align|align\\*|gather|gather\\*|equation|equation\\*"
-_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL)\s*\}")
+_ENVIRONMENTS = r"(?:align|gather|equation|multline|flalign|alignat|eqnarray)\*?"
+_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL|tr|Tr|trace)\s*\}")
 _PLACEHOLDER = "DERIVEPLACEHOLDER"
+# ^T is a transpose only in a file that declares vectors or matrices; ^\top and its kin always.
+_TRANSPOSE_ALWAYS = r"\\top|\\intercal|\\mathsf\s*\{\s*T\s*\}"
+_TRANSPOSED = f"{_PLACEHOLDER}transpose"  # lower case: no placeholder _placeholder makes
 
 
 class ParseError(ValueError):
@@ -59,6 +64,39 @@ class ParseError(ValueError):
     def __init__(self, message: str, column: int | None = None):
         super().__init__(message)
         self.column = column
+
+
+@dataclass(frozen=True)
+class _Law:
+    """N(mean, std^2), or over vectors N(mean, L L^T) for the Cholesky factor L (``factor``)."""
+
+    mean: sympy.Basic
+    std: sympy.Expr | None = None
+    factor: sympy.ImmutableMatrix | None = None
+    shape: tuple | None = None  # a vector's shape in the declarations' terms
+
+    def _point(self, point):
+        if (self.factor is None) != (not isinstance(point, Shaped)) or getattr(point, "shape", None) != self.shape:
+            over = "scalars" if self.factor is None else f"vectors of {self.shape[0]} entries"
+            raise ParseError(f"a normal law over {over}, at a point that is not one")
+        return point.value if isinstance(point, Shaped) else point
+
+    def density(self, point) -> sympy.Expr:
+        point = self._point(point)
+        if self.factor is None:
+            return normal_pdf(point, self.mean, self.std)
+        return mvn_pdf(point, self.mean, self.factor * self.factor.T)
+
+    def expectation(self, body, point):
+        """E[body] over ``point`` drawn from this law (a Shaped body: entrywise)."""
+        variable = self._point(point)
+        if self.factor is None:
+            if isinstance(body, Shaped):
+                raise ParseError("the expectation of a vector or matrix over a scalar")
+            return expectation(body, variable, self.density(variable))
+        if isinstance(body, Shaped):
+            return Shaped(expect_matrix(body.value, variable, self.mean, self.factor), body.shape)
+        return GaussianExpectation(body, variable, self.mean, self.factor)
 
 
 @dataclass
@@ -106,16 +144,22 @@ def _blocks(text: str, suffix: str) -> list[_Block]:
         directives = [(m.start(2), line(m.start(2)), d.group(1).strip()) for m in re.finditer(comment, text)
                       if (d := re.match(r"%\s*derive:(.*)", m.group(2)))]
         text = re.sub(comment, lambda m: m.group(1) + _blank(m.group(2)), text)  # comments are not math
-        pattern = re.compile(r"\\begin\{(" + _ENVIRONMENTS + r")\}(.*?)\\end\{\1\}|\\\[(.*?)\\\]|\$\$(.*?)\$\$", re.S)
+        # Nor is what LaTeX shows as text or skips: \$, \verb|...|, verbatim and comment environments,
+        # \iffalse ... \fi. Each could hold a $$ that pairs with a display's and hides it.
+        text = re.sub(r"\\verb\*?([^a-zA-Z\s*])(.*?)\1|\\begin\{(verbatim\*?|lstlisting|minted|comment)\}.*?\\end\{\3\}"
+                      r"|\\iffalse\b.*?\\fi\b|(?<!\\)((?:\\\\)*)\\\$",
+                      lambda m: (m.group(4) or "") + _blank(m.group(0)[len(m.group(4) or ""):]), text, flags=re.S)
+        pattern = re.compile(r"\\begin\{(" + _ENVIRONMENTS + r")\}(?:\{\d+\})?(?P<b0>.*?)\\end\{\1\}"
+                             r"|\\\[(?P<b1>.*?)\\\]|\$\$(?P<b2>.*?)\$\$", re.S)
     else:
         text = _without_code(text)
         directives = [(m.start(), line(m.start()), m.group(1).strip())
                       for m in re.finditer(r"<!--\s*derive:(.*?)-->", text, re.S)]
         text = re.sub(r"<!--.*?-->", lambda m: _blank(m.group(0)), text, flags=re.S)
-        pattern = re.compile(r"\$\$(.*?)\$\$|^```math[ \t]*\n(.*?)^```", re.S | re.M)
+        pattern = re.compile(r"\$\$(?P<b0>.*?)\$\$|^(?P<fence>```|~~~)math[ \t]*\n(?P<b1>.*?)^(?P=fence)", re.S | re.M)
     blocks, used = [], 0
     for m in pattern.finditer(text):
-        group = next(g for g in range(2 if suffix == ".tex" else 1, (pattern.groups or 0) + 1) if m.group(g) is not None)
+        group = next(g for g in ("b0", "b1", "b2") if g in pattern.groupindex and m.group(g) is not None)
         body, start = m.group(group), m.start(group)
         inside = next((n for offset, n, _ in directives if m.start() <= offset < m.end()), None)
         if inside is not None:
@@ -128,11 +172,25 @@ def _blocks(text: str, suffix: str) -> list[_Block]:
 
 
 def _without_code(text: str) -> str:
-    """Markdown with its code blanked (fenced blocks other than math, inline code spans): code shows
-    text, and holds no math or directive."""
+    """Markdown with its code blanked (fenced blocks other than math, indented blocks, inline code
+    spans of any number of backticks): code shows text, and holds no math or directive."""
     out, fence, math = [], None, False
+    indented, previous, paragraph = False, "", ""  # paragraph: the last non-blank line before a blank
     for line in text.splitlines(keepends=True):
         opening = re.match(r"\s*(```+|~~~+)\s*(\w*)", line)
+        code = re.match(r"( {4}|\t)", line) is not None
+        if fence is None and code and (indented or (not previous.strip() and not _in_list(paragraph))):
+            indented = True  # an indented code block: after a blank line, not a list item's continuation
+            out.append(_blank(line))
+            previous = line
+            continue
+        if line.strip():
+            indented = False
+        if not previous.strip() and line.strip():
+            paragraph = line
+        elif line.strip():
+            paragraph = paragraph if _in_list(paragraph) else line
+        previous = line
         if fence is None and opening:
             fence, math = opening.group(1), opening.group(2) == "math"
             out.append(line)
@@ -142,8 +200,12 @@ def _without_code(text: str) -> str:
         elif fence is not None:
             out.append(line if math else _blank(line))
         else:
-            out.append(re.sub(r"`[^`\n]*`", lambda m: " " * len(m.group(0)), line))
+            out.append(re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", lambda m: " " * len(m.group(0)), line))
     return "".join(out)
+
+
+def _in_list(line: str) -> bool:
+    return re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) is not None or re.match(r"( {4}|\t)", line) is not None
 
 
 @dataclass(frozen=True)
@@ -164,7 +226,9 @@ def _rows(block: _Block):
     text = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered)\}", lambda m: " " * len(m.group(0)), text)
     text = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
     start = 0
-    for m in list(re.finditer(r"\\\\(?:\s*\[[^\]\n]*\])?", text)) + [None]:
+    # \\[2pt] ends a row and its [2pt] is spacing; amsmath reads [ after a space as math.
+    spacing = r"\\\\(?:\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in|bp|pc|sp|dd|cc|mu)\s*\])?"
+    for m in list(re.finditer(spacing, text)) + [None]:
         end = m.start() if m else len(text)
         row = text[start:end]
         # An annotation after && (a row's comment column) is not math.
@@ -179,36 +243,58 @@ def _rows(block: _Block):
 
 def _row_error(row: str) -> str | None:
     """Why a row is not one equation chain: several alignment columns, or words or wide spaces
-    between two equations (a = b \\quad \\text{and} \\quad c = d)."""
+    between two equations (a = b \\quad \\text{and} \\quad c = d) or inside one (x^2 = x \\quad
+    \\text{for all } x would multiply the x in)."""
     if row.count("&") > 1:
         return "several alignment columns in one row: write one equation chain per row"
     for m in re.finditer(f"{_SEPARATOR}+", row):
         if "=" in row[:m.start()] and "=" in row[m.end():]:
             return "two equations on one row, apart by words or a wide space: write one per row"
+    pieces = [p for p in re.split(f"{_SEPARATOR}+", row) if re.sub(r"[\s&.,;:()\[\]{}]", "", p)]
+    if len(pieces) > 1:
+        return "math on both sides of words or a wide space (\\text, \\quad): an annotation goes last in its row"
     return None
+
+
+def _joined(before: str, after: str) -> bool:
+    """Whether two rows' math joins as one expression: an operator at the junction (a + \\\\ b,
+    a \\\\ + b). Without one, x \\\\ y is two lines, not the product x y."""
+    return bool(re.search(r"(?:[+\-/(\[{]|\\(?:times|cdot|div|left\s*[(\[]))\s*$", before)
+                or re.match(r"\s*(?:[+\-/)\]}]|\\(?:times|cdot|div|right))", after))
 
 
 def _claims(block: _Block) -> list[_Claim]:
     claims: list[_Claim] = []
     chain_open = False
     pending = ""  # a left side on rows of its own, before the row whose = it belongs to
+    pending_error = None
     for raw, start, first_line in _rows(block):
+        raw = re.sub(r"&(\s*)=(\s*)&", r" \1=\2&", raw)  # eqnarray's a &=& b is align's a &= b
         error = _row_error(raw)
         row = raw.replace("&", " ").replace(_SEPARATOR, " ")
         parts = _split_equals(row)
         if len(parts) == 1:
             if chain_open and claims:  # a long right side broken over rows (+ c, \times e^{...})
                 last = claims[-1]
+                if not _joined(last.rhs, row):
+                    error = error or _UNJOINED
                 claims[-1] = _Claim(last.lhs, f"{last.rhs} {row.strip()}", last.line, last.continues,
                                     last.error or error)
             else:
+                if pending and not _joined(pending, row):
+                    error = error or _UNJOINED
                 pending = f"{pending} {row.strip()}"
+                pending_error = pending_error or error
             continue
-        offsets = [start + m.start() for m in re.finditer(r"(?<![<>\\!])=", block.text[start:start + len(row)])]
-        lines = [block.line(o) for o in offsets] or [first_line] * (len(parts) - 1)
+        # The line of each = that splits the row (not one inside \sum_{i=1}).
+        offsets = _equals_offsets(row)
+        lines = [block.line(start + o) for o in offsets] or [first_line] * (len(parts) - 1)
+        if pending and parts[0].strip() and not _joined(pending, parts[0]):
+            error = error or _UNJOINED
+        error = error or pending_error
         head = f"{pending} {parts[0]}".strip().rstrip(",.;")
         continues = not head
-        pending = ""
+        pending, pending_error = "", None
         if continues and not (chain_open and claims):
             raise ParseError("a row starts with = but nothing is before it")
         for n, rhs in enumerate(parts[1:]):
@@ -219,11 +305,21 @@ def _claims(block: _Block) -> list[_Claim]:
     return claims
 
 
-def _split_equals(row: str) -> list[str]:
-    """The row split at each = outside braces (not <=, >=, \\neq)."""
+def _equals_offsets(row: str) -> list[int]:
+    """Where the row splits: each = outside braces (not <=, >=, \\neq); in an unbalanced row each
+    = (each side then says what is wrong)."""
     if sum((c in "{([") - (c in "})]") for c in row):
-        return re.split(r"(?<![<>!\\])=", row)  # unbalanced: split anyway, each side says what is wrong
-    return _split_top(row, "=", not_after="<>!\\")
+        return [m.start() for m in re.finditer(r"(?<![<>\\])=", row)]
+    return _top_offsets(row, "=", not_after="<>\\")  # 3!= 7 is 3! = 7: LaTeX has no !=
+
+
+_UNJOINED = ("a row without = next to another row, with no operator between them: continue it with +, -, "
+             "\\times or \\cdot, or give it its own =")
+
+
+def _split_equals(row: str) -> list[str]:
+    bounds = [-1, *_equals_offsets(row), len(row)]
+    return [row[a + 1:b] for a, b in zip(bounds, bounds[1:])]
 
 
 # --- reading one expression -----------------------------------------------------------------------
@@ -263,7 +359,10 @@ class _Reader:
         self.facts: dict[str, dict] = {}
         self.hypotheses: list = []
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}
-        self.laws: dict[str, tuple] = {}  # a name given to N(mu, sigma^2) by let: (mean, standard deviation)
+        self.laws: dict[str, str] = {}  # a name given to a normal law by let: the law as written
+        self.functions: set[str] = set()  # names a function directive declared: f(x) is f applied
+        self._depth = 0  # how deep reads nest (an expectation's body is read inside its side)
+        self.matrices = Declarations()
         self.assumed: list[str] = []  # the assume and let directives read so far, as written
 
     @property
@@ -271,34 +370,62 @@ class _Reader:
         said = "; ".join(self.assumed)
         return f"{said}; every other symbol real" if said else "every symbol real"
 
-    # Placeholders stand for what the layer reads itself (an expectation, a density): a name no
-    # reader can write, since the layer refuses the macro it would take.
+    # Placeholders stand for what the layer reads itself (an expectation, a density, a trace): a
+    # name no reader can write, since the layer refuses the macro it would take.
     def expression(self, text: str) -> sympy.Expr:
+        """``text`` read: a scalar expression, or an explicit matrix at the dimensions being read."""
+        value = self._read(text)
+        return value.value if isinstance(value, Shaped) else value
+
+    def _read(self, text: str, placeholders: dict | None = None):
+        """``text`` read into sympy, a vector or matrix as ``Shaped``. A part the layer read itself
+        reads what it holds with the same ``placeholders``, so that parts nest."""
+        self._depth += 1
+        try:
+            return self._read_text(text, placeholders)
+        finally:
+            self._depth -= 1
+
+    def _read_text(self, text: str, placeholders: dict | None):
         _check_balance(text)
-        if _PLACEHOLDER in text:
+        nested = placeholders is not None
+        if not nested and _PLACEHOLDER in text:
             raise ParseError(f"{_PLACEHOLDER} is a name derive keeps for itself", text.index(_PLACEHOLDER) + 1)
-        # Upright d, e and KL are the only upright names read (\mathrm{d}x, D_{\mathrm{KL}}).
+        placeholders = {} if placeholders is None else placeholders
+        # Upright d, e, KL and tr are the only upright names read (\mathrm{d}x, D_{\mathrm{KL}}).
         upright = re.sub(_UPRIGHT, lambda m: " " * len(m.group(0)), text)
+        upright = re.sub(_TRANSPOSE_ALWAYS, lambda m: " " * len(m.group(0)), upright)
+        if nested:
+            upright = re.sub(rf"\\mathit\{{{_PLACEHOLDER}[a-zA-Z]+\}}", lambda m: " " * len(m.group(0)), upright)
         for m in re.finditer(r"\\([a-zA-Z]+)", upright):
             if m.group(1) not in KNOWN_MACROS:
                 raise ParseError(f"unknown macro \\{m.group(1)}", m.start() + 1)
-        text = re.sub(_UPRIGHT, lambda m: m.group(0) if m.group(1) == "KL" else f" {m.group(1)}", text)
+        text = re.sub(_UPRIGHT, lambda m: {"d": " d", "e": " e", "KL": m.group(0)}.get(m.group(1), " \\operatorname{tr}"),
+                      text)
+        marks = _TRANSPOSE_ALWAYS + ("|T" if self.matrices.shapes else "")
+        text = re.sub(rf"\^\s*(?:\{{\s*(?:{marks})\s*\}}|(?:{marks}))", f"^{{\\\\mathit{{{_TRANSPOSED}}}}}", text)
         # x^{2}_{1} is x_{1}^{2}: the grammar drops a subscript after a superscript.
         script = r"(\{[^{}]*\}|\\[a-zA-Z]+|\w)"
         text = re.sub(rf"\^\s*{script}\s*_\s*{script}", r"_\2^\1", text)
+        _check_text(text)
         # A decimal is exact: 0.1 is 1/10 (the grammar would make a float).
         text = re.sub(r"(\d+)\.(\d+)", lambda m: f"\\frac{{{int(m.group(1) + m.group(2))}}}{{1{'0' * len(m.group(2))}}}",
                       text)
-        placeholders: dict[str, sympy.Expr] = {}
         text = self._divergences(text, placeholders)
         text = self._expectations(text, placeholders)
         text = self._densities(text, placeholders)
+        text = self._matrix_functions(text, placeholders)
         # The grammar reads digits apart as one number (x^2 3 as x^23, \int_0^1 2x up to 12), and x^23
         # as x^{23} where LaTeX shows x^{2}3.
         apart = re.search(r"\d\s*,?\s+\d|\d,\d|[\^_]\s*\d\d", text)
         if apart:
             raise ParseError("digits apart, or two digits in a script without braces: write \\frac{1}{2}, "
                              "2 \\cdot 3, x^{23} or x^{2} 3", apart.start() + 1)
+        # A one-letter script is braced, as LaTeX reads it: \sum_{k=1}^d w_k is not a differential d w.
+        text = re.sub(r"([\^_])\s*([a-zA-Z]|\d(?!\d))", r"\1{\2}", text)
+        if re.search(r"\\mathit\{[^{}]*\}\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?_", text):
+            raise ParseError("a subscript after an expectation, density, trace or determinant (the grammar drops it)")
+        text, renamed = self._renamed(text)
         # \left( \right), [ ] and \{ \} that group are parentheses to the grammar (in strict mode it
         # refuses \left( x \right) that begins an expression).
         text = re.sub(r"\\left\s*(?:\(|\[|\\\{)", " (", text)
@@ -306,9 +433,35 @@ class _Reader:
         if re.search(r"\\(mathbb|mathcal|sim|mid)\b", text):
             raise ParseError("\\mathbb, \\mathcal and \\sim are read only as \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, "
                              "\\sigma^2)}[...] and \\mathcal{N}(x; \\mu, \\sigma^2)")
-        return self._sympy(text, placeholders)
+        return self._sympy(text, placeholders, renamed)
 
-    def _sympy(self, text: str, placeholders: dict) -> sympy.Expr:
+    def _renamed(self, text: str) -> tuple[str, dict[str, str]]:
+        """Names the grammar misreads, as spare Greek letters while it reads them: the variable of
+        \\partial w_j (it reads \\partial only before one letter, else a product to divide by) and
+        \\bar{x}, \\hat\\sigma_1 (the grammar knows no accents). Returns the text and each letter's name."""
+        spare = (name for name in _SPARE_LETTERS if not re.search(rf"\\{name}(?![a-zA-Z])", text))
+        renamed: dict[str, str] = {}
+
+        def letter(name: str) -> str:
+            given = next((k for k, v in renamed.items() if v == name), None)
+            if given is None:
+                given = next(spare, None)
+                if given is None:
+                    raise ParseError("too many subscripted derivative variables and accents in one side")
+                renamed[given] = name
+            return f" \\{given} "
+
+        accent = re.compile(r"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{\s*(\\?[a-zA-Z]+)\s*\}|(\\[a-zA-Z]+|[a-zA-Z]))")
+        text = accent.sub(lambda m: letter(_name(m.group(2) or m.group(3)) + _ACCENTS[m.group(1)]), text)
+        for variable in set(re.findall(r"(?:\\partial|(?<![\\a-zA-Z])d)\s*(\\?[a-zA-Z]+\s*_\s*\{[^{}]*\})", text)):
+            if _name(variable) in self.matrices.shapes:
+                continue  # a derivative by a vector or matrix is not read: \partial stays, and is refused
+            base, subscript = re.fullmatch(r"(\\?[a-zA-Z]+)\s*_\s*\{([^{}]*)\}", variable).groups()
+            pattern = rf"(?<![\\a-zA-Z]){re.escape(base)}(?![a-zA-Z])\s*_\s*\{{\s*{re.escape(subscript.strip())}\s*\}}"
+            text = re.sub(pattern, lambda _: letter(_name(variable)), text)
+        return text, renamed
+
+    def _sympy(self, text: str, placeholders: dict, renamed: dict[str, str]):
         from sympy.parsing.latex import parse_latex
         from sympy.parsing.latex.errors import LaTeXParsingError
 
@@ -328,20 +481,76 @@ class _Reader:
                              "construct it does not know") from None
         if isinstance(parsed, (sympy.Rel, BooleanFunction, BooleanAtom)):
             raise ParseError(f"{sympy.sstr(parsed)} is a relation, not an expression")
+        if any(s.name == "partial" for s in parsed.free_symbols if isinstance(s, sympy.Symbol)):
+            # \frac{\partial^2}{\partial x^2} f, or \partial of a vector: a product with a symbol partial
+            raise ParseError("\\partial is read in \\frac{\\partial}{\\partial x} f and \\frac{\\partial f}{\\partial x}, "
+                             "x a scalar: for a second derivative write \\frac{\\partial}{\\partial x}\\frac{\\partial}{\\partial x} f")
+        _check_parsed(parsed)
+        parsed = parsed.xreplace({s: sympy.Symbol(_renaming(s.name, renamed)) for s in parsed.free_symbols
+                                  if isinstance(s, sympy.Symbol) and _renaming(s.name, renamed) != s.name})
+        try:
+            parsed = self._arrays(parsed, placeholders)
+        except ShapeError as exc:
+            raise ParseError(str(exc)) from None
+        if isinstance(parsed, Shaped):
+            return Shaped(parsed.value.applyfunc(lambda entry: self._normalised(entry, placeholders)), parsed.shape)
         return self._normalised(parsed, placeholders)
+
+    def _arrays(self, node: sympy.Basic, placeholders: dict):
+        """The grammar's tree with the declared vectors and matrices as arrays at the dimensions
+        being read, multiplied in the order written (the tree keeps it; sympy's products do not)."""
+        if isinstance(node, sympy.Symbol):
+            name = _name(node.name)
+            if isinstance(placeholders.get(node.name), Shaped):
+                return placeholders[node.name]
+            if name in self.matrices.shapes:
+                return self.matrices.value(name)
+            identity = re.fullmatch(r"I_(\w+)", name)
+            if identity and identity.group(1) in self.matrices.dimensions:
+                return self.matrices.identity(identity.group(1))
+            if name in self.matrices.dimensions and self.matrices.active is not None:
+                return sympy.Integer(self.matrices.active[name])
+            return node
+        if not node.args:
+            return node
+        if isinstance(node, sympy.Pow) and node.args[1] == sympy.Symbol(_TRANSPOSED):
+            return matrices.transpose(self._arrays(node.args[0], placeholders))
+        children = [self._arrays(a, placeholders) for a in node.args]
+        if not any(isinstance(c, Shaped) for c in children):
+            return node if all(c is a for c, a in zip(children, node.args)) else node.func(*children)
+        if isinstance(node, sympy.Mul):
+            value = children[0]
+            for child in children[1:]:
+                value = matrices.product(value, child)
+            return value
+        if isinstance(node, sympy.Add):
+            return matrices.total(children)
+        if isinstance(node, sympy.Pow):
+            return matrices.power(*children)
+        if isinstance(node, sympy.Abs):  # |\Sigma|; |a^T b| is a scalar's absolute value by now
+            return matrices.det(children[0])
+        if isinstance(node, AppliedUndef) and node.func.__name__ in self.laws and len(children) == 1:
+            return self._law(node.func.__name__).density(children[0])
+        raise ShapeError(f"{type(node).__name__} of a vector or matrix is not read")
 
     def _normalised(self, expr: sympy.Basic, placeholders: dict) -> sympy.Expr:
         expr = _evaluated(expr)
         expr = expr.replace(lambda e: isinstance(e, sympy.log) and len(e.args) == 2 and e.args[1] == sympy.E,
                             lambda e: sympy.log(e.args[0]))
-        # n(n + 1) is n applied to n + 1 to the grammar: a name both applied and used as a symbol is
-        # ambiguous, and refused.
+        # a(b + c) is a applied to b + c to the grammar: a name applied is a function only where the
+        # file says so (a law named by let, or a function directive), else ambiguous and refused.
+        # A name an assume made a number (\eta > 0, n \in \mathbb{N}), or one the side also uses as a
+        # symbol (2\epsilon(\mu + \sigma\epsilon)), is a number: \eta(g + \lambda w) is a product.
         symbols = {_name(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+        numbers = {applied for applied in expr.atoms(AppliedUndef)
+                   if _name(applied.func.__name__) in {*self.facts, *symbols} and len(applied.args) == 1
+                   and applied.func.__name__ not in self.laws and _name(applied.func.__name__) not in self.functions}
+        expr = expr.xreplace({applied: self.symbol(applied.func.__name__) * applied.args[0] for applied in numbers})
         for applied in expr.atoms(AppliedUndef):
-            if _name(applied.func.__name__) in symbols and applied.func.__name__ not in self.laws:
-                raise ParseError(f"{applied.func.__name__}(...) reads as a function {applied.func.__name__} applied, "
-                                 f"and {applied.func.__name__} is also a symbol here: write "
-                                 f"{applied.func.__name__} \\cdot (...) for a product")
+            name = applied.func.__name__
+            if name not in self.laws and _name(name) not in self.functions:
+                raise ParseError(f"{name}(...) reads as a function {name} applied: write {name} \\cdot (...) for a "
+                                 f"product, assume {name}'s sign if it is a number, or declare % derive: function {name}")
         # What the layer read itself first, so that a sum's index reaches into it.
         expr = expr.xreplace({s: placeholders[s.name] for s in expr.free_symbols
                               if isinstance(s, sympy.Symbol) and s.name in placeholders})
@@ -350,7 +559,7 @@ class _Reader:
         mapping = {}
         labels = {node.label for node in expr.atoms(sympy.Indexed) for node in [node.base]}
         for s in expr.free_symbols:
-            if type(s) is not sympy.Symbol or s in labels:  # an Indexed, or the name of its base
+            if type(s) is not sympy.Symbol or s in labels or is_entry(s):  # an Indexed, its base, an array's entry
                 continue
             if s.name == "pi":
                 mapping[s] = sympy.pi
@@ -363,8 +572,24 @@ class _Reader:
                             self._bound_variables)
         # p(x) of a law p named by let is its density at x.
         expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in self.laws and len(e.args) == 1,
-                            lambda e: normal_pdf(e.args[0], *self.laws[e.func.__name__]))
-        return expr.xreplace(self.definitions) if self.definitions else expr
+                            lambda e: self._law(e.func.__name__).density(e.args[0]))
+        # A part read inside another gets the definitions with the whole, where its binders are seen.
+        return self._defined(expr) if self._depth == 1 else expr
+
+    def _defined(self, expr):
+        """``expr`` with let's definitions in place, none under a binder of a variable it names: with
+        let m = x, \\mathbb{E}_{x \\sim p}[m] would otherwise become E[x] (a definition is not a macro)."""
+        if not self.definitions:
+            return expr
+        for node in expr.atoms(sympy.Integral, sympy.Sum, sympy.Product, GaussianExpectation):
+            bound = {s.name for s in (node.variables if isinstance(node, GaussianExpectation)
+                                      else [limit[0] for limit in node.limits])}
+            for name, value in self.definitions.items():
+                captured = bound & {s.name for s in value.free_symbols}
+                if name in node.free_symbols and captured:
+                    raise ParseError(f"{name}, defined by let as {value}, is used where {captured.pop()} is integrated "
+                                     "or summed over: give the bound variable another name")
+        return expr.xreplace(self.definitions)
 
     def _bound_variables(self, node):
         """A binder's variable is real (an index an integer), whatever an assume says of its name."""
@@ -379,6 +604,12 @@ class _Reader:
             if loose is not None:
                 raise ParseError(f"{loose}, an end of a sum or product, is not declared an integer: add "
                                  f"% derive: assume {loose} \\in \\mathbb{{N}}")
+            # sympy's sum from a to b < a - 1 is minus the sum from b + 1 to a - 1 (Karr), not the
+            # empty sum 0 a reader sees: the ends must be known in order.
+            if not isinstance(node, sympy.Integral) and len(limit) == 3 \
+                    and (limit[2] - limit[1] + 1).is_extended_nonnegative is not True:
+                raise ParseError(f"the sum or product from {limit[1]} to {limit[2]} may end before it starts, which "
+                                 "sympy does not read as empty: assume what orders its ends (n \\in \\mathbb{N})")
         return node.xreplace({limit[0]: sympy.Symbol(limit[0].name, **facts) for limit in node.limits})
 
     def unassumed(self, name: str) -> None:
@@ -388,8 +619,7 @@ class _Reader:
             raise ParseError(f"{_name(name)} is assumed {', '.join(self.facts[_name(name)])} for the file and also "
                              f"integrated or summed over here: give the bound variable another name")
 
-    @staticmethod
-    def _indexed(node):
+    def _indexed(self, node):
         index = node.limits[0][0]
         names = {f"_{{{index.name}}}", f"_{index.name}"}
 
@@ -404,7 +634,13 @@ class _Reader:
                                  "inside a sum or product")
             return None
 
-        mapping = {s: sympy.IndexedBase(base_of(s), real=True)[index]
+        # assume \sigma_i > 0 holds for each \sigma_i of a sum over i
+        defined = {key.name for key in self.definitions}
+        for s in node.function.free_symbols:
+            if isinstance(s, sympy.Symbol) and base_of(s) and _name(base_of(s)) in defined:
+                raise ParseError(f"{_name(base_of(s))} is defined by let, and {s.name} in a sum would be its entries: "
+                                 "give one of them another name")
+        mapping = {s: sympy.IndexedBase(base_of(s), **self.facts.get(_name(s.name), {"real": True}))[index]
                    for s in node.function.free_symbols if isinstance(s, sympy.Symbol) and base_of(s)}
         return node.func(node.function.xreplace(mapping), *node.limits) if mapping else node
 
@@ -432,12 +668,12 @@ class _Reader:
             body_start = subscript_end + skipped + opener.end()
             body_end = _group(text, body_start - 1, "[", "]")
             body = re.sub(r"\\right\s*$", "", text[body_start:body_end - 1].rstrip())
-            law = re.fullmatch(r"\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*\\sim(.*)", subscript, re.S)
+            law = re.fullmatch(r"\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_\{?\w+\}?)?)\s*\\sim(.*)", subscript, re.S)
             if law is not None:
                 variable, written = law.group(1), law.group(2)
             elif subscript.strip() in self.laws:
                 written = subscript.strip()
-                points = set(re.findall(rf"(?<![\\a-zA-Z]){re.escape(written)}\s*\(\s*([a-zA-Z](?:_\{{?\w+\}}?)?)\s*\)",
+                points = set(re.findall(rf"(?<![\\a-zA-Z]){re.escape(written)}\s*\(\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_\{{?\w+\}}?)?)\s*\)",
                                         body))
                 if len(points) != 1:
                     raise ParseError(f"which variable \\mathbb{{E}}_{{{written}}} integrates over is not clear: write "
@@ -446,24 +682,48 @@ class _Reader:
             else:
                 raise ParseError("read: \\mathbb{E}_{x \\sim \\mathcal{N}(\\mu, \\sigma^2)}[f(x)], or \\mathbb{E}_{p}[f] "
                                  "of a law p named by let", m.start() + 1)
+            if _name(variable) in ("e", "pi"):
+                raise ParseError(f"{variable} is a constant, not a variable to integrate over", m.start() + 1)
             self.unassumed(variable)
-            point = self.symbol(variable)
-            value = expectation(self.expression(body), point, normal_pdf(point, *self._law(written)))
-            name = _placeholder(placeholders, value)
+            law = self._law(written, placeholders)
+            parameters = {s.name for part in (law.mean, law.std) if part is not None for s in part.free_symbols}
+            if _name(variable) in parameters:
+                raise ParseError(f"{variable} is both the variable of the expectation and a parameter of its law",
+                                 m.start() + 1)
+            point = self._read(variable, placeholders) if law.factor is not None else self.symbol(variable)
+            name = _placeholder(placeholders, law.expectation(self._read(body, placeholders), point))
             text = text[:m.start()] + f" \\mathit{{{name}}} " + text[body_end:]
         return text
 
-    def _law(self, text: str) -> tuple[sympy.Expr, sympy.Expr]:
-        """(mean, standard deviation) of a law written \\mathcal{N}(\\mu, \\sigma^2) or named by let."""
+    def _law(self, text: str, placeholders: dict | None = None) -> _Law:
+        """A law written \\mathcal{N}(\\mu, \\sigma^2) or \\mathcal{N}(\\mu, \\Sigma), or named by let."""
         text = text.strip()
         if text in self.laws:
-            return self.laws[text]
+            return self._law(self.laws[text])
         law = re.fullmatch(r"\\mathcal\s*\{\s*N\s*\}\s*(?:\\left)?\s*\((.*)\)\s*(?:\\right)?", text, re.S)
         if law is None or ";" in law.group(1):
             raise ParseError(f"a law is \\mathcal{{N}}(\\mu, \\sigma^2) or a name given by let: {_shorten(text)}")
         inside = re.sub(r"\\right\s*$", "", law.group(1).rstrip())
-        mean, variance = _two_arguments(inside, ",")
-        return self.expression(mean), sympy.sqrt(self.expression(variance))
+        return self._normal(*_two_arguments(inside, ","), placeholders)
+
+    def _normal(self, mean: str, variance: str, placeholders: dict | None) -> _Law:
+        """N(mean, variance); over vectors when the variance is a matrix assumed \\succ 0, or I_k."""
+        covariance = self._read(variance, placeholders)
+        if not isinstance(covariance, Shaped):
+            return _Law(self.expression(mean), sympy.sqrt(covariance))
+        name = _name(variance)
+        identity = re.fullmatch(r"I_(\w+)", name)
+        if name in self.matrices.positive_definite:
+            factor = self.matrices.factor(name)
+        elif identity and identity.group(1) in self.matrices.dimensions:
+            factor = covariance.value
+        else:
+            raise ParseError(f"a covariance matrix is a name assumed \\succ 0, or I_k: {_shorten(variance)}")
+        center = self._read(mean, placeholders)
+        if not isinstance(center, Shaped) or center.shape != (covariance.shape[0], 1):
+            raise ParseError(f"the mean of a law over vectors of {covariance.shape[0]} entries is such a vector: "
+                             f"{_shorten(mean)}")
+        return _Law(center.value, factor=factor, shape=center.shape)
 
     def _divergences(self, text: str, placeholders: dict) -> str:
         """D_{KL}(p || q) between Gaussian laws: its definition, the integral of p log(p / q)."""
@@ -475,17 +735,54 @@ class _Reader:
             parts = re.split(r"\\(?:,|;|!|\s)*\\\||\\\||\|\||\\parallel|\\Vert", inside)
             if len(parts) != 2:
                 raise ParseError("a divergence is D_{\\mathrm{KL}}(p \\,\\|\\, q)", m.start() + 1)
-            first, second = (self._law(re.sub(r"\\[,;!]", " ", part)) for part in parts)
-            x = sympy.Symbol(self._fresh_variable(text), real=True)
-            p, q = normal_pdf(x, *first), normal_pdf(x, *second)
-            name = _placeholder(placeholders, sympy.Integral(p * sympy.log(p / q), (x, -sympy.oo, sympy.oo)))
+            first, second = (self._law(re.sub(r"\\[,;!]", " ", part), placeholders) for part in parts)
+            if first.shape != second.shape:
+                raise ParseError("a divergence between laws over different spaces", m.start() + 1)
+            if first.factor is None:
+                x = sympy.Symbol(self._fresh_variable(text, first, second), real=True)
+                p, q = first.density(x), second.density(x)
+                value = sympy.Integral(p * sympy.log(p / q), (x, -sympy.oo, sympy.oo))
+            else:  # E_p[log p(x) - log q(x)], x a vector of entries no text can name
+                x = Shaped(sympy.ImmutableMatrix(first.mean.rows, 1, lambda i, _: sympy.Symbol(f"x'[{i + 1}]", real=True)),
+                           first.shape)
+                value = first.expectation(sympy.log(first.density(x)) - sympy.log(second.density(x)), x)
+            name = _placeholder(placeholders, value)
             text = text[:m.start()] + f" \\mathit{{{name}}} " + text[end:]
         return text
 
-    @staticmethod
-    def _fresh_variable(text: str) -> str:
+    def _matrix_functions(self, text: str, placeholders: dict) -> str:
+        """\\operatorname{tr}(A) and \\det(A) (or \\det A, \\det \\Sigma_1): the argument is read
+        here, so that tr(A) B is not tr(A B) to the grammar."""
+        pattern = re.compile(r"\\operatorname\{tr\}|\\det(?![a-zA-Z])")
+        while (m := pattern.search(text)) is not None:
+            rest = text[m.end():]
+            skipped = len(rest) - len(rest.lstrip())
+            start = m.end() + skipped
+            opener = re.match(r"\\left\s*\(|\(", text[start:])
+            if opener is not None:
+                end = _group(text, start + opener.end() - 1, "(", ")")
+                inside = re.sub(r"\\right\s*$", "", text[start + opener.end():end - 1].rstrip())
+            else:
+                name = re.match(r"\\?[a-zA-Z]+(?:\s*_\s*(?:\{[^{}]*\}|\w))?", text[start:])
+                if name is None or re.match(r"\s*\^", text[start + name.end():]):
+                    raise ParseError("write the argument of tr or det in parentheses: \\det(\\Sigma^{-1})",
+                                     m.start() + 1)
+                end, inside = start + name.end(), name.group(0)
+            try:
+                value = self._read(inside, placeholders)
+                value = matrices.trace(value) if "tr" in m.group(0) else matrices.det(value)
+            except ShapeError as exc:
+                raise ParseError(str(exc), m.start() + 1) from None
+            text = text[:m.start()] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end:]
+        return text
+
+    def _fresh_variable(self, text: str, *laws: _Law) -> str:
+        """A name for a divergence's variable that neither the text, the laws' parameters nor a
+        definition holds (a law named by let may hold an x the text does not show)."""
+        taken = {s.name for law in laws for part in (law.mean, law.std) if part is not None for s in part.free_symbols}
+        taken |= {s.name for key, value in self.definitions.items() for s in {key, *value.free_symbols}}
         name = "x"
-        while re.search(rf"(?<![\\a-zA-Z]){name}(?![a-zA-Z])", text):
+        while name in taken or re.search(rf"(?<![\\a-zA-Z]){name}(?![a-zA-Z])", text):
             name += "_"
         return name
 
@@ -497,8 +794,7 @@ class _Reader:
             if ";" not in inside:
                 raise ParseError("a density is \\mathcal{N}(x; \\mu, \\sigma^2)", m.start() + 1)
             point, law = inside.split(";", 1)
-            mean, variance = _two_arguments(law, ",")
-            value = normal_pdf(self.expression(point), self.expression(mean), sympy.sqrt(self.expression(variance)))
+            value = self._normal(*_two_arguments(law, ","), placeholders).density(self._read(point, placeholders))
             name = _placeholder(placeholders, value)
             text = text[:m.start()] + f" \\mathit{{{name}}} " + text[end:]
         return text
@@ -514,23 +810,65 @@ class _Reader:
             except ValueError:
                 raise ParseError(f"unknown rule '{rest.strip()}': algebra, linearity or evaluate") from None
         if word == "assume":
-            for relation in _split_top(rest, ","):
-                self._assume(relation.strip())
+            for relation in _relations(rest):
+                try:
+                    self._assume(relation.strip())
+                except ShapeError as exc:
+                    raise ParseError(str(exc)) from None
             self.assumed.append(" ".join(rest.split()))
             return None
         if word == "let":
             name, equals, definition = rest.partition("=")
+            accent = re.fullmatch(r"\s*\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{\s*(\\?[a-zA-Z]+)\s*\}|"
+                                  r"(\\[a-zA-Z]+|[a-zA-Z]))\s*", name)
+            if accent:  # \bar x is the symbol xbar, as the grammar's side reads it
+                name = _name(accent.group(2) or accent.group(3)) + _ACCENTS[accent.group(1)]
             if not equals or not re.fullmatch(r"\s*\\?[a-zA-Z]+(_\{?\w+\}?)?\s*", name):
                 raise ParseError("write: let NAME = expression")
             if re.match(r"\s*\\mathcal\s*\{\s*N\s*\}", definition) and ";" not in definition:
-                self.laws[name.strip()] = self._law(definition)
+                try:
+                    self._law(definition)
+                except NeedsDimension:
+                    pass  # a law over vectors, read at each dimension where it is used
+                self.laws[name.strip()] = definition
             else:
                 self.definitions[self.symbol(name.strip().lstrip("\\"))] = self.expression(definition)
             self.assumed.append(" ".join(text.split()))
             return None
-        raise ParseError(f"unknown directive '{word}': assume, let or rule")
+        if word == "function":
+            for name in _split_top(rest, ","):
+                if not re.fullmatch(r"\s*\\?[a-zA-Z]+\s*", name):
+                    raise ParseError(f"a function is named with a letter or a macro: {name.strip()}")
+                self.functions.add(_name(name))
+            self.assumed.append(" ".join(text.split()))
+            return None
+        raise ParseError(f"unknown directive '{word}': assume, let, function or rule")
 
     def _assume(self, relation: str) -> None:
+        space = re.fullmatch(r"(.+?)\\in\s*\\mathbb\s*\{\s*R\s*\}\s*\^\s*(\{[^{}]*\}|\w)", relation)
+        if space:  # \mu \in \mathbb{R}^k, \Sigma \in \mathbb{R}^{k \times k}
+            sizes = [size.strip() for size in space.group(2).strip("{}").split("\\times")]
+            if len(sizes) > 2 or not all(re.fullmatch(r"[1-9]\d*|[a-zA-Z](_\{?\w+\}?)?", size) for size in sizes):
+                raise ParseError(f"read: \\mathbb{{R}}^{{k}} or \\mathbb{{R}}^{{k \\times k}}, sizes a name or a number: "
+                                 f"{relation}")
+            shape = tuple(int(size) if size.isdigit() else _name(size) for size in sizes) + (1,) * (2 - len(sizes))
+            for size in shape:
+                if isinstance(size, str):
+                    self._declare(size, {"integer": True, "positive": True})
+            for name in _split_top(space.group(1), ","):
+                self.matrices.declare(self._shaped_name(name), shape)
+            return
+        choice = re.fullmatch(r"(.+?)\\in\s*\\\{([\d\s,]+)\\\}", relation)
+        if choice:  # k \in \{1, 2, 3, 4\}: the dimensions a chain is read at
+            values = tuple(int(v) for v in choice.group(2).split(",") if v.strip())
+            self.matrices.choose(_name(choice.group(1)), values)
+            self._declare(choice.group(1), {"integer": True, "positive": True})
+            return
+        definite = re.fullmatch(r"(.+?)\\succ\s*0", relation)
+        if definite:
+            for name in _split_top(definite.group(1), ","):
+                self.matrices.declare_positive_definite(self._shaped_name(name))
+            return
         member = re.fullmatch(r"(.+?)\\in\s*\\mathbb\s*\{\s*([NZR])\s*\}", relation)
         if member:
             facts = {"N": {"integer": True, "positive": True}, "Z": {"integer": True}, "R": {"real": True}}
@@ -561,6 +899,14 @@ class _Reader:
         self.hypotheses = [h.xreplace({s: self.symbol(s.name) for s in h.free_symbols if type(s) is sympy.Symbol})
                            for h in self.hypotheses]
 
+    def _shaped_name(self, name: str) -> str:
+        name = _name(name)
+        if not re.fullmatch(r"[a-zA-Z]+(_\w+)?", name):
+            raise ParseError(f"vectors and matrices are named with a letter or a macro: {name}")
+        if name in self.facts or any(s.name == name for h in self.hypotheses for s in h.free_symbols):
+            raise ParseError(f"{name} is already a scalar in an assume: declare its shape first")
+        return name
+
     def _declare(self, name: str, facts: dict) -> None:
         name = _name(re.sub(r"^\\", "", name.strip()))
         if not re.fullmatch(r"[a-zA-Z]+(_\w+)?", name):
@@ -581,12 +927,103 @@ _RELATIONS = {"lt": sympy.StrictLessThan, "le": sympy.LessThan, "gt": sympy.Stri
               "ge": sympy.GreaterThan}
 
 
+# Letters the grammar reads as symbols, lent to names it misreads while it reads a side.
+_SPARE_LETTERS = ("varpi varsigma varkappa vartheta varrho varphi upsilon Upsilon iota Xi xi Psi psi Omega omega "
+                  "chi zeta eta nu kappa").split()
+_ACCENTS = {"bar": "bar", "overline": "bar", "hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde"}
+
+
+def _renaming(name: str, renamed: dict[str, str]) -> str:
+    """The name a spare letter stands for (its subscript kept: \\bar{x}_i is xbar_i)."""
+    base, _, subscript = _name(name).partition("_")
+    if base not in renamed:
+        return name
+    return renamed[base] + (f"_{subscript}" if subscript else "")
+
+
+_OPERATORS_WITHOUT_PARENTHESES = re.compile(
+    r"\\(?:sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|log|ln|exp)(?![a-zA-Z])"
+    r"|\\frac\s*\{\s*(?:d|\\partial)\s*\}\s*\{[^{}]*\}")
+
+
+def _check_text(text: str) -> None:
+    """Refuse what the grammar would read otherwise than LaTeX shows, before it reads it."""
+    if "!!" in text:
+        raise ParseError("n!! is read by the grammar as (n!)!: write the double factorial out", text.index("!!") + 1)
+    script = re.search(r"[\^_]\s*\d*\.\d", text)
+    if script:  # x^1.5 shows x^{1}.5
+        raise ParseError("a decimal in a script without braces: LaTeX raises its first digit only; write x^{1.5}",
+                         script.start() + 1)
+    for m in _OPERATORS_WITHOUT_PARENTHESES.finditer(text):
+        position = m.end()
+        while (power := re.match(r"\s*[\^_]\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+|\d)", text[position:])) is not None:
+            position += power.end()  # \log^2 x, \log_2 x
+        if re.match(r"\s*(?:\\left\s*)?\(", text[position:]):
+            continue
+        # The operand has no parentheses: \cos x \cdot y is cos(x y) to the grammar, (cos x) y to a reader.
+        depth = 0
+        for n in range(position, len(text)):
+            c = text[n]
+            if c in "{([":
+                depth += 1
+            elif c in "})]":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and c in "+-=,":
+                break
+            elif depth == 0 and (c == "/" or re.match(r"\\(?:cdot|times|div)(?![a-zA-Z])", text[n:])):
+                raise ParseError("an operand without parentheses followed by \\cdot, \\times or /: write "
+                                 "\\cos(x) \\cdot y or \\cos(x \\cdot y)", m.start() + 1)
+    for m in re.finditer(rf"(?<![\\a-zA-Z])(?:[a-zA-Z]|\\(?:{'|'.join(_GREEK)}))(?![a-zA-Z])"
+                         r"(?:\s*_\s*(?:\{[^{}]*\}|\w))?\s*(?:\\left\s*)?\(", text):
+        end = _group(text, m.end() - 1, "(", ")")
+        if re.match(r"\s*\^", text[end:]):  # n(x - a)^2: n (x - a)^2 to a reader, (n(x - a))^2 to the grammar
+            raise ParseError("a power after a name's parentheses: write n \\cdot (x - a)^2, or (f(x))^2 for a function",
+                             m.start() + 1)
+    differential_first = re.search(r"\\int\s*(?:[_^]\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+|\d)\s*){0,2}"
+                                   r"d\s*(?:\\[a-zA-Z]+|[a-zA-Z])\s*(?=[^\s+\-=)}])", text)
+    if differential_first:  # \int dx f: the grammar integrates 1 and multiplies by f
+        raise ParseError("the differential before the integrand: write \\int f(x) \\, dx", differential_first.start() + 1)
+
+
+def _check_parsed(parsed: sympy.Basic) -> None:
+    """Refuse what the grammar read as something else than LaTeX shows."""
+    for s in parsed.free_symbols:
+        if not isinstance(s, sympy.Symbol):
+            continue
+        # d x outside an integral is one symbol dx to the grammar (\frac{d^2}{dx^2} leaves d and dx)
+        differential = re.fullmatch(r"d([a-zA-Z]|[a-zA-Z]{2,})(_.*)?", s.name)
+        if differential and (len(differential.group(1)) == 1 or differential.group(1) in _GREEK):
+            raise ParseError(f"d{differential.group(1)} outside an integral reads as one symbol: write d \\cdot "
+                             f"{differential.group(1)} for a product, \\frac{{d}}{{dx}}\\frac{{d}}{{dx}} f for a second derivative")
+    for node in parsed.atoms(sympy.Derivative):
+        if isinstance(node.expr, sympy.Symbol) and node.expr not in node.variables \
+                and not node.expr.name.startswith(_PLACEHOLDER):
+            # dy/dx: y is a symbol of its own, not a function of x
+            raise ParseError(f"d{node.expr}/d{node.variables[0]}: {node.expr} is not a function of "
+                             f"{node.variables[0]} here; write the expression it stands for")
+
+
+# Past it, a whole number is not built: 10^{10^{10}} would take the reader's time and memory.
+_LARGEST_DIGITS = 10_000
+
+
 def _evaluated(expr: sympy.Basic) -> sympy.Basic:
     """The grammar's unevaluated tree (2*3, sqrt(2)*sqrt(pi) kept apart) rebuilt as sympy builds
     it; no operator is evaluated (an Integral stays one)."""
     if not expr.args or isinstance(expr, (sympy.Symbol, sympy.Number)):
         return expr
-    return expr.func(*(_evaluated(a) for a in expr.args))
+    args = [_evaluated(a) for a in expr.args]
+    if isinstance(expr, sympy.Pow) and all(isinstance(a, sympy.Rational) for a in args):
+        base, exponent = args
+        size = abs(exponent) * max(len(str(abs(base.p))), len(str(base.q)))
+        if size > _LARGEST_DIGITS:
+            raise ParseError(f"a number of about {size} digits: too large to read")
+    if isinstance(expr, (sympy.factorial, sympy.factorial2)) and isinstance(args[0], sympy.Integer) \
+            and args[0] > _LARGEST_DIGITS // 4:
+        raise ParseError(f"{args[0]}! is too large to read")
+    return expr.func(*args)
 
 
 def _placeholder(placeholders: dict, value: sympy.Expr) -> str:
@@ -610,19 +1047,34 @@ def _name(name: str) -> str:
     return f"{m.group(1)}_{m.group(2)}" if m else name
 
 
-def _split_top(text: str, separator: str, not_after: str = "") -> list[str]:
-    """``text`` split at each ``separator`` outside brackets, except one right after a character
-    of ``not_after``."""
-    parts, depth, current = [], 0, []
+def _top_offsets(text: str, separator: str, not_after: str = "") -> list[int]:
+    """Each ``separator`` outside brackets, except one right after a character of ``not_after``."""
+    offsets, depth = [], 0
     for n, c in enumerate(text):
         depth += (c in "{([") - (c in "})]")
         if c == separator and depth == 0 and not (n and text[n - 1] in not_after):
-            parts.append("".join(current))
-            current = []
+            offsets.append(n)
+    return offsets
+
+
+def _split_top(text: str, separator: str, not_after: str = "") -> list[str]:
+    bounds = [-1, *_top_offsets(text, separator, not_after), len(text)]
+    return [text[a + 1:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _relations(text: str) -> list[str]:
+    """The relations of an assume, apart at commas; names before a relation belong to it
+    (``\\mu_1, \\mu_2 \\in \\mathbb{R}^k``, ``n, k \\in \\mathbb{N}``)."""
+    relations, names = [], []
+    for part in _split_top(text, ","):
+        if re.search(r"<|>|\\(?:in|succ|le|ge|leq|geq|ne|neq)(?![a-zA-Z])|=", part):
+            relations.append(",".join(names + [part]))
+            names = []
         else:
-            current.append(c)
-    parts.append("".join(current))
-    return parts
+            names.append(part)
+    if names:
+        raise ParseError(f"read: a relation such as \\sigma > 0 or 0 < p < 1, not '{','.join(names).strip()}'")
+    return relations
 
 
 def _two_arguments(text: str, separator: str) -> tuple[str, str]:
@@ -658,6 +1110,12 @@ def read(path: str | Path) -> list[Derivation]:
                 rule = reader.directive(directive) or rule
             except ParseError as exc:
                 raise ProofFileError(Location(str(path), line), f"derive: {directive}: {exc}") from None
+            except NeedsDimension:
+                raise ProofFileError(Location(str(path), line), f"derive: {directive}: a relation or a let of "
+                                     "vectors or matrices is not read") from None
+            except (TypeError, ValueError, ArithmeticError) as exc:  # sympy's: x > \sqrt{-1} compares with I
+                raise ProofFileError(Location(str(path), line),
+                                     f"derive: {directive}: {' '.join(str(exc).split())[:200]}") from None
         try:
             claims = _claims(block)
         except ParseError as exc:
@@ -667,21 +1125,47 @@ def read(path: str | Path) -> list[Derivation]:
 
 
 def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> list[Derivation]:
-    derivations, current = [], None
+    """One derivation per chain; a chain that names a declared vector or matrix, one per choice
+    of the dimensions (``name[k=2]``)."""
+    chains: list[list[_Claim]] = []
     for claim in claims:
+        if claim.continues and chains:
+            chains[-1].append(claim)
+        else:
+            chains.append([claim])
+    derivations = []
+    for chain in chains:
+        try:
+            derivations.append(_chain(path, chain, reader, rule))
+        except NeedsDimension:
+            for values in reader.matrices.assignments():
+                reader.matrices.active = values
+                try:
+                    derivations.append(_chain(path, chain, reader, rule, values))
+                finally:
+                    reader.matrices.active = None
+    return derivations
+
+
+def _chain(path: Path, chain: list[_Claim], reader: _Reader, rule, dimensions: dict | None = None) -> Derivation:
+    first = chain[0]
+    where = Location(str(path), first.line)
+    chosen = ", ".join(f"{name} = {value}" for name, value in (dimensions or {}).items())
+    name = f"{path.stem}_{path.suffix[1:]}_line{first.line}" + (f"[{chosen}]" if chosen else "")
+    scope = f"{chosen}; {reader.scope}" if chosen else reader.scope
+    sides = _as_entries([first.error or _read_side(reader, first.lhs)]
+                        + [claim.error or _read_side(reader, claim.rhs) for claim in chain])
+    start = sides[0]
+    current = Derivation.rebuilt(name, _shorten(f"{first.lhs} = ..."),
+                                 start if isinstance(start, sympy.Basic) else _unreadable(first.lhs),
+                                 origin=None, scope=scope, location=where, steps=[], assuming=reader.hypotheses)
+    stated_sides = sides[1:]
+    if not isinstance(start, sympy.Basic):
+        current.steps.append(Step(f"line {first.line}", _shorten(first.rhs), rule, _unreadable(first.rhs), where,
+                                  unreadable=start))
+        chain, stated_sides = chain[1:], stated_sides[1:]
+    for claim, stated in zip(chain, stated_sides):
         where = Location(str(path), claim.line)
-        if not claim.continues or current is None:
-            start = claim.error or _read_side(reader, claim.lhs)
-            current = Derivation.rebuilt(f"{path.stem}_{path.suffix[1:]}_line{claim.line}", _shorten(f"{claim.lhs} = ..."),
-                                         start if isinstance(start, sympy.Basic) else _unreadable(claim.lhs),
-                                         origin=None, scope=reader.scope, location=where,
-                                         steps=[], assuming=reader.hypotheses)
-            derivations.append(current)
-            if not isinstance(start, sympy.Basic):
-                current.steps.append(Step(f"line {claim.line}", _shorten(claim.rhs), rule,
-                                          _unreadable(claim.rhs), where, unreadable=start))
-                continue
-        stated = claim.error or _read_side(reader, claim.rhs)
         previous_unreadable = current.steps and current.steps[-1].unreadable
         label = f"line {claim.line}"
         if any(s.label == label for s in current.steps):
@@ -694,7 +1178,31 @@ def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> lis
                                       unreadable=f"the side before it could not be read ({previous_unreadable})"))
         else:
             current.steps.append(Step(label, _shorten(claim.rhs), rule, stated, where))
-    return derivations
+    return current
+
+
+def _as_entries(sides: list) -> list:
+    """x_1 and w_j in a chain that sums over x_i and w_k are entries x[1] and w[j] of what is summed
+    (\\sum_{i=1}^{2} x_i = x_1 + x_2), in every side of the chain alike."""
+    bases: dict[str, set] = {}
+    for side in sides:
+        if isinstance(side, sympy.Basic):
+            for node in side.atoms(sympy.Indexed):
+                bases.setdefault(node.base.label.name, set()).add(node.base)
+    summed = {name: next(iter(found)) for name, found in bases.items() if len(found) == 1}
+    if not summed:
+        return sides
+
+    def entry(symbol):
+        m = re.fullmatch(r"(.+)_(\d+|[a-zA-Z])", symbol.name)
+        if m is None or m.group(1) not in summed:
+            return None
+        index = m.group(2)
+        return summed[m.group(1)][sympy.Integer(index) if index.isdigit() else sympy.Symbol(index, integer=True)]
+
+    mapping = {s: entry(s) for side in sides if isinstance(side, sympy.Basic) for s in side.free_symbols
+               if type(s) is sympy.Symbol and entry(s) is not None}
+    return [side.xreplace(mapping) if isinstance(side, sympy.Basic) and mapping else side for side in sides]
 
 
 def _read_side(reader: _Reader, text: str) -> sympy.Basic | str:

@@ -66,7 +66,10 @@ def _latex(expr) -> str:
     be read is a symbol named by its text, shown as that text)."""
     if isinstance(expr, sympy.Symbol) and not re.fullmatch(r"[A-Za-z]+(_\w+)?", expr.name):
         return expr.name
-    return sympy.latex(expr)
+    latex = sympy.latex(expr)
+    if len(latex) > LONG_LATEX:  # a matrix chain at k = 3 expands to pages
+        return f"{latex[:LONG_LATEX // 2]} \\dots ({len(latex)} characters of LaTeX; --format markdown shows all)"
+    return latex
 
 
 def _failure_lines(result: StepResult) -> list[str]:

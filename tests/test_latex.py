@@ -31,8 +31,12 @@ def claims(path):
 
 
 def verdicts(path):
-    report = check(load([path]).defined)
-    return {s.step.location.line: s for s in report.step_results()}
+    """The verdict of each line's step; of a chain read at several dimensions, the first not proved."""
+    results = {}
+    for s in check(load([path]).defined).step_results():
+        if s.step.location.line not in results or not s.verdict.proved and results[s.step.location.line].verdict.proved:
+            results[s.step.location.line] = s
+    return results
 
 
 # --- the paper, as a paper and as notes write it --------------------------------------------------
@@ -55,7 +59,9 @@ def test_errors_planted_in_the_paper_are_refuted_at_exactly_their_lines(tmp_path
             lines[n - 1], planted[n] = line.replace(r"(\mu_1 - \mu_2)^2", r"\mu_1^2 - \mu_2^2"), "the cross term"
         elif r"&= \frac{1}{2}\left(e^{l} - 1\right)" in line:
             lines[n - 1], planted[n] = line.replace(r"e^{l} - 1", r"e^{l} + 1"), "a sign"
-    assert len(planted) == 3
+        elif r"- k + \operatorname{tr}(\Sigma_2^{-1}\Sigma_1)" in line:
+            lines[n - 1], planted[n] = line.replace(r"- k +", r"+ k +"), "the dimension's sign, full covariance"
+    assert len(planted) == 4
     results = verdicts(write(tmp_path, "planted.tex", "\n".join(lines)))
     refuted = {line for line, s in results.items() if s.verdict.status is Status.REFUTED}
     assert refuted == set(planted)
@@ -258,8 +264,9 @@ def test_a_bad_directive_is_a_one_line_error_at_its_line(tmp_path, directive, me
     (r"\int_0^1 2x \, dx", "digits apart"),
     (r"\mathcal{N}(\mu, 1)", "a density is \\mathcal{N}(x; \\mu, \\sigma^2)"),
     (r"x +", "the grammar stops before the end"),
-    (r"\frac{n(n+1)}{2}", "n(...) reads as a function n applied, and n is also a symbol here"),
-    (r"\sigma(1 - \sigma)", "reads as a function"),
+    (r"f(x + 1)", "f(...) reads as a function f applied: write f \\cdot (...)"),
+    (r"n(x - a)^2", "a power after a name's parentheses"),
+    (r"\sigma\left(z\right)^{2}", "a power after a name's parentheses"),
     (r"\sum_{i=1}^{n} i", "n, an end of a sum or product, is not declared an integer: add % derive: assume n"),
     (r"(x + 1", "unbalanced '('"),
 ])
@@ -339,7 +346,164 @@ def test_derive_check_reports_a_documents_steps_at_their_lines(tmp_path):
     assert "[  ok] line 2" in result.output and "[FAIL] line 3" in result.output
 
 
+# --- vectors and matrices ----------------------------------------------------------------------------
+
+SHAPES = ("% derive: assume x, a, b, \\mu_1, \\mu_2 \\in \\mathbb{R}^{k}\n"
+          "% derive: assume \\Sigma_1, \\Sigma_2 \\succ 0\n")
+
+
+def results_by_dimension(path):
+    return {(s.step.location.line, d.derivation.name.rsplit("[", 1)[-1].rstrip("]")): s.verdict
+            for d in check(load([path]).defined).results for s in d.steps}
+
+
+def test_vector_and_matrix_identities_are_proved_at_each_dimension(tmp_path):
+    path = write(tmp_path, "matrices.tex", SHAPES + "\\begin{align}\n"
+                 "a^\\top b &= b^\\top a \\\\\n"
+                 "\\operatorname{tr}(\\Sigma_2^{-1}\\Sigma_1) &= \\operatorname{tr}(\\Sigma_1 \\Sigma_2^{-1}) \\\\\n"
+                 "\\log|\\Sigma_1 \\Sigma_2| &= \\log|\\Sigma_1| + \\log\\det\\Sigma_2 \\\\\n"
+                 "\\operatorname{tr}(I_k) &= k \\\\\n"
+                 "(\\mu_1 - \\mu_2)^\\top \\Sigma_2^{-1} (\\mu_1 - \\mu_2) &= "
+                 "\\operatorname{tr}\\left(\\Sigma_2^{-1} (\\mu_1 - \\mu_2)(\\mu_1 - \\mu_2)^\\top\\right) \\\\\n"
+                 "\\mathbb{E}_{x \\sim \\mathcal{N}(\\mu_1, \\Sigma_1)}[x] &= \\mu_1 \\\\\n"
+                 "|a^\\top b| &= |b^T a|\n\\end{align}\n")
+    results = results_by_dimension(path)
+    assert {dimension for _, dimension in results} == {"k = 1", "k = 2", "k = 3"}
+    assert len(results) == 21 and all(v.proved for v in results.values()), \
+        {key: v.detail for key, v in results.items() if not v.proved}
+
+
+def test_a_false_matrix_identity_is_refuted_where_it_is_false_even_if_true_at_k_1(tmp_path):
+    path = write(tmp_path, "false.tex", SHAPES + "\\[ a^\\top b = b^\\top a + 1 \\]\n"
+                 "\\[ \\operatorname{tr}(\\Sigma_1) \\Sigma_2 = \\operatorname{tr}(\\Sigma_1 \\Sigma_2) I_k \\]\n")
+    results = results_by_dimension(path)
+    assert all(results[3, k].status is Status.REFUTED for k in ("k = 1", "k = 2", "k = 3"))
+    # tr(S1) S2 = tr(S1 S2) I holds for 1 x 1 matrices only: tr(A) B is not read as tr(A B)
+    assert results[4, "k = 1"].proved
+    assert results[4, "k = 2"].status is Status.REFUTED and results[4, "k = 3"].status is Status.REFUTED
+
+
+@pytest.mark.parametrize("side, message", [
+    (r"a \Sigma_1", "a k x 1 times a k x k: the shapes do not fit"),
+    (r"a^\top + b", "a sum of a 1 x k and a k x 1"),
+    (r"|a|", "the determinant of a k x 1"),
+    (r"\log \Sigma_1", "log of a vector or matrix is not read"),
+    (r"1 + \Sigma_1", "a scalar added to a vector or matrix"),
+    (r"\operatorname{tr}(a^\top b)", "the trace of a scalar"),
+    (r"\operatorname{tr}(\Sigma_1)^\top", "the transpose of a scalar"),
+    (r"\Sigma_1^{\frac{1}{2}}", "only ^{-1} and positive integer powers are read"),
+    (r"\sum_{i=1}^{2} a", "Sum of a vector or matrix is not read"),
+])
+def test_a_shape_error_is_a_parse_error_at_every_dimension_k_1_included(tmp_path, side, message):
+    results = results_by_dimension(write(tmp_path, "shapes.tex", SHAPES + f"\\[ {side} = 0 \\]\n"))
+    assert len(results) == 3
+    for verdict in results.values():
+        assert verdict.reason is Reason.PARSE_ERROR and message in verdict.detail, verdict.detail
+
+
+def test_the_dimensions_a_chain_is_read_at_can_be_chosen(tmp_path):
+    path = write(tmp_path, "dims.tex", "% derive: assume a \\in \\mathbb{R}^{m}, m \\in \\{2, 4\\}\n"
+                 "\\[ a^\\top a = \\operatorname{tr}(a a^\\top) \\]\n")
+    derivations = read(path)
+    assert [d.name for d in derivations] == ["dims_tex_line2[m = 2]", "dims_tex_line2[m = 4]"]
+    assert derivations[1].scope.startswith("m = 4; ")
+    assert all(v.proved for v in results_by_dimension(path).values())
+
+
+@pytest.mark.parametrize("directive, message", [
+    ("assume \\Sigma \\succ 0", "declare Sigma's size first"),  # no dimension yet
+    ("assume a \\in \\mathbb{R}^{k \\times k \\times k}", "read: \\mathbb{R}^{k} or \\mathbb{R}^{k \\times k}"),
+    ("assume x > 0, x \\in \\mathbb{R}^{k}", "x is already a scalar in an assume"),
+    ("assume a \\in \\mathbb{R}^{k}, a^\\top a > 0", "a relation or a let of vectors or matrices is not read"),
+])
+def test_a_shape_directive_that_cannot_be_read_is_a_one_line_error(tmp_path, directive, message):
+    with pytest.raises(ProofFileError, match=re.escape(message)):
+        read(write(tmp_path, "d.tex", f"% derive: {directive}\n\\[ 1 = 1 \\]\n"))
+
+
 # --- what an adversarial review found: false math read as something else and proved ------------------
+
+
+@pytest.mark.parametrize("document", [  # the second review
+    r"\[ \frac{\partial^2}{\partial x \, \partial y} x^2 y^2 = x y \]",  # \partial a symbol that cancels
+    r"\[ \frac{\partial}{\partial w_j} \frac{\lambda}{2} w_j^2 = \frac{\lambda}{2} w_j \]",  # (outside corpus)
+    r"\[ \frac{\partial}{\partial x_1} x_1^2 = x_1 \]",
+    r"\[ \cos x \cdot \cos x = \cos(x \cos x) \]",  # an operand without parentheses took \cdot in
+    r"\[ \sin x \times y = \sin(x y) \]",
+    r"\[ \frac{d}{dx} x \cdot x = x \]",
+    r"\[ \int_{0}^{1} \mathrm{d}x \, x^{2} = x^{2} \]",  # the differential before the integrand
+    "% derive: let p = \\mathcal{N}(0, 1)\n% derive: let q = \\mathcal{N}(x, 1)\n"
+    "\\[ D_{\\mathrm{KL}}(p \\,\\|\\, q) = -\\frac{1}{2} \\]",  # the divergence's x took the law's x
+    "% derive: let m = x\n\\[ \\mathbb{E}_{x \\sim \\mathcal{N}(0, 1)}[m] = 0 \\]",  # let captured by a binder
+    "% derive: let a = t\n\\[ \\int_{0}^{1} a \\, dt = \\frac{1}{2} \\]",
+    "% derive: assume n \\in \\mathbb{N}\n\\[ \\sum_{i=n}^{3} 1 = 4 - n \\]",  # Karr's convention, not empty
+    r"\[ \sum_{i=3}^{1} i = -2 \]",
+    r"\[ \prod_{i=3}^{1} i = \frac{1}{2} \]",
+    r"\[ 3!! = 720 \]",  # (3!)! to the grammar
+    r"\[ x^1.5 = x^{\frac{3}{2}} \]",  # LaTeX raises the 1 only
+    "\\begin{gather} x = 1 \\\\ x \\end{gather}",  # a row without = joined as a product
+    "\\begin{align} x \\\\ y &= x y \\end{align}",
+    r"\[ x^2 = x \quad \text{for all } x \]",  # the words' x multiplied in
+    r"\[ a \text{ plus } b = a b \]",
+    "\\begin{align} 1 &= 2 \\\\\n[x] + 1 &= 1 \\end{align}",  # [x] after a line break is math
+    r"\[ \frac{dy}{dx} = 0 \]",  # y a constant
+    "% derive: let x = y\n\\[ \\sum_{i=1}^{n} x_i = \\sum_{i=1}^{n} y_i \\]",  # a let renamed x_i
+    r"\[ \frac{d^2}{dx^2} x^3 = d x \]",  # d and dx symbols
+    "% derive: assume 0 < p < 1\n\\[ \\frac{1}{p(1-p)} = \\frac{p}{1 - p} \\]",  # p(1-p) in a denominator
+    "% derive: assume n > 0\n\\[ n(x - a)^2 = n^2 (x - a)^2 \\]",  # the power of n(...)
+    "This costs \\$$5$, and \\verb|$$| is code.\n$$ 1 = 2 $$\n",  # a $ in text paired with a display's
+    "\\[ 3!= 7 \\]",  # LaTeX has no !=: 3! = 7
+    "\\begin{eqnarray} 1 &=& 2 \\end{eqnarray}",
+    "\\begin{multline} 1 = 2 \\end{multline}",
+])
+def test_false_math_found_by_the_second_review_is_never_proved(tmp_path, document):
+    results = verdicts(write(tmp_path, "false.tex", document + "\n"))
+    assert results and not any(s.verdict.proved for s in results.values())
+
+
+@pytest.mark.parametrize("text", ["Run ``echo $$`` here.\n\n$$ 1 = 2 $$\n", "Code:\n\n    echo $$\n\n$$ 1 = 2 $$\n",
+                                  "~~~math\n1 = 2\n~~~\n"])
+def test_markdown_code_of_any_kind_hides_no_display(tmp_path, text):
+    results = verdicts(write(tmp_path, "code.md", text))
+    assert [s.verdict.status for s in results.values()] == [Status.REFUTED]
+
+
+@pytest.mark.parametrize("side, message", [
+    (r"10^{10^{10}}", "too large to read"),
+    (r"(10^{8})!", "too large to read"),
+])
+def test_a_number_too_large_to_build_is_refused_at_once(tmp_path, side, message):
+    started = time.monotonic()
+    results = verdicts(write(tmp_path, "large.tex", f"\\[ {side} = 1 \\]\n"))
+    assert time.monotonic() - started < 30
+    assert results[1].verdict.reason is Reason.PARSE_ERROR and message in results[1].verdict.detail
+
+
+def test_an_assume_sympy_cannot_compare_is_a_one_line_error_at_its_line(tmp_path):
+    with pytest.raises(ProofFileError, match=re.escape(":1: derive: assume x > \\sqrt{-1}: Invalid comparison")):
+        read(write(tmp_path, "complex.tex", "% derive: assume x > \\sqrt{-1}\n\\[ x = x \\]\n"))
+
+
+def test_notation_the_outside_corpus_showed_is_read(tmp_path):
+    """Derivations written before the reader knew them, in the notation they used."""
+    path = write(tmp_path, "notes.md", "<!-- derive: assume n \\in \\mathbb{N}, \\eta > 0, \\sigma_j > 0 -->\n"
+                                       "<!-- derive: let \\bar x = \\frac{1}{n}\\sum_{i=1}^n x_i -->\n"
+                                       "$$\nn \\bar x = \\sum_{i=1}^n x_i\n$$\n"
+                                       "$$\n\\sum_{k=1}^n w_k^2 + w_1 = \\sum_{k=1}^n w_k^2 + w_1\n$$\n"
+                                       "$$\nw - \\eta\\left(g + \\lambda w\\right) = (1 - \\eta\\lambda) w - \\eta g\n$$\n"
+                                       "$$\n\\frac{n(n+1)}{2} = \\frac{n^2 + n}{2}\n$$\n"
+                                       "$$\n\\sum_{j=1}^n \\sqrt{\\sigma_j^2} = \\sum_{j=1}^n \\sigma_j\n$$\n"
+                                       "$$\n\\frac{\\partial}{\\partial w_j} w_j^3 = 3 w_j^2\n$$\n"
+                                       "$$\n\\mathbb{E}_{\\epsilon \\sim \\mathcal{N}(0, 1)}[2\\epsilon(\\mu + \\sigma\\epsilon)] = 2 \\sigma\n$$\n"
+                                       "$$\n\\sum_{i=1}^{2} x_i = x_1 + x_2\n$$\n")
+    results = verdicts(path)
+    assert len(results) == 8 and all(s.verdict.proved for s in results.values()), \
+        [(line, s.verdict.detail) for line, s in results.items() if not s.verdict.proved]
+
+
+def test_the_line_of_a_step_is_the_line_of_its_own_equals_sign(tmp_path):
+    path = write(tmp_path, "lines.tex", "\\begin{align}\n\\sum_{i=1}^{2} i\n  &= 1 + 2 \\\\\n  &= 3\n\\end{align}\n")
+    assert sorted(verdicts(path)) == [3, 4]
 
 
 @pytest.mark.parametrize("document", [
