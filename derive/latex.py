@@ -486,8 +486,9 @@ class _Reader:
             raise ParseError("\\partial is read in \\frac{\\partial}{\\partial x} f and \\frac{\\partial f}{\\partial x}, "
                              "x a scalar: for a second derivative write \\frac{\\partial}{\\partial x}\\frac{\\partial}{\\partial x} f")
         _check_parsed(parsed)
-        parsed = parsed.xreplace({s: sympy.Symbol(_renaming(s.name, renamed)) for s in parsed.free_symbols
-                                  if isinstance(s, sympy.Symbol) and _renaming(s.name, renamed) != s.name})
+        # atoms, not free symbols: d/dw_j of what holds no w_j has w_j bound only
+        parsed = parsed.xreplace({s: sympy.Symbol(_renaming(s.name, renamed)) for s in parsed.atoms(sympy.Symbol)
+                                  if _renaming(s.name, renamed) != s.name})
         try:
             parsed = self._arrays(parsed, placeholders)
         except ShapeError as exc:
@@ -972,11 +973,19 @@ def _check_text(text: str) -> None:
                 depth -= 1
             elif depth == 0 and c in "+-=,":
                 break
+            elif depth == 0 and m.group(0)[1] != "f" and text[position:n].strip() \
+                    and not re.search(r"\\(?:sum|prod|int)(?![a-zA-Z])", text[position:n]) \
+                    and _OPERATORS_WITHOUT_PARENTHESES.match(text, n):
+                # \log \frac{a}{b} \exp(c) is log(a/b) exp(c) to the grammar; the page may mean the log of both
+                raise ParseError("an operand without parentheses followed by another function: write "
+                                 "\\log\\left(\\frac{a}{b} \\exp(c)\\right) or \\sin(x) \\cos(x)", m.start() + 1)
             elif depth == 0 and (c == "/" or re.match(r"\\(?:cdot|times|div)(?![a-zA-Z])", text[n:])):
                 raise ParseError("an operand without parentheses followed by \\cdot, \\times or /: write "
                                  "\\cos(x) \\cdot y or \\cos(x \\cdot y)", m.start() + 1)
     for m in re.finditer(rf"(?<![\\a-zA-Z])(?:[a-zA-Z]|\\(?:{'|'.join(_GREEK)}))(?![a-zA-Z])"
                          r"(?:\s*_\s*(?:\{[^{}]*\}|\w))?\s*(?:\\left\s*)?\(", text):
+        if text[:m.start()].rstrip().endswith(("^", "_")):
+            continue  # \sum_{i=1}^n (x_i - a)^2: the n is a script, not a name applied
         end = _group(text, m.end() - 1, "(", ")")
         if re.match(r"\s*\^", text[end:]):  # n(x - a)^2: n (x - a)^2 to a reader, (n(x - a))^2 to the grammar
             raise ParseError("a power after a name's parentheses: write n \\cdot (x - a)^2, or (f(x))^2 for a function",
@@ -992,9 +1001,10 @@ def _check_parsed(parsed: sympy.Basic) -> None:
     for s in parsed.free_symbols:
         if not isinstance(s, sympy.Symbol):
             continue
-        # d x outside an integral is one symbol dx to the grammar (\frac{d^2}{dx^2} leaves d and dx)
-        differential = re.fullmatch(r"d([a-zA-Z]|[a-zA-Z]{2,})(_.*)?", s.name)
-        if differential and (len(differential.group(1)) == 1 or differential.group(1) in _GREEK):
+        # d x outside an integral is one symbol dx to the grammar (\frac{d^2}{dx^2} leaves d and dx,
+        # d\log(2\pi) a symbol dlog): no other name the grammar makes starts with d and a letter
+        differential = re.fullmatch(r"d([a-zA-Z]+)(_.*)?", s.name)
+        if differential and s.name.partition("_")[0] not in _GREEK:
             raise ParseError(f"d{differential.group(1)} outside an integral reads as one symbol: write d \\cdot "
                              f"{differential.group(1)} for a product, \\frac{{d}}{{dx}}\\frac{{d}}{{dx}} f for a second derivative")
     for node in parsed.atoms(sympy.Derivative):
@@ -1153,7 +1163,7 @@ def _chain(path: Path, chain: list[_Claim], reader: _Reader, rule, dimensions: d
     chosen = ", ".join(f"{name} = {value}" for name, value in (dimensions or {}).items())
     name = f"{path.stem}_{path.suffix[1:]}_line{first.line}" + (f"[{chosen}]" if chosen else "")
     scope = f"{chosen}; {reader.scope}" if chosen else reader.scope
-    sides = _as_entries([first.error or _read_side(reader, first.lhs)]
+    sides = _as_entries(reader, [first.error or _read_side(reader, first.lhs)]
                         + [claim.error or _read_side(reader, claim.rhs) for claim in chain])
     start = sides[0]
     current = Derivation.rebuilt(name, _shorten(f"{first.lhs} = ..."),
@@ -1181,7 +1191,7 @@ def _chain(path: Path, chain: list[_Claim], reader: _Reader, rule, dimensions: d
     return current
 
 
-def _as_entries(sides: list) -> list:
+def _as_entries(reader: _Reader, sides: list) -> list:
     """x_1 and w_j in a chain that sums over x_i and w_k are entries x[1] and w[j] of what is summed
     (\\sum_{i=1}^{2} x_i = x_1 + x_2), in every side of the chain alike."""
     bases: dict[str, set] = {}
@@ -1198,7 +1208,10 @@ def _as_entries(sides: list) -> list:
         if m is None or m.group(1) not in summed:
             return None
         index = m.group(2)
-        return summed[m.group(1)][sympy.Integer(index) if index.isdigit() else sympy.Symbol(index, integer=True)]
+        if index.isdigit():
+            return summed[m.group(1)][sympy.Integer(index)]
+        # an index the file declared (assume j \in \mathbb{N}, j \leq n) is that symbol
+        return summed[m.group(1)][reader.symbol(index) if index in reader.facts else sympy.Symbol(index, integer=True)]
 
     mapping = {s: entry(s) for side in sides if isinstance(side, sympy.Basic) for s in side.free_symbols
                if type(s) is sympy.Symbol and entry(s) is not None}

@@ -266,6 +266,8 @@ def test_a_bad_directive_is_a_one_line_error_at_its_line(tmp_path, directive, me
     (r"x +", "the grammar stops before the end"),
     (r"f(x + 1)", "f(...) reads as a function f applied: write f \\cdot (...)"),
     (r"n(x - a)^2", "a power after a name's parentheses"),
+    (r"d\log(2\pi)", "dlog outside an integral reads as one symbol"),
+    (r"\sin x \cos x", "an operand without parentheses followed by another function"),
     (r"\sigma\left(z\right)^{2}", "a power after a name's parentheses"),
     (r"\sum_{i=1}^{n} i", "n, an end of a sum or product, is not declared an integer: add % derive: assume n"),
     (r"(x + 1", "unbalanced '('"),
@@ -455,6 +457,7 @@ def test_a_shape_directive_that_cannot_be_read_is_a_one_line_error(tmp_path, dir
     "\\[ 3!= 7 \\]",  # LaTeX has no !=: 3! = 7
     "\\begin{eqnarray} 1 &=& 2 \\end{eqnarray}",
     "\\begin{multline} 1 = 2 \\end{multline}",
+    r"\[ \log \frac{a}{b} \exp(c) = \log\left(\frac{a}{b}\right) \exp(c) \]",  # log(a/b) exp(c) to the grammar
 ])
 def test_false_math_found_by_the_second_review_is_never_proved(tmp_path, document):
     results = verdicts(write(tmp_path, "false.tex", document + "\n"))
@@ -495,9 +498,11 @@ def test_notation_the_outside_corpus_showed_is_read(tmp_path):
                                        "$$\n\\sum_{j=1}^n \\sqrt{\\sigma_j^2} = \\sum_{j=1}^n \\sigma_j\n$$\n"
                                        "$$\n\\frac{\\partial}{\\partial w_j} w_j^3 = 3 w_j^2\n$$\n"
                                        "$$\n\\mathbb{E}_{\\epsilon \\sim \\mathcal{N}(0, 1)}[2\\epsilon(\\mu + \\sigma\\epsilon)] = 2 \\sigma\n$$\n"
-                                       "$$\n\\sum_{i=1}^{2} x_i = x_1 + x_2\n$$\n")
+                                       "$$\n\\sum_{i=1}^{2} x_i = x_1 + x_2\n$$\n"
+                                       "<!-- derive: assume j \\in \\mathbb{N}, j \\leq n -->\n"
+                                       "$$\n\\frac{\\partial}{\\partial w_j} \\frac{\\lambda}{2}\\sum_{k=1}^n w_k^2 = \\lambda w_j\n$$\n")
     results = verdicts(path)
-    assert len(results) == 8 and all(s.verdict.proved for s in results.values()), \
+    assert len(results) == 9 and all(s.verdict.proved for s in results.values()), \
         [(line, s.verdict.detail) for line, s in results.items() if not s.verdict.proved]
 
 

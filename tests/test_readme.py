@@ -109,6 +109,13 @@ def test_what_you_trust_lists_every_kernel_module_with_its_size():
     assert listed == {p.name for p in kernel.glob("*.py")} - {"__init__.py"}
 
 
+def test_what_you_trust_states_the_document_readers_size():
+    stated = re.search(r"`derive/latex.py` and `derive/_matrix_notation.py` \((\d+) lines\)", README)
+    assert stated is not None
+    assert int(stated.group(1)) == sum(len((ROOT / "derive" / name).read_text().splitlines())
+                                       for name in ("latex.py", "_matrix_notation.py"))
+
+
 def test_readme_latex_excerpt_prints_the_report_shown(tmp_path):
     """The LaTeX excerpt and its report, as derive prints them (times aside)."""
     section = README.split("## Derivations in LaTeX and Markdown", 1)[1]

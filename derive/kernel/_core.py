@@ -383,12 +383,9 @@ def _check_equal(lhs, rhs, using, reasoning: Reasoning, settings: Settings, cach
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, lhs, rhs, started,
                         detail="a lemma this claim uses is not a proved verdict of this kernel")
     theorems, axioms, needed = lemmas
-    bounds, unreadable = _read_hypotheses(hypotheses)
+    bounds, unreadable = _read_hypotheses(hypotheses, [lhs, rhs])
     if unreadable:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {unreadable}")
-    clash = _same_name(bounds, [lhs, rhs])
-    if clash:
-        return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {clash}")
     missing = _not_implied(needed, bounds)
     if missing is not None:
         return _verdict(Status.UNKNOWN, Reason.ASSUMPTION_MISSING, lhs, rhs, started, hypotheses=bounds,
@@ -421,12 +418,15 @@ def _same_name(bounds, expressions) -> str | None:
     return None
 
 
-def _read_hypotheses(hypotheses) -> tuple[tuple, str | None]:
-    """(the hypotheses as bounds, None), or ((), why the kernel refuses them)."""
+def _read_hypotheses(hypotheses, expressions=()) -> tuple[tuple, str | None]:
+    """(the hypotheses as bounds, None), or ((), why the kernel refuses them): unreadable, or about
+    symbols named like the ``expressions``' but others."""
     try:
-        return _hypotheses.normalised(hypotheses), None
+        bounds = _hypotheses.normalised(hypotheses)
     except (_hypotheses.HypothesisError, TypeError) as exc:
         return (), str(exc)
+    clash = _same_name(bounds, expressions)
+    return ((), clash) if clash else (bounds, None)
 
 
 def hypotheses_error(hypotheses) -> str | None:
@@ -980,7 +980,7 @@ def _chain(verdicts, hypotheses, started) -> Verdict:
         return _verdict(Status.UNKNOWN, Reason.DEPENDENCY_NOT_PROVED, None, None, started,
                         detail=f"link {strangers[0] + 1} of {len(verdicts)} is not a verdict this kernel made")
     lhs, rhs = verdicts[0].lhs, verdicts[-1].rhs
-    bounds, unreadable = _read_hypotheses(hypotheses)
+    bounds, unreadable = _read_hypotheses(hypotheses, [lhs, rhs])
     if unreadable:
         return _verdict(Status.UNKNOWN, Reason.INVALID_INPUT, lhs, rhs, started, detail=f"hypotheses: {unreadable}")
     empty = _satisfiable(bounds, [lhs, rhs])

@@ -209,3 +209,13 @@ def test_hypotheses_on_a_symbol_named_like_the_claims_but_with_other_assumptions
     assert verdict.status is Status.UNKNOWN and verdict.reason is Reason.INVALID_INPUT
     assert "different symbols" in verdict.detail
     assert check_equal(claim, 0, hypotheses=[p < 1]).proved
+
+
+def test_a_chain_under_hypotheses_on_a_symbol_named_like_its_own_is_refused_too():
+    p, real_p = Symbol("p", positive=True), Symbol("p", real=True)
+    link = check_equal(log(p / (1 - p)), log(p) - log(1 - p), hypotheses=[p < 1])
+    assert link.proved
+    verdict = chain([link], hypotheses=[real_p < 1])
+    assert verdict.status is Status.UNKNOWN and verdict.reason is Reason.INVALID_INPUT
+    assert "different symbols" in verdict.detail
+    assert chain([link], hypotheses=[p < 1]).proved
