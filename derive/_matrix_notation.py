@@ -60,6 +60,8 @@ class Declarations:
     def declare(self, name: str, shape: tuple) -> None:
         if name in self.dimensions:
             raise ShapeError(f"{name} is a dimension, not a vector or matrix")
+        if self.shapes.get(name, shape) != shape:
+            raise ShapeError(f"{name} is already declared {_shape_text(self.shapes[name])}")
         for size in shape:
             if isinstance(size, str):
                 self.dimensions.setdefault(size, DEFAULT_DIMENSIONS)
@@ -177,9 +179,9 @@ def power(base, exponent):
         raise ShapeError(f"a power of a {_shape_text(base.shape)}, not a square matrix")
     if exponent == -1:
         return Shaped(sympy.ImmutableMatrix(base.value.inv()), base.shape)
-    if isinstance(exponent, sympy.Integer) and exponent > 0:
+    if isinstance(exponent, sympy.Integer) and 0 < exponent <= 64:
         return Shaped(sympy.ImmutableMatrix(base.value ** int(exponent)), base.shape)
-    raise ShapeError(f"a matrix to the power {exponent}: only ^{{-1}} and positive integer powers are read")
+    raise ShapeError(f"a matrix to the power {exponent}: only ^{{-1}} and integer powers 1 to 64 are read")
 
 
 def trace(x):

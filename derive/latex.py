@@ -55,7 +55,10 @@ _UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL|tr|Tr|trace)\s*
 _PLACEHOLDER = "DERIVEPLACEHOLDER"
 # ^T is a transpose only in a file that declares vectors or matrices; ^\top and its kin always.
 _TRANSPOSE_ALWAYS = r"\\top|\\intercal|\\mathsf\s*\{\s*T\s*\}"
-_TRANSPOSED = f"{_PLACEHOLDER}transpose"  # lower case: no placeholder _placeholder makes
+_TRANSPOSED = f"{_PLACEHOLDER}transpose"
+# Macros the layer reads or removes itself, besides KNOWN_MACROS: a file may not redefine them.
+_LAYER_MACROS = frozenset("""mathrm operatorname mathit mathsf text quad qquad label tag nonumber notag begin end
+    displaystyle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr verb""".split())  # lower case: no placeholder _placeholder makes
 
 
 class ParseError(ValueError):
@@ -144,6 +147,10 @@ def _blocks(text: str, suffix: str) -> list[_Block]:
         directives = [(m.start(2), line(m.start(2)), d.group(1).strip()) for m in re.finditer(comment, text)
                       if (d := re.match(r"%\s*derive:(.*)", m.group(2)))]
         text = re.sub(comment, lambda m: m.group(1) + _blank(m.group(2)), text)  # comments are not math
+        for m in re.finditer(r"\\(?:(?:re|provide)?newcommand\*?|DeclareMathOperator\*?|def|let)\s*\{?\s*\\([a-zA-Z]+)", text):
+            if m.group(1) in KNOWN_MACROS | _LAYER_MACROS:  # \renewcommand{\cdot}{+}: the page means another thing
+                raise ParseError(f"line {line(m.start())}: \\{m.group(1)} is redefined here, and derive reads it as "
+                                 "LaTeX defines it")
         # Nor is what LaTeX shows as text or skips: \$, \verb|...|, verbatim and comment environments,
         # \iffalse ... \fi. Each could hold a $$ that pairs with a display's and hides it.
         text = re.sub(r"\\verb\*?([^a-zA-Z\s*])(.*?)\1|\\begin\{(verbatim\*?|lstlisting|minted|comment)\}.*?\\end\{\3\}"
@@ -402,11 +409,11 @@ class _Reader:
                 raise ParseError(f"unknown macro \\{m.group(1)}", m.start() + 1)
         text = re.sub(_UPRIGHT, lambda m: {"d": " d", "e": " e", "KL": m.group(0)}.get(m.group(1), " \\operatorname{tr}"),
                       text)
-        marks = _TRANSPOSE_ALWAYS + ("|T" if self.matrices.shapes else "")
-        text = re.sub(rf"\^\s*(?:\{{\s*(?:{marks})\s*\}}|(?:{marks}))", f"^{{\\\\mathit{{{_TRANSPOSED}}}}}", text)
-        # x^{2}_{1} is x_{1}^{2}: the grammar drops a subscript after a superscript.
+        # x^{2}_{1} is x_{1}^{2}: the grammar drops a subscript after a superscript (\Sigma^\top_1 too).
         script = r"(\{[^{}]*\}|\\[a-zA-Z]+|\w)"
         text = re.sub(rf"\^\s*{script}\s*_\s*{script}", r"_\2^\1", text)
+        marks = _TRANSPOSE_ALWAYS + ("|T" if self.matrices.shapes else "")
+        text = re.sub(rf"\^\s*(?:\{{\s*(?:{marks})\s*\}}|(?:{marks}))", self._transposed, text)
         _check_text(text)
         # A decimal is exact: 0.1 is 1/10 (the grammar would make a float).
         text = re.sub(r"(\d+)\.(\d+)", lambda m: f"\\frac{{{int(m.group(1) + m.group(2))}}}{{1{'0' * len(m.group(2))}}}",
@@ -435,6 +442,15 @@ class _Reader:
                              "\\sigma^2)}[...] and \\mathcal{N}(x; \\mu, \\sigma^2)")
         return self._sympy(text, placeholders, renamed)
 
+    @staticmethod
+    def _transposed(m: re.Match) -> str:
+        """^\\top as the transpose; ^T too, except as the end of \\int_0^T, \\sum_{t=1}^T or after a digit."""
+        before = m.string[:m.start()]
+        if "T" in m.group(0) and (re.search(r"\d\s*$", before) or re.search(
+                r"\\(?:int|sum|prod)\s*_\s*(?:\{[^{}]*\}|\\?\w+)\s*$", before)):
+            return m.group(0)
+        return f"^{{\\mathit{{{_TRANSPOSED}}}}}"
+
     def _renamed(self, text: str) -> tuple[str, dict[str, str]]:
         """Names the grammar misreads, as spare Greek letters while it reads them: the variable of
         \\partial w_j (it reads \\partial only before one letter, else a product to divide by) and
@@ -453,6 +469,9 @@ class _Reader:
 
         accent = re.compile(r"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{\s*(\\?[a-zA-Z]+)\s*\}|(\\[a-zA-Z]+|[a-zA-Z]))")
         text = accent.sub(lambda m: letter(_name(m.group(2) or m.group(3)) + _ACCENTS[m.group(1)]), text)
+        left = re.search(r"\\(?:bar|overline|hat|widehat|tilde|widetilde)(?![a-zA-Z])", text)
+        if left:  # \bar{x^2} is a mean of squares, \overline a conjugate: only a name under an accent is read
+            raise ParseError("an accent over more than a name (\\bar{x^2}) is not read", left.start() + 1)
         for variable in set(re.findall(r"(?:\\partial|(?<![\\a-zA-Z])d)\s*(\\?[a-zA-Z]+\s*_\s*\{[^{}]*\})", text)):
             if _name(variable) in self.matrices.shapes:
                 continue  # a derivative by a vector or matrix is not read: \partial stays, and is refused
@@ -485,23 +504,27 @@ class _Reader:
             # \frac{\partial^2}{\partial x^2} f, or \partial of a vector: a product with a symbol partial
             raise ParseError("\\partial is read in \\frac{\\partial}{\\partial x} f and \\frac{\\partial f}{\\partial x}, "
                              "x a scalar: for a second derivative write \\frac{\\partial}{\\partial x}\\frac{\\partial}{\\partial x} f")
-        _check_parsed(parsed)
-        # atoms, not free symbols: d/dw_j of what holds no w_j has w_j bound only
-        parsed = parsed.xreplace({s: sympy.Symbol(_renaming(s.name, renamed)) for s in parsed.atoms(sympy.Symbol)
-                                  if _renaming(s.name, renamed) != s.name})
+        _check_parsed(parsed, text)
         try:
-            parsed = self._arrays(parsed, placeholders)
+            parsed = self._arrays(parsed, placeholders, renamed)
         except ShapeError as exc:
             raise ParseError(str(exc)) from None
         if isinstance(parsed, Shaped):
             return Shaped(parsed.value.applyfunc(lambda entry: self._normalised(entry, placeholders)), parsed.shape)
         return self._normalised(parsed, placeholders)
 
-    def _arrays(self, node: sympy.Basic, placeholders: dict):
+    def _arrays(self, node: sympy.Basic, placeholders: dict, renamed: dict[str, str]):
         """The grammar's tree with the declared vectors and matrices as arrays at the dimensions
         being read, multiplied in the order written (the tree keeps it; sympy's products do not)."""
         if isinstance(node, sympy.Symbol):
+            # a spare letter back to its name, here at the leaf: rebuilding the tree would sort products
+            if _renaming(node.name, renamed) != node.name:
+                node = sympy.Symbol(_renaming(node.name, renamed))
             name = _name(node.name)
+            base = name.partition("_")[0]
+            if name not in self.matrices.shapes and base in self.matrices.shapes:
+                raise ShapeError(f"{name}: an entry of {base}, a declared vector or matrix, is not read; write it "
+                                 "with the vector (e_1^\\top x) or name the entry another way")
             if isinstance(placeholders.get(node.name), Shaped):
                 return placeholders[node.name]
             if name in self.matrices.shapes:
@@ -515,8 +538,8 @@ class _Reader:
         if not node.args:
             return node
         if isinstance(node, sympy.Pow) and node.args[1] == sympy.Symbol(_TRANSPOSED):
-            return matrices.transpose(self._arrays(node.args[0], placeholders))
-        children = [self._arrays(a, placeholders) for a in node.args]
+            return matrices.transpose(self._arrays(node.args[0], placeholders, renamed))
+        children = [self._arrays(a, placeholders, renamed) for a in node.args]
         if not any(isinstance(c, Shaped) for c in children):
             return node if all(c is a for c, a in zip(children, node.args)) else node.func(*children)
         if isinstance(node, sympy.Mul):
@@ -586,6 +609,9 @@ class _Reader:
             bound = {s.name for s in (node.variables if isinstance(node, GaussianExpectation)
                                       else [limit[0] for limit in node.limits])}
             for name, value in self.definitions.items():
+                if name.name in bound:
+                    raise ParseError(f"{name}, defined by let, is also integrated or summed over here: give the bound "
+                                     "variable another name")
                 captured = bound & {s.name for s in value.free_symbols}
                 if name in node.free_symbols and captured:
                     raise ParseError(f"{name}, defined by let as {value}, is used where {captured.pop()} is integrated "
@@ -691,6 +717,8 @@ class _Reader:
             if _name(variable) in parameters:
                 raise ParseError(f"{variable} is both the variable of the expectation and a parameter of its law",
                                  m.start() + 1)
+            if (law.factor is None) == (_name(variable) in self.matrices.shapes):
+                raise ParseError(f"{variable} and its law are not both over scalars or both over vectors", m.start() + 1)
             point = self._read(variable, placeholders) if law.factor is not None else self.symbol(variable)
             name = _placeholder(placeholders, law.expectation(self._read(body, placeholders), point))
             text = text[:m.start()] + f" \\mathit{{{name}}} " + text[body_end:]
@@ -769,6 +797,8 @@ class _Reader:
                     raise ParseError("write the argument of tr or det in parentheses: \\det(\\Sigma^{-1})",
                                      m.start() + 1)
                 end, inside = start + name.end(), name.group(0)
+                if not re.match(r"\s*(?:$|[+\-=)\]},]|\\(?:cdot|times|right)(?![a-zA-Z]))", text[end:]):
+                    raise ParseError("tr A B may be tr(A) B or tr(A B): write the parentheses", m.start() + 1)
             try:
                 value = self._read(inside, placeholders)
                 value = matrices.trace(value) if "tr" in m.group(0) else matrices.det(value)
@@ -951,6 +981,14 @@ def _check_text(text: str) -> None:
     """Refuse what the grammar would read otherwise than LaTeX shows, before it reads it."""
     if "!!" in text:
         raise ParseError("n!! is read by the grammar as (n!)!: write the double factorial out", text.index("!!") + 1)
+    bar = re.search(r"(?<!\\)\|\s*_", text)
+    if bar:  # x^2 |_{2}: the grammar substitutes before the layer's parts are in, or not at all
+        raise ParseError("an evaluation bar |_{x = a} is not read: substitute the value", bar.start() + 1)
+    for braces in re.finditer(r"\d\s*\{\s*\d|(?<!\\)\{[^{}]*\}\s*\{", text):
+        if braces.group(0)[0] == "{" and re.search(r"(?:\\[a-zA-Z]+|[\^_}\]])\s*$", text[:braces.start()]):
+            continue  # a macro's or a script's argument (\frac {1}{2}, x^{2})
+        # {2}{3} shows 23 and 2 {3} shows 2 3, which the grammar multiplies
+        raise ParseError("digits or groups in braces side by side: write 2 \\cdot 3 or 23", braces.start() + 1)
     script = re.search(r"[\^_]\s*\d*\.\d", text)
     if script:  # x^1.5 shows x^{1}.5
         raise ParseError("a decimal in a script without braces: LaTeX raises its first digit only; write x^{1.5}",
@@ -996,8 +1034,18 @@ def _check_text(text: str) -> None:
         raise ParseError("the differential before the integrand: write \\int f(x) \\, dx", differential_first.start() + 1)
 
 
-def _check_parsed(parsed: sympy.Basic) -> None:
+def _check_parsed(parsed: sympy.Basic, text: str) -> None:
     """Refuse what the grammar read as something else than LaTeX shows."""
+    # 2 x 3 is 2 times 3 to the grammar (an x between numbers is a times sign): count the x written
+    written = [m for m in re.finditer(r"(?<![\\a-zA-Z])x(?![a-zA-Z]|\s*_)", text)
+               if not re.search(r"_\s*\{?\s*$", text[:m.start()])]
+    if len(written) > sum(1 for node in sympy.preorder_traversal(parsed) if node == sympy.Symbol("x")):
+        raise ParseError("an x between numbers reads as a times sign: write 2 \\cdot x \\cdot 3")
+    for integral in parsed.atoms(sympy.Integral):
+        for limit in integral.limits:  # \int_0^1 t^2 with no dt is over x; \int \delta is d elta
+            name = limit[0].name
+            if not re.search(rf"(?<![\\a-zA-Z])d\s*\\?{re.escape(name)}(?![a-zA-Z])", text):
+                raise ParseError(f"an integral without its differential (d{name} is not written)")
     for s in parsed.free_symbols:
         if not isinstance(s, sympy.Symbol):
             continue
@@ -1030,9 +1078,10 @@ def _evaluated(expr: sympy.Basic) -> sympy.Basic:
         size = abs(exponent) * max(len(str(abs(base.p))), len(str(base.q)))
         if size > _LARGEST_DIGITS:
             raise ParseError(f"a number of about {size} digits: too large to read")
-    if isinstance(expr, (sympy.factorial, sympy.factorial2)) and isinstance(args[0], sympy.Integer) \
-            and args[0] > _LARGEST_DIGITS // 4:
-        raise ParseError(f"{args[0]}! is too large to read")
+    if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.binomial)) \
+            and any(isinstance(a, sympy.Integer) and abs(a) > _LARGEST_DIGITS // 4 for a in args):
+        raise ParseError(f"{expr.func.__name__} of {max(args, key=lambda a: abs(a) if a.is_Integer else 0)} is too "
+                         "large to read")
     return expr.func(*args)
 
 

@@ -393,7 +393,7 @@ def test_a_false_matrix_identity_is_refuted_where_it_is_false_even_if_true_at_k_
     (r"1 + \Sigma_1", "a scalar added to a vector or matrix"),
     (r"\operatorname{tr}(a^\top b)", "the trace of a scalar"),
     (r"\operatorname{tr}(\Sigma_1)^\top", "the transpose of a scalar"),
-    (r"\Sigma_1^{\frac{1}{2}}", "only ^{-1} and positive integer powers are read"),
+    (r"\Sigma_1^{\frac{1}{2}}", "only ^{-1} and integer powers 1 to 64 are read"),
     (r"\sum_{i=1}^{2} a", "Sum of a vector or matrix is not read"),
 ])
 def test_a_shape_error_is_a_parse_error_at_every_dimension_k_1_included(tmp_path, side, message):
@@ -462,6 +462,52 @@ def test_a_shape_directive_that_cannot_be_read_is_a_one_line_error(tmp_path, dir
 def test_false_math_found_by_the_second_review_is_never_proved(tmp_path, document):
     results = verdicts(write(tmp_path, "false.tex", document + "\n"))
     assert results and not any(s.verdict.proved for s in results.values())
+
+
+AB = "% derive: assume A, B \\in \\mathbb{R}^{k \\times k}\n"
+VECTOR = "% derive: assume x, \\mu \\in \\mathbb{R}^{k}, \\Sigma \\succ 0\n"
+
+
+@pytest.mark.parametrize("document", [  # the third review, of the matrix reader and the rules above
+    AB + r"\[ \bar{y} A B = \bar{y} B A \]",  # renaming an accent back rebuilt the product, sorted
+    AB + r"\[ \hat\sigma^2 A B = \hat\sigma^2 B A \]",
+    VECTOR + r"\[ \mathbb{E}_{x \sim \mathcal{N}(\mu, \Sigma)}[x_1^2] = x_1^2 \]",  # x_1 a scalar apart from x
+    VECTOR + r"\[ \mathbb{E}_{x \sim \mathcal{N}(\mu, I_k)}\left[\sum_{i=1}^{k} x_i^2\right] = \sum_{i=1}^{k} x_i^2 \]",
+    "% derive: assume x \\in \\mathbb{R}^{k}\n\\[ \\mathbb{E}_{x \\sim \\mathcal{N}(0, 1)}[x^\\top x] = x^\\top x \\]",
+    "% derive: assume \\Sigma, \\Sigma_1 \\in \\mathbb{R}^{k \\times k}\n\\[ \\Sigma^\\top_1 = \\Sigma^\\top \\]",
+    r"\[ 2 x 3 = 6 \]",  # an x between numbers is a times sign to the grammar
+    r"\[ \frac{1}{2} x 4 = 2 \]",
+    r"\[ x^2 \Big|_{2} = x^2 \]",  # the evaluation bar
+    r"\[ \mathbb{E}_{x \sim \mathcal{N}(\mu, 1)}[x] \Big|_{\mu = 0} = \mu \]",
+    r"\[ d x_1 = d x_2 \]",  # both sides' spare letter, then one symbol d varpi
+    r"\[ \int_0^1 t^2 = t^2 \]",  # no differential: over x
+    r"\[ \int_{0}^{3} \delta = 3 \]",
+    r"\[ \bar{x^2} \, \bar{y^2} = \left(\bar{x \, y}\right)^2 \]",
+    r"\[ {2}{3} = 6 \]",
+    r"\[ 2 {3} = 6 \]",
+    "\\renewcommand{\\cdot}{+}\n\\[ 2 \\cdot 3 = 6 \\]",
+    AB + r"\[ \operatorname{tr} A B = B \operatorname{tr} A \]",
+])
+def test_false_math_found_by_the_third_review_is_never_proved(tmp_path, document):
+    path = write(tmp_path, "false.tex", document + "\n")
+    try:
+        results = verdicts(path)
+    except ProofFileError:
+        return  # the file as a whole is refused, with its line
+    assert results and not any(s.verdict.proved for s in results.values())
+
+
+@pytest.mark.parametrize("document", [AB + r"\[ A^{1000000} = A^{1000000} \]", r"\[ \binom{10^{8}}{5 \cdot 10^{7}} = 1 \]"])
+def test_a_power_or_binomial_too_large_to_build_is_refused_at_once(tmp_path, document):
+    started = time.monotonic()
+    results = verdicts(write(tmp_path, "large.tex", document + "\n"))
+    assert time.monotonic() - started < 60
+    assert all(s.verdict.reason is Reason.PARSE_ERROR for s in results.values())
+
+
+def test_t_as_the_end_of_an_integral_is_not_a_transpose(tmp_path):
+    path = write(tmp_path, "t.tex", AB + "% derive: assume T > 0\n\\[ \\int_{0}^T 1 \\, dt = T \\]\n")
+    assert all(s.verdict.proved for s in verdicts(path).values())
 
 
 @pytest.mark.parametrize("text", ["Run ``echo $$`` here.\n\n$$ 1 = 2 $$\n", "Code:\n\n    echo $$\n\n$$ 1 = 2 $$\n",
