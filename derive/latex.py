@@ -467,7 +467,9 @@ class _Reader:
                 renamed[given] = name
             return f" \\{given} "
 
-        accent = re.compile(r"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{\s*(\\?[a-zA-Z]+)\s*\}|(\\[a-zA-Z]+|[a-zA-Z]))")
+        # a letter or a Greek letter under an accent; \bar\bar x is left, and refused below
+        name = rf"\\(?:{'|'.join(_GREEK)})(?![a-zA-Z])|[a-zA-Z]"
+        accent = re.compile(rf"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{{\s*({name})\s*\}}|({name}))")
         text = accent.sub(lambda m: letter(_name(m.group(2) or m.group(3)) + _ACCENTS[m.group(1)]), text)
         left = re.search(r"\\(?:bar|overline|hat|widehat|tilde|widetilde)(?![a-zA-Z])", text)
         if left:  # \bar{x^2} is a mean of squares, \overline a conjugate: only a name under an accent is read
@@ -1262,8 +1264,10 @@ def _as_entries(reader: _Reader, sides: list) -> list:
         # an index the file declared (assume j \in \mathbb{N}, j \leq n) is that symbol
         return summed[m.group(1)][reader.symbol(index) if index in reader.facts else sympy.Symbol(index, integer=True)]
 
-    mapping = {s: entry(s) for side in sides if isinstance(side, sympy.Basic) for s in side.free_symbols
-               if type(s) is sympy.Symbol and entry(s) is not None}
+    # a derivative's variable too: d/dx_1 of a sum over x_i holds x_1 bound only
+    names = {s for side in sides if isinstance(side, sympy.Basic)
+             for s in [*side.free_symbols, *(v for d in side.atoms(sympy.Derivative) for v in d.variables)]}
+    mapping = {s: entry(s) for s in names if type(s) is sympy.Symbol and entry(s) is not None}
     return [side.xreplace(mapping) if isinstance(side, sympy.Basic) and mapping else side for side in sides]
 
 

@@ -497,6 +497,23 @@ def test_false_math_found_by_the_third_review_is_never_proved(tmp_path, document
     assert results and not any(s.verdict.proved for s in results.values())
 
 
+@pytest.mark.parametrize("document", [  # the fourth review
+    r"\[ \frac{\partial}{\partial x_1} \sum_{i=1}^{2} x_i = 0 \]",  # d/dx_1 by a symbol apart from the sum's x[1]
+    r"\[ \frac{d}{d x_1} \prod_{i=1}^{2} x_i = 0 \]",
+    "% derive: assume n \\in \\mathbb{N}\n\\[ \\frac{\\partial}{\\partial \\mu_1} \\sum_{i=1}^{n} (y_i - \\mu_i)^2 = 0 \\]",
+    r"\[ \bar\bar x \cdot y = \bar\bar y \cdot x \]",  # one symbol barbar times x
+    r"\[ \hat\bar x \cdot y = \hat\bar y \cdot x \]",
+])
+def test_false_math_found_by_the_fourth_review_is_never_proved(tmp_path, document):
+    results = verdicts(write(tmp_path, "false.tex", document + "\n"))
+    assert results and not any(s.verdict.proved for s in results.values())
+
+
+def test_a_derivative_by_an_entry_of_a_sum_is_the_entrys(tmp_path):
+    path = write(tmp_path, "entry.tex", "\\[ \\frac{\\partial}{\\partial x_1} \\sum_{i=1}^{2} x_i^2 = 2 x_1 \\]\n")
+    assert all(s.verdict.proved for s in verdicts(path).values())
+
+
 @pytest.mark.parametrize("document", [AB + r"\[ A^{1000000} = A^{1000000} \]", r"\[ \binom{10^{8}}{5 \cdot 10^{7}} = 1 \]"])
 def test_a_power_or_binomial_too_large_to_build_is_refused_at_once(tmp_path, document):
     started = time.monotonic()
