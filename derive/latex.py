@@ -14,9 +14,10 @@ least powerful rule that proves it (``rules.weakest``), and the report names tha
 
 Parsing is sympy's ``parse_latex`` (the ANTLR grammar; ``pip install derive[latex]``) behind a
 strict layer: a macro outside ``KNOWN_MACROS``, an unbalanced brace, bracket or ``\\left``, or
-anything the grammar would misread (digits apart, a name both applied and a symbol) is an error,
-never a guess. A claim that
-cannot be read is a step with the kernel's PARSE_ERROR verdict; the rest of the file is checked.
+anything the grammar would read otherwise than the page shows (``_check_text``, ``_check_parsed``:
+digits apart, ``2 x 3``, ``\\cos x \\cdot y``, ``n(x - a)^2``, ``d x`` outside an integral) is an
+error, never a guess. Vectors and matrices are read at explicit dimensions (``_matrix_notation``).
+A claim that cannot be read is a step with the kernel's PARSE_ERROR verdict; the rest of the file is checked.
 Nothing in a file is executed.
 """
 
@@ -55,10 +56,10 @@ _UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL|tr|Tr|trace)\s*
 _PLACEHOLDER = "DERIVEPLACEHOLDER"
 # ^T is a transpose only in a file that declares vectors or matrices; ^\top and its kin always.
 _TRANSPOSE_ALWAYS = r"\\top|\\intercal|\\mathsf\s*\{\s*T\s*\}"
-_TRANSPOSED = f"{_PLACEHOLDER}transpose"
+_TRANSPOSED = f"{_PLACEHOLDER}transpose"  # lower case: no placeholder _placeholder makes
 # Macros the layer reads or removes itself, besides KNOWN_MACROS: a file may not redefine them.
 _LAYER_MACROS = frozenset("""mathrm operatorname mathit mathsf text quad qquad label tag nonumber notag begin end
-    displaystyle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr verb""".split())  # lower case: no placeholder _placeholder makes
+    displaystyle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr verb""".split())
 
 
 class ParseError(ValueError):
@@ -185,7 +186,7 @@ def _without_code(text: str) -> str:
     indented, previous, paragraph = False, "", ""  # paragraph: the last non-blank line before a blank
     for line in text.splitlines(keepends=True):
         opening = re.match(r"\s*(```+|~~~+)\s*(\w*)", line)
-        code = re.match(r"( {4}|\t)", line) is not None
+        code = _INDENTED.match(line) is not None
         if fence is None and code and (indented or (not previous.strip() and not _in_list(paragraph))):
             indented = True  # an indented code block: after a blank line, not a list item's continuation
             out.append(_blank(line))
@@ -211,8 +212,11 @@ def _without_code(text: str) -> str:
     return "".join(out)
 
 
+_INDENTED = re.compile(r"( {4}|\t)")
+
+
 def _in_list(line: str) -> bool:
-    return re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) is not None or re.match(r"( {4}|\t)", line) is not None
+    return re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) is not None or _INDENTED.match(line) is not None
 
 
 @dataclass(frozen=True)
@@ -467,10 +471,7 @@ class _Reader:
                 renamed[given] = name
             return f" \\{given} "
 
-        # a letter or a Greek letter under an accent; \bar\bar x is left, and refused below
-        name = rf"\\(?:{'|'.join(_GREEK)})(?![a-zA-Z])|[a-zA-Z]"
-        accent = re.compile(rf"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{{\s*({name})\s*\}}|({name}))")
-        text = accent.sub(lambda m: letter(_name(m.group(2) or m.group(3)) + _ACCENTS[m.group(1)]), text)
+        text = _ACCENT.sub(lambda m: letter(_name(m.group(2) or m.group(3)) + _ACCENTS[m.group(1)]), text)
         left = re.search(r"\\(?:bar|overline|hat|widehat|tilde|widetilde)(?![a-zA-Z])", text)
         if left:  # \bar{x^2} is a mean of squares, \overline a conjugate: only a name under an accent is read
             raise ParseError("an accent over more than a name (\\bar{x^2}) is not read", left.start() + 1)
@@ -502,10 +503,6 @@ class _Reader:
                              "construct it does not know") from None
         if isinstance(parsed, (sympy.Rel, BooleanFunction, BooleanAtom)):
             raise ParseError(f"{sympy.sstr(parsed)} is a relation, not an expression")
-        if any(s.name == "partial" for s in parsed.free_symbols if isinstance(s, sympy.Symbol)):
-            # \frac{\partial^2}{\partial x^2} f, or \partial of a vector: a product with a symbol partial
-            raise ParseError("\\partial is read in \\frac{\\partial}{\\partial x} f and \\frac{\\partial f}{\\partial x}, "
-                             "x a scalar: for a second derivative write \\frac{\\partial}{\\partial x}\\frac{\\partial}{\\partial x} f")
         _check_parsed(parsed, text)
         try:
             parsed = self._arrays(parsed, placeholders, renamed)
@@ -852,8 +849,7 @@ class _Reader:
             return None
         if word == "let":
             name, equals, definition = rest.partition("=")
-            accent = re.fullmatch(r"\s*\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{\s*(\\?[a-zA-Z]+)\s*\}|"
-                                  r"(\\[a-zA-Z]+|[a-zA-Z]))\s*", name)
+            accent = _ACCENT.fullmatch(name.strip())
             if accent:  # \bar x is the symbol xbar, as the grammar's side reads it
                 name = _name(accent.group(2) or accent.group(3)) + _ACCENTS[accent.group(1)]
             if not equals or not re.fullmatch(r"\s*\\?[a-zA-Z]+(_\{?\w+\}?)?\s*", name):
@@ -963,6 +959,9 @@ _RELATIONS = {"lt": sympy.StrictLessThan, "le": sympy.LessThan, "gt": sympy.Stri
 # Letters the grammar reads as symbols, lent to names it misreads while it reads a side.
 _SPARE_LETTERS = ("varpi varsigma varkappa vartheta varrho varphi upsilon Upsilon iota Xi xi Psi psi Omega omega "
                   "chi zeta eta nu kappa").split()
+# A letter or a Greek letter under an accent: \bar\bar x is not a name, and is refused.
+_ACCENTED_NAME = rf"\\(?:{'|'.join(_GREEK)})(?![a-zA-Z])|[a-zA-Z]"
+_ACCENT = re.compile(rf"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{{\s*({_ACCENTED_NAME})\s*\}}|({_ACCENTED_NAME}))")
 _ACCENTS = {"bar": "bar", "overline": "bar", "hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde"}
 
 
@@ -1038,6 +1037,10 @@ def _check_text(text: str) -> None:
 
 def _check_parsed(parsed: sympy.Basic, text: str) -> None:
     """Refuse what the grammar read as something else than LaTeX shows."""
+    if any(s.name == "partial" for s in parsed.free_symbols if isinstance(s, sympy.Symbol)):
+        # \frac{\partial^2}{\partial x^2} f, or \partial of a vector: a product with a symbol partial
+        raise ParseError("\\partial is read in \\frac{\\partial}{\\partial x} f and \\frac{\\partial f}{\\partial x}, "
+                         "x a scalar: for a second derivative write \\frac{\\partial}{\\partial x}\\frac{\\partial}{\\partial x} f")
     # 2 x 3 is 2 times 3 to the grammar (an x between numbers is a times sign): count the x written
     written = [m for m in re.finditer(r"(?<![\\a-zA-Z])x(?![a-zA-Z]|\s*_)", text)
                if not re.search(r"_\s*\{?\s*$", text[:m.start()])]
