@@ -20,6 +20,8 @@ import sympy
 from .gaussian import determinant as _factored_determinant
 
 DEFAULT_DIMENSIONS = (1, 2, 3)
+# Symbolic entries grow fast: a general 7 x 7 determinant, or A^{12} at k = 3, takes minutes to build.
+LARGEST_DIMENSION, LARGEST_POWER = 5, 8
 
 
 class NeedsDimension(Exception):
@@ -82,8 +84,8 @@ class Declarations:
     def choose(self, dimension: str, values: tuple[int, ...]) -> None:
         if dimension in self.shapes:
             raise ShapeError(f"{dimension} is a vector or matrix, not a dimension")
-        if not values or any(v < 1 for v in values):
-            raise ShapeError("dimensions are positive integers")
+        if not values or any(v < 1 or v > LARGEST_DIMENSION for v in values):
+            raise ShapeError(f"dimensions from 1 to {LARGEST_DIMENSION} are read")
         self.dimensions[dimension] = tuple(values)
 
     def assignments(self) -> list[dict[str, int]]:
@@ -119,7 +121,9 @@ class Declarations:
         def entry(i: int, j: int) -> sympy.Expr:
             if i < j:
                 return sympy.S.Zero
-            return sympy.Symbol(f"L_{name}[{i + 1},{j + 1}]", positive=(i == j), real=True)
+            # below the diagonal any real number: positive=False would mean at most 0 to sympy
+            entry_name = f"L_{name}[{i + 1},{j + 1}]"
+            return sympy.Symbol(entry_name, positive=True) if i == j else sympy.Symbol(entry_name, real=True)
 
         return sympy.ImmutableMatrix(n, n, entry)
 
@@ -178,10 +182,13 @@ def power(base, exponent):
     if not base.square:
         raise ShapeError(f"a power of a {_shape_text(base.shape)}, not a square matrix")
     if exponent == -1:
+        if _factored_determinant(base.value).is_zero is not False:  # A^{-1} A = I would hide a singular A
+            raise ShapeError("the inverse of a matrix not known to be invertible: declare it positive definite "
+                             "(\\Sigma \\succ 0), or a product of such")
         return Shaped(sympy.ImmutableMatrix(base.value.inv()), base.shape)
-    if isinstance(exponent, sympy.Integer) and 0 < exponent <= 64:
+    if isinstance(exponent, sympy.Integer) and 0 < exponent <= LARGEST_POWER:
         return Shaped(sympy.ImmutableMatrix(base.value ** int(exponent)), base.shape)
-    raise ShapeError(f"a matrix to the power {exponent}: only ^{{-1}} and integer powers 1 to 64 are read")
+    raise ShapeError(f"a matrix to the power {exponent}: only ^{{-1}} and integer powers 1 to {LARGEST_POWER} are read")
 
 
 def trace(x):

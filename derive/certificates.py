@@ -72,7 +72,7 @@ def _write(paths: list[str]) -> dict:
             # A start that is where the origin ends is left to the checker to work out from the origin.
             start = None if source.origin is not None and source.start == source.origin.result else rows(source.start)[0]
             entry = {"kind": "derivation", "name": source.name, "title": source.title, "scope": source.scope,
-                     "start": start, "origin": origin, "steps": steps, "assuming": rows(*source.hypotheses),
+                     "dimensions": source.dimensions, "start": start, "origin": origin, "steps": steps, "assuming": rows(*source.hypotheses),
                      **where(source.location),
                      "defined": any(source is d for d in loaded.defined)}
         numbers[id(source)] = len(objects)
@@ -336,7 +336,8 @@ class _Rebuilder:
         start = None if entry["start"] is None else self.expression(entry["start"])
         return Derivation.rebuilt(_clean(entry["name"]), _clean(entry["title"]), start,
                                   origin=origin, scope=_clean(entry["scope"]), location=self._where(entry),
-                                  steps=steps, assuming=[self.expression(n) for n in entry["assuming"]])
+                                  steps=steps, assuming=[self.expression(n) for n in entry["assuming"]],
+                                  dimensions=_clean(entry.get("dimensions", "")))
 
     def loaded(self):
         from .derivation import Derivation, Export

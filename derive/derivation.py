@@ -180,6 +180,7 @@ class Derivation:
         if start is None and origin is None:
             raise ProofFileError(self.location, f"derivation '{name}' needs a start expression or an origin")
         self.name, self.title, self.scope, self.origin = name, title, scope, origin
+        self.dimensions = ""
         self.hypotheses = _require_hypotheses(assuming, f"derivation '{name}'", self.location)
         self.start = _require_expression(origin.result if start is None else start,
                                          f"start of derivation '{name}'", self.location)
@@ -189,14 +190,15 @@ class Derivation:
 
     @classmethod
     def rebuilt(cls, name: str, title: str, start, *, origin, scope: str, location: Location,
-                steps: list[Step], assuming=()) -> Derivation:
+                steps: list[Step], assuming=(), dimensions: str = "") -> Derivation:
         """A derivation as a certificate describes it (``derive.certificates``), with the places
-        its proof file gave."""
+        its proof file gave; ``dimensions`` (``k = 2``): the one choice of the sizes of vectors and
+        matrices its claims were read at."""
         derivation = cls.__new__(cls)
         if not name:
             raise ProofFileError(location, "a derivation needs a non-empty name")
         derivation.location, derivation.name, derivation.title, derivation.scope = location, name, title, scope
-        derivation.origin, derivation.steps = origin, list(steps)
+        derivation.origin, derivation.steps, derivation.dimensions = origin, list(steps), dimensions
         derivation.hypotheses = _require_hypotheses(assuming, f"derivation '{name}'", location)
         derivation.start = _require_expression(origin.result if start is None else start,
                                                f"start of derivation '{name}'", location)

@@ -43,7 +43,9 @@ def cholesky_factor(name: str, k: int) -> sympy.ImmutableMatrix:
     def entry(i: int, j: int) -> sympy.Expr:
         if i < j:
             return sympy.S.Zero
-        return sympy.Symbol(f"{name}_{i + 1}{j + 1}", positive=(i == j), real=True)
+        # below the diagonal any real number: positive=False would mean at most 0 to sympy
+        entry_name = f"{name}_{i + 1}{j + 1}"
+        return sympy.Symbol(entry_name, positive=True) if i == j else sympy.Symbol(entry_name, real=True)
 
     return sympy.ImmutableMatrix(k, k, entry)
 

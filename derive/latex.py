@@ -24,7 +24,7 @@ Nothing in a file is executed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sympy
@@ -32,44 +32,18 @@ from sympy.core.function import AppliedUndef
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from . import rules
+from ._latex_source import GREEK, KNOWN_MACROS, Claim, ParseError, claims_of, displays, split_top
 from ._matrix_notation import Declarations, NeedsDimension, Shaped, ShapeError, is_entry
 from . import _matrix_notation as matrices
 from .derivation import Derivation, Location, Step
 from .errors import ProofFileError
 from .gaussian import GaussianExpectation, expect_matrix, expectation, mvn_pdf, normal_pdf
 
-_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
-          "rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon "
-          "Phi Psi Omega").split()
-# What the layer reads: sympy's grammar for these, the layer itself for \mathbb{E}, \mathcal{N}
-# and the annotations it removes. \pi is the constant, as in sympy's grammar.
-KNOWN_MACROS = frozenset(_GREEK + """frac dfrac tfrac sqrt log ln exp sum prod int infty partial left right
-    cdot times div pi mathbb mathcal sim mid sin cos tan sinh cosh tanh arcsin arccos arctan binom max
-    min det top intercal bar overline hat widehat tilde widetilde""".split())
-_SPACING = (r"(?<!\\)\\[,;:! ]|\\displaystyle|\\[bB]igg?[lr]?(?![a-zA-Z])|\\nonumber|\\notag")
-_ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}")
-# Words and wide spaces: they end an equation's math (a = b \quad \text{and} \quad c = d is two).
-_SEPARATORS = re.compile(r"\\text\{[^{}]*\}|\\q?quad(?![a-zA-Z])")
-_SEPARATOR = "\x00"
-_ENVIRONMENTS = r"(?:align|gather|equation|multline|flalign|alignat|eqnarray)\*?"
 _UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*(d|e|KL|tr|Tr|trace)\s*\}")
 _PLACEHOLDER = "DERIVEPLACEHOLDER"
 # ^T is a transpose only in a file that declares vectors or matrices; ^\top and its kin always.
 _TRANSPOSE_ALWAYS = r"\\top|\\intercal|\\mathsf\s*\{\s*T\s*\}"
 _TRANSPOSED = f"{_PLACEHOLDER}transpose"  # lower case: no placeholder _placeholder makes
-# Macros the layer reads or removes itself, besides KNOWN_MACROS: a file may not redefine them.
-_LAYER_MACROS = frozenset("""mathrm operatorname mathit mathsf text quad qquad label tag nonumber notag begin end
-    displaystyle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr verb""".split())
-
-
-class ParseError(ValueError):
-    """A claim the layer will not read: ``column`` counts from 1 in the claim's line."""
-
-    def __init__(self, message: str, column: int | None = None):
-        super().__init__(message)
-        self.column = column
-
-
 @dataclass(frozen=True)
 class _Law:
     """N(mean, std^2), or over vectors N(mean, L L^T) for the Cholesky factor L (``factor``)."""
@@ -101,236 +75,6 @@ class _Law:
         if isinstance(body, Shaped):
             return Shaped(expect_matrix(body.value, variable, self.mean, self.factor), body.shape)
         return GaussianExpectation(body, variable, self.mean, self.factor)
-
-
-@dataclass
-class _Block:
-    """One math environment: its text, where it starts in the file, the file's line of an offset,
-    and the directives before it."""
-
-    text: str
-    start: int
-    line_of: object
-    directives: list[tuple[int, str]] = field(default_factory=list)
-
-    def line(self, offset: int) -> int:
-        """The file's line of the text's ``offset`` (its last character's, past the end)."""
-        return self.line_of(self.start + min(offset, max(len(self.text) - 1, 0)))
-
-
-# --- finding the math ---------------------------------------------------------------------------
-
-
-def _blank(text: str) -> str:
-    """``text`` as spaces, newlines kept (offsets and lines stay)."""
-    return re.sub(r"[^\n]", " ", text)
-
-
-def _line_of(text: str):
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def line(offset: int) -> int:
-        lo, hi = 0, len(starts)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if starts[mid] <= offset else (lo, mid)
-        return lo + 1
-
-    return line
-
-
-def _blocks(text: str, suffix: str) -> list[_Block]:
-    """The math environments of a file, in order, each with the directives just before it."""
-    line = _line_of(text)
-    if suffix == ".tex":
-        # A comment starts at a % after an even run of backslashes (\\% is a line break, then one).
-        comment = r"(?<!\\)((?:\\\\)*)(%[^\n]*)"
-        directives = [(m.start(2), line(m.start(2)), d.group(1).strip()) for m in re.finditer(comment, text)
-                      if (d := re.match(r"%\s*derive:(.*)", m.group(2)))]
-        text = re.sub(comment, lambda m: m.group(1) + _blank(m.group(2)), text)  # comments are not math
-        for m in re.finditer(r"\\(?:(?:re|provide)?newcommand\*?|DeclareMathOperator\*?|def|let)\s*\{?\s*\\([a-zA-Z]+)", text):
-            if m.group(1) in KNOWN_MACROS | _LAYER_MACROS:  # \renewcommand{\cdot}{+}: the page means another thing
-                raise ParseError(f"line {line(m.start())}: \\{m.group(1)} is redefined here, and derive reads it as "
-                                 "LaTeX defines it")
-        # Nor is what LaTeX shows as text or skips: \$, \verb|...|, verbatim and comment environments,
-        # \iffalse ... \fi. Each could hold a $$ that pairs with a display's and hides it.
-        text = re.sub(r"\\verb\*?([^a-zA-Z\s*])(.*?)\1|\\begin\{(verbatim\*?|lstlisting|minted|comment)\}.*?\\end\{\3\}"
-                      r"|\\iffalse\b.*?\\fi\b|(?<!\\)((?:\\\\)*)\\\$",
-                      lambda m: (m.group(4) or "") + _blank(m.group(0)[len(m.group(4) or ""):]), text, flags=re.S)
-        pattern = re.compile(r"\\begin\{(" + _ENVIRONMENTS + r")\}(?:\{\d+\})?(?P<b0>.*?)\\end\{\1\}"
-                             r"|\\\[(?P<b1>.*?)\\\]|\$\$(?P<b2>.*?)\$\$", re.S)
-    else:
-        text = _without_code(text)
-        directives = [(m.start(), line(m.start()), m.group(1).strip())
-                      for m in re.finditer(r"<!--\s*derive:(.*?)-->", text, re.S)]
-        text = re.sub(r"<!--.*?-->", lambda m: _blank(m.group(0)), text, flags=re.S)
-        pattern = re.compile(r"\$\$(?P<b0>.*?)\$\$|^(?P<fence>```|~~~)math[ \t]*\n(?P<b1>.*?)^(?P=fence)", re.S | re.M)
-    blocks, used = [], 0
-    for m in pattern.finditer(text):
-        group = next(g for g in ("b0", "b1", "b2") if g in pattern.groupindex and m.group(g) is not None)
-        body, start = m.group(group), m.start(group)
-        inside = next((n for offset, n, _ in directives if m.start() <= offset < m.end()), None)
-        if inside is not None:
-            raise ParseError(f"line {inside}: a derive: directive inside a math environment applies to nothing: "
-                             "put it before the environment")
-        before = [(n, d) for offset, n, d in directives if used <= offset < m.start()]
-        used = m.end()
-        blocks.append(_Block(body, start, line, before))
-    return blocks
-
-
-def _without_code(text: str) -> str:
-    """Markdown with its code blanked (fenced blocks other than math, indented blocks, inline code
-    spans of any number of backticks): code shows text, and holds no math or directive."""
-    out, fence, math = [], None, False
-    indented, previous, paragraph = False, "", ""  # paragraph: the last non-blank line before a blank
-    for line in text.splitlines(keepends=True):
-        opening = re.match(r"\s*(```+|~~~+)\s*(\w*)", line)
-        code = _INDENTED.match(line) is not None
-        if fence is None and code and (indented or (not previous.strip() and not _in_list(paragraph))):
-            indented = True  # an indented code block: after a blank line, not a list item's continuation
-            out.append(_blank(line))
-            previous = line
-            continue
-        if line.strip():
-            indented = False
-        if not previous.strip() and line.strip():
-            paragraph = line
-        elif line.strip():
-            paragraph = paragraph if _in_list(paragraph) else line
-        previous = line
-        if fence is None and opening:
-            fence, math = opening.group(1), opening.group(2) == "math"
-            out.append(line)
-        elif fence is not None and line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-            fence = None
-            out.append(line)
-        elif fence is not None:
-            out.append(line if math else _blank(line))
-        else:
-            out.append(re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", lambda m: " " * len(m.group(0)), line))
-    return "".join(out)
-
-
-_INDENTED = re.compile(r"( {4}|\t)")
-
-
-def _in_list(line: str) -> bool:
-    return re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) is not None or _INDENTED.match(line) is not None
-
-
-@dataclass(frozen=True)
-class _Claim:
-    """``lhs = rhs`` as written, at the line of its ``=``."""
-
-    lhs: str
-    rhs: str
-    line: int
-    continues: bool  # the lhs is the previous claim's rhs
-    error: str | None = None  # why the row cannot be read as claims
-
-
-def _rows(block: _Block):
-    """(text, line of its first character) of each ``\\``-separated row (``\\[2pt]`` too), labels
-    and spacing removed, words and wide spaces marked as separators."""
-    text = block.text
-    text = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered)\}", lambda m: " " * len(m.group(0)), text)
-    text = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
-    start = 0
-    # \\[2pt] ends a row and its [2pt] is spacing; amsmath reads [ after a space as math.
-    spacing = r"\\\\(?:\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in|bp|pc|sp|dd|cc|mu)\s*\])?"
-    for m in list(re.finditer(spacing, text)) + [None]:
-        end = m.start() if m else len(text)
-        row = text[start:end]
-        # An annotation after && (a row's comment column) is not math.
-        row = row.split("&&")[0]
-        row = _SEPARATORS.sub(lambda m: _SEPARATOR * len(m.group(0)), row)
-        row = re.sub(_SPACING, lambda m: " " * len(m.group(0)), row)
-        offset = start + len(row) - len(row.lstrip())
-        if row.replace(_SEPARATOR, " ").strip():
-            yield row, start, block.line(offset)
-        start = m.end() if m else end
-
-
-def _row_error(row: str) -> str | None:
-    """Why a row is not one equation chain: several alignment columns, or words or wide spaces
-    between two equations (a = b \\quad \\text{and} \\quad c = d) or inside one (x^2 = x \\quad
-    \\text{for all } x would multiply the x in)."""
-    if row.count("&") > 1:
-        return "several alignment columns in one row: write one equation chain per row"
-    for m in re.finditer(f"{_SEPARATOR}+", row):
-        if "=" in row[:m.start()] and "=" in row[m.end():]:
-            return "two equations on one row, apart by words or a wide space: write one per row"
-    pieces = [p for p in re.split(f"{_SEPARATOR}+", row) if re.sub(r"[\s&.,;:()\[\]{}]", "", p)]
-    if len(pieces) > 1:
-        return "math on both sides of words or a wide space (\\text, \\quad): an annotation goes last in its row"
-    return None
-
-
-def _joined(before: str, after: str) -> bool:
-    """Whether two rows' math joins as one expression: an operator at the junction (a + \\\\ b,
-    a \\\\ + b). Without one, x \\\\ y is two lines, not the product x y."""
-    return bool(re.search(r"(?:[+\-/(\[{]|\\(?:times|cdot|div|left\s*[(\[]))\s*$", before)
-                or re.match(r"\s*(?:[+\-/)\]}]|\\(?:times|cdot|div|right))", after))
-
-
-def _claims(block: _Block) -> list[_Claim]:
-    claims: list[_Claim] = []
-    chain_open = False
-    pending = ""  # a left side on rows of its own, before the row whose = it belongs to
-    pending_error = None
-    for raw, start, first_line in _rows(block):
-        raw = re.sub(r"&(\s*)=(\s*)&", r" \1=\2&", raw)  # eqnarray's a &=& b is align's a &= b
-        error = _row_error(raw)
-        row = raw.replace("&", " ").replace(_SEPARATOR, " ")
-        parts = _split_equals(row)
-        if len(parts) == 1:
-            if chain_open and claims:  # a long right side broken over rows (+ c, \times e^{...})
-                last = claims[-1]
-                if not _joined(last.rhs, row):
-                    error = error or _UNJOINED
-                claims[-1] = _Claim(last.lhs, f"{last.rhs} {row.strip()}", last.line, last.continues,
-                                    last.error or error)
-            else:
-                if pending and not _joined(pending, row):
-                    error = error or _UNJOINED
-                pending = f"{pending} {row.strip()}"
-                pending_error = pending_error or error
-            continue
-        # The line of each = that splits the row (not one inside \sum_{i=1}).
-        offsets = _equals_offsets(row)
-        lines = [block.line(start + o) for o in offsets] or [first_line] * (len(parts) - 1)
-        if pending and parts[0].strip() and not _joined(pending, parts[0]):
-            error = error or _UNJOINED
-        error = error or pending_error
-        head = f"{pending} {parts[0]}".strip().rstrip(",.;")
-        continues = not head
-        pending, pending_error = "", None
-        if continues and not (chain_open and claims):
-            raise ParseError("a row starts with = but nothing is before it")
-        for n, rhs in enumerate(parts[1:]):
-            lhs = (claims[-1].rhs if continues else head) if n == 0 else parts[n].strip()
-            claims.append(_Claim(lhs, rhs.strip().rstrip(",.;").strip(), lines[min(n, len(lines) - 1)],
-                                 continues or n > 0, error))
-        chain_open = True
-    return claims
-
-
-def _equals_offsets(row: str) -> list[int]:
-    """Where the row splits: each = outside braces (not <=, >=, \\neq); in an unbalanced row each
-    = (each side then says what is wrong)."""
-    if sum((c in "{([") - (c in "})]") for c in row):
-        return [m.start() for m in re.finditer(r"(?<![<>\\])=", row)]
-    return _top_offsets(row, "=", not_after="<>\\")  # 3!= 7 is 3! = 7: LaTeX has no !=
-
-
-_UNJOINED = ("a row without = next to another row, with no operator between them: continue it with +, -, "
-             "\\times or \\cdot, or give it its own =")
-
-
-def _split_equals(row: str) -> list[str]:
-    bounds = [-1, *_equals_offsets(row), len(row)]
-    return [row[a + 1:b] for a, b in zip(bounds, bounds[1:])]
 
 
 # --- reading one expression -----------------------------------------------------------------------
@@ -426,6 +170,7 @@ class _Reader:
         text = self._expectations(text, placeholders)
         text = self._densities(text, placeholders)
         text = self._matrix_functions(text, placeholders)
+        text = self._absolute_values(text, placeholders)
         # The grammar reads digits apart as one number (x^2 3 as x^23, \int_0^1 2x up to 12), and x^23
         # as x^{23} where LaTeX shows x^{2}3.
         apart = re.search(r"\d\s*,?\s+\d|\d,\d|[\^_]\s*\d\d", text)
@@ -476,34 +221,52 @@ class _Reader:
         if left:  # \bar{x^2} is a mean of squares, \overline a conjugate: only a name under an accent is read
             raise ParseError("an accent over more than a name (\\bar{x^2}) is not read", left.start() + 1)
         for variable in set(re.findall(r"(?:\\partial|(?<![\\a-zA-Z])d)\s*(\\?[a-zA-Z]+\s*_\s*\{[^{}]*\})", text)):
-            if _name(variable) in self.matrices.shapes:
+            name = _name(re.sub(r"\s+", "", variable).lstrip("\\"))
+            if name in self.matrices.shapes:
                 continue  # a derivative by a vector or matrix is not read: \partial stays, and is refused
             base, subscript = re.fullmatch(r"(\\?[a-zA-Z]+)\s*_\s*\{([^{}]*)\}", variable).groups()
             pattern = rf"(?<![\\a-zA-Z]){re.escape(base)}(?![a-zA-Z])\s*_\s*\{{\s*{re.escape(subscript.strip())}\s*\}}"
-            text = re.sub(pattern, lambda _: letter(_name(variable)), text)
+            # \partial \bar{x}_1: the accent's letter already stands for xbar
+            text = re.sub(pattern, lambda _: letter(_renaming(name, renamed)), text)
         return text, renamed
 
     def _sympy(self, text: str, placeholders: dict, renamed: dict[str, str]):
         from sympy.parsing.latex import parse_latex
         from sympy.parsing.latex.errors import LaTeXParsingError
 
-        try:
-            parsed = parse_latex(text)
-        except LaTeXParsingError as exc:
-            message = str(exc).splitlines()[0]
-            marker = next((line for line in str(exc).splitlines() if line.strip().startswith("~") or "^" in line),
-                          "")
-            raise ParseError(message, marker.find("^") + 1 if "^" in marker else None) from None
-        except ImportError as exc:
-            raise ParseError(f"reading LaTeX needs the latex extra: pip install 'derive[latex]' ({exc})") from None
-        try:
-            parse_latex(text, strict=True)  # the grammar must read all of it, else "x +" is read as x
-        except LaTeXParsingError:
-            raise ParseError("the grammar stops before the end: an operator without its operand, or a "
-                             "construct it does not know") from None
+        parsed = _GRAMMAR_READ.get(text)
+        if parsed is None:
+            try:
+                parsed = parse_latex(text, strict=True)  # the grammar must read all of it, else "x +" is read as x
+            except LaTeXParsingError:
+                try:
+                    parse_latex(text)
+                except LaTeXParsingError as exc:
+                    message = str(exc).splitlines()[0]
+                    marker = next((line for line in str(exc).splitlines()
+                                   if line.strip().startswith("~") or "^" in line), "")
+                    raise ParseError(message, marker.find("^") + 1 if "^" in marker else None) from None
+                raise ParseError("the grammar stops before the end: an operator without its operand, or a "
+                                 "construct it does not know") from None
+            except ImportError as exc:
+                raise ParseError(f"reading LaTeX needs the latex extra: pip install 'derive[latex]' ({exc})") from None
+            if len(_GRAMMAR_READ) > 10_000:
+                _GRAMMAR_READ.clear()
+            _GRAMMAR_READ[text] = parsed
         if isinstance(parsed, (sympy.Rel, BooleanFunction, BooleanAtom)):
             raise ParseError(f"{sympy.sstr(parsed)} is a relation, not an expression")
         _check_parsed(parsed, text)
+        for node in sympy.preorder_traversal(parsed):
+            name = node.name if isinstance(node, sympy.Symbol) else \
+                node.func.__name__ if isinstance(node, AppliedUndef) else None
+            if name is None or name in placeholders or name == _TRANSPOSED:
+                continue
+            base, _, subscript = _name(name).partition("_")
+            if _PLACEHOLDER in name or any(re.search(rf"(?<![a-zA-Z]){spare}(?![a-zA-Z])", subscript)
+                                           for spare in renamed):
+                # \sigma_{\bar x}: what the layer read for the grammar, inside a name it would not give back
+                raise ParseError(f"{_renaming(name, renamed)}: a subscript holds notation derive reads itself (an accent, "
+                                 "\\mathbb{E}, \\mathcal{N}, D_{\\mathrm{KL}}): name it with letters and digits")
         try:
             parsed = self._arrays(parsed, placeholders, renamed)
         except ShapeError as exc:
@@ -519,6 +282,9 @@ class _Reader:
             # a spare letter back to its name, here at the leaf: rebuilding the tree would sort products
             if _renaming(node.name, renamed) != node.name:
                 node = sympy.Symbol(_renaming(node.name, renamed))
+            if any(re.search(rf"(?<![a-zA-Z]){spare}(?![a-zA-Z])", node.name) for spare in renamed):
+                raise ParseError(f"{node.name}: a name derive lent a letter to while the grammar read it is still "
+                                 "in it: write the name without accents or scripts in scripts")
             name = _name(node.name)
             base = name.partition("_")[0]
             if name not in self.matrices.shapes and base in self.matrices.shapes:
@@ -539,6 +305,12 @@ class _Reader:
         if isinstance(node, sympy.Pow) and node.args[1] == sympy.Symbol(_TRANSPOSED):
             return matrices.transpose(self._arrays(node.args[0], placeholders, renamed))
         children = [self._arrays(a, placeholders, renamed) for a in node.args]
+        built = self._arrays_built(node, children)
+        _check_kept([c.value if isinstance(c, Shaped) else c for c in children],
+                    built.value if isinstance(built, Shaped) else built, self._known_defined)  # x^T x / x^T x
+        return built
+
+    def _arrays_built(self, node: sympy.Basic, children: list):
         if not any(isinstance(c, Shaped) for c in children):
             return node if all(c is a for c, a in zip(children, node.args)) else node.func(*children)
         if isinstance(node, sympy.Mul):
@@ -556,8 +328,18 @@ class _Reader:
             return self._law(node.func.__name__).density(children[0])
         raise ShapeError(f"{type(node).__name__} of a vector or matrix is not read")
 
+    def _known_defined(self, kind: str, part: sympy.Basic) -> bool:
+        """Whether the file's assumptions make ``part`` (``_partial_parts``) defined."""
+        part = part.xreplace({s: {"pi": sympy.pi, "e": sympy.E}.get(s.name) or self.symbol(s.name)
+                              for s in part.free_symbols if type(s) is sympy.Symbol and s.is_real is None})
+        if isinstance(part, (sympy.Sum, sympy.Product, sympy.Integral)):
+            # over finite ends it has a value wherever its body has one (the body's parts are checked apart)
+            return all(len(limit) == 3 and limit[1].is_finite and limit[2].is_finite for limit in part.limits)
+        return {"the divisor": part.is_zero is False, "the root of": part.is_nonnegative is True,
+                "the log of": part.is_positive is True}.get(kind, False)
+
     def _normalised(self, expr: sympy.Basic, placeholders: dict) -> sympy.Expr:
-        expr = _evaluated(expr)
+        expr = _evaluated(expr, self._known_defined)
         expr = expr.replace(lambda e: isinstance(e, sympy.log) and len(e.args) == 2 and e.args[1] == sympy.E,
                             lambda e: sympy.log(e.args[0]))
         # a(b + c) is a applied to b + c to the grammar: a name applied is a function only where the
@@ -575,8 +357,10 @@ class _Reader:
                 raise ParseError(f"{name}(...) reads as a function {name} applied: write {name} \\cdot (...) for a "
                                  f"product, assume {name}'s sign if it is a number, or declare % derive: function {name}")
         # What the layer read itself first, so that a sum's index reaches into it.
-        expr = expr.xreplace({s: placeholders[s.name] for s in expr.free_symbols
-                              if isinstance(s, sympy.Symbol) and s.name in placeholders})
+        read_apart = {s: placeholders[s.name] for s in expr.free_symbols
+                      if isinstance(s, sympy.Symbol) and s.name in placeholders}
+        expr, written = expr.xreplace(read_apart), expr
+        _check_kept([written, *read_apart.values()], expr, self._known_defined, read_apart)  # E - E is 0
         # Indexed symbols: mu_{i} inside a sum over i is the i-th mu.
         expr = expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), self._indexed)
         mapping = {}
@@ -615,7 +399,10 @@ class _Reader:
                 if name in node.free_symbols and captured:
                     raise ParseError(f"{name}, defined by let as {value}, is used where {captured.pop()} is integrated "
                                      "or summed over: give the bound variable another name")
-        return expr.xreplace(self.definitions)
+        defined = expr.xreplace(self.definitions)
+        _check_kept([expr, *(v for k, v in self.definitions.items() if k in expr.free_symbols)], defined,
+                    self._known_defined, self.definitions)  # let a = 1/x: a x is 1 once a is in
+        return defined
 
     def _bound_variables(self, node):
         """A binder's variable is real (an index an integer), whatever an assume says of its name."""
@@ -756,6 +543,7 @@ class _Reader:
     def _divergences(self, text: str, placeholders: dict) -> str:
         """D_{KL}(p || q) between Gaussian laws: its definition, the integral of p log(p / q)."""
         pattern = re.compile(r"(?:D\s*_\s*\{\s*(?:\\mathrm\s*\{\s*KL\s*\}|KL)\s*\}|D\s*_\s*\{?\s*KL\s*\}?"
+                             r"|D\s*_\s*\\(?:mathrm|operatorname)\s*\{\s*KL\s*\}"
                              r"|\\(?:mathrm|operatorname)\s*\{\s*KL\s*\})\s*(\\left)?\s*\(")
         while (m := pattern.search(text)) is not None:
             end = _group(text, m.end() - 1, "(", ")")
@@ -806,6 +594,19 @@ class _Reader:
             text = text[:m.start()] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end:]
         return text
 
+    def _absolute_values(self, text: str, placeholders: dict) -> str:
+        """|x| and |\\Sigma| (a determinant), each read here: the grammar pairs bars its own way
+        (|b| + \\lambda |w| as |b w |\\lambda||)."""
+        while pairs := _bar_pairs(text):
+            start, end = pairs[0]
+            try:
+                value = self._read(text[start + 1:end], placeholders)
+                value = matrices.det(value) if isinstance(value, Shaped) else sympy.Abs(value)
+            except ShapeError as exc:
+                raise ParseError(str(exc), start + 1) from None
+            text = text[:start] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end + 1:]
+        return text
+
     def _fresh_variable(self, text: str, *laws: _Law) -> str:
         """A name for a divergence's variable that neither the text, the laws' parameters nor a
         definition holds (a law named by let may hold an x the text does not show)."""
@@ -854,6 +655,10 @@ class _Reader:
                 name = _name(accent.group(2) or accent.group(3)) + _ACCENTS[accent.group(1)]
             if not equals or not re.fullmatch(r"\s*\\?[a-zA-Z]+(_\{?\w+\}?)?\s*", name):
                 raise ParseError("write: let NAME = expression")
+            if _name(name.strip().lstrip("\\")) in _CONSTANTS:
+                raise ParseError(_CONSTANTS[_name(name.strip().lstrip("\\"))])
+            if _name(name.strip().lstrip("\\")) in self.matrices.dimensions:
+                raise ParseError(_DIMENSION_FIXED.format(_name(name.strip().lstrip("\\"))))
             if re.match(r"\s*\\mathcal\s*\{\s*N\s*\}", definition) and ";" not in definition:
                 try:
                     self._law(definition)
@@ -865,7 +670,7 @@ class _Reader:
             self.assumed.append(" ".join(text.split()))
             return None
         if word == "function":
-            for name in _split_top(rest, ","):
+            for name in split_top(rest, ","):
                 if not re.fullmatch(r"\s*\\?[a-zA-Z]+\s*", name):
                     raise ParseError(f"a function is named with a letter or a macro: {name.strip()}")
                 self.functions.add(_name(name))
@@ -883,25 +688,25 @@ class _Reader:
             shape = tuple(int(size) if size.isdigit() else _name(size) for size in sizes) + (1,) * (2 - len(sizes))
             for size in shape:
                 if isinstance(size, str):
-                    self._declare(size, {"integer": True, "positive": True})
-            for name in _split_top(space.group(1), ","):
+                    self._dimension(size)
+            for name in split_top(space.group(1), ","):
                 self.matrices.declare(self._shaped_name(name), shape)
             return
         choice = re.fullmatch(r"(.+?)\\in\s*\\\{([\d\s,]+)\\\}", relation)
         if choice:  # k \in \{1, 2, 3, 4\}: the dimensions a chain is read at
             values = tuple(int(v) for v in choice.group(2).split(",") if v.strip())
-            self.matrices.choose(_name(choice.group(1)), values)
-            self._declare(choice.group(1), {"integer": True, "positive": True})
+            self._dimension(_name(choice.group(1).strip().lstrip("\\")))
+            self.matrices.choose(_name(choice.group(1).strip().lstrip("\\")), values)
             return
         definite = re.fullmatch(r"(.+?)\\succ\s*0", relation)
         if definite:
-            for name in _split_top(definite.group(1), ","):
+            for name in split_top(definite.group(1), ","):
                 self.matrices.declare_positive_definite(self._shaped_name(name))
             return
         member = re.fullmatch(r"(.+?)\\in\s*\\mathbb\s*\{\s*([NZR])\s*\}", relation)
         if member:
             facts = {"N": {"integer": True, "positive": True}, "Z": {"integer": True}, "R": {"real": True}}
-            for name in _split_top(member.group(1), ","):
+            for name in split_top(member.group(1), ","):
                 self._declare(name.strip(), facts[member.group(2)])
             return
         word = re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}", relation)
@@ -912,6 +717,9 @@ class _Reader:
         if len(parts) < 3:
             raise ParseError(f"read: a relation such as \\sigma > 0 or 0 < p < 1, not '{relation}'")
         sides = [self.expression(p) for p in parts[::2]]
+        dimension = next((s.name for side in sides for s in side.free_symbols if s.name in self.matrices.dimensions), None)
+        if dimension:
+            raise ParseError(_DIMENSION_FIXED.format(dimension))
         operators = [_OPERATORS[p.strip("\\")] for p in parts[1::2]]
         for (left, right), operator in zip(zip(sides, sides[1:]), operators):
             if operator == "ne" and right == 0 and isinstance(left, sympy.Symbol):
@@ -929,17 +737,32 @@ class _Reader:
                            for h in self.hypotheses]
 
     def _shaped_name(self, name: str) -> str:
-        name = _name(name)
+        accent = _ACCENT.fullmatch(name.strip())
+        # \hat\Sigma is the symbol Sigmahat, as a side reads it
+        name = _name(accent.group(2) or accent.group(3)) + _ACCENTS[accent.group(1)] if accent else _name(name)
         if not re.fullmatch(r"[a-zA-Z]+(_\w+)?", name):
             raise ParseError(f"vectors and matrices are named with a letter or a macro: {name}")
+        if re.fullmatch(r"I(_\w+)?", name):
+            raise ParseError(f"{name} is the identity matrix: name a vector or matrix another way")
         if name in self.facts or any(s.name == name for h in self.hypotheses for s in h.free_symbols):
             raise ParseError(f"{name} is already a scalar in an assume: declare its shape first")
         return name
+
+    def _dimension(self, name: str) -> None:
+        """``name`` as a dimension: a positive integer whose values are chosen, not constrained."""
+        constrained = name in self.facts and set(self.facts[name]) - {"real", "integer", "positive"} \
+            or any(s.name == name for h in self.hypotheses for s in h.free_symbols) \
+            or any(s.name == name for s in self.definitions)
+        if constrained:  # assume k > 5 would not stop the reading at k = 1, 2, 3
+            raise ParseError(_DIMENSION_FIXED.format(name))
+        self._declare(name, {"integer": True, "positive": True})
 
     def _declare(self, name: str, facts: dict) -> None:
         name = _name(re.sub(r"^\\", "", name.strip()))
         if not re.fullmatch(r"[a-zA-Z]+(_\w+)?", name):
             raise ParseError(f"assumptions name symbols: {name}")
+        if name in _CONSTANTS:
+            raise ParseError(_CONSTANTS[name])
         known = dict(self.facts.get(name, {"real": True}))
         known.update(facts)
         self.facts[name] = known
@@ -950,6 +773,13 @@ class _Reader:
         self.definitions = {k: v.xreplace(old) for k, v in self.definitions.items()}
 
 
+_CONSTANTS = {"e": "e is Euler's number and \\pi the constant: name the symbol another way",
+              "pi": "e is Euler's number and \\pi the constant: name the symbol another way"}
+_DIMENSION_FIXED = ("{0} is a dimension of vectors or matrices, read at the values chosen: choose them with "
+                    "assume {0} \\in \\{{2, 4\\}}; a relation or a let of {0} is not read")
+# The grammar's reading of a text (the same each time; its parser is slow, and papers repeat a side
+# or a directive): sympy's trees are immutable.
+_GRAMMAR_READ: dict[str, sympy.Basic] = {}
 _OPERATORS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "le": "le", "leq": "le", "ge": "ge", "geq": "ge",
               "ne": "ne", "neq": "ne"}
 _RELATIONS = {"lt": sympy.StrictLessThan, "le": sympy.LessThan, "gt": sympy.StrictGreaterThan,
@@ -960,7 +790,7 @@ _RELATIONS = {"lt": sympy.StrictLessThan, "le": sympy.LessThan, "gt": sympy.Stri
 _SPARE_LETTERS = ("varpi varsigma varkappa vartheta varrho varphi upsilon Upsilon iota Xi xi Psi psi Omega omega "
                   "chi zeta eta nu kappa").split()
 # A letter or a Greek letter under an accent: \bar\bar x is not a name, and is refused.
-_ACCENTED_NAME = rf"\\(?:{'|'.join(_GREEK)})(?![a-zA-Z])|[a-zA-Z]"
+_ACCENTED_NAME = rf"\\(?:{'|'.join(GREEK)})(?![a-zA-Z])|[a-zA-Z]"
 _ACCENT = re.compile(rf"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{{\s*({_ACCENTED_NAME})\s*\}}|({_ACCENTED_NAME}))")
 _ACCENTS = {"bar": "bar", "overline": "bar", "hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde"}
 
@@ -973,13 +803,140 @@ def _renaming(name: str, renamed: dict[str, str]) -> str:
     return renamed[base] + (f"_{subscript}" if subscript else "")
 
 
+_FUNCTIONS = r"\\(?:sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|log|ln|exp)(?![a-zA-Z])"
 _OPERATORS_WITHOUT_PARENTHESES = re.compile(
-    r"\\(?:sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|log|ln|exp)(?![a-zA-Z])"
-    r"|\\frac\s*\{\s*(?:d|\\partial)\s*\}\s*\{[^{}]*\}")
+    _FUNCTIONS + r"|\\frac\s*\{\s*(?:d|\\partial)\s*\}\s*\{[^{}]*\}")
+
+
+# Each pattern is a reading the page leaves open or the grammar takes otherwise: refused, with how to write it.
+_AMBIGUOUS = [
+    (re.compile(r"'"), "a prime ' is not read (the grammar drops it after a macro): name the symbol "
+                       "\\sigma_{new} or write the derivative \\frac{d}{dx}"),
+    (re.compile(r"\\(?:sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|ln|exp)\s*_|\\exp\s*\^"),
+     "a script on a function's name (\\exp_2, \\exp^{-1}, \\sin_1) is not read: write the function meant"),
+    (re.compile(r"\^\s*\{\s*\(\s*(?:\\[a-zA-Z]+|\w+)\s*\)\s*\}"),
+     "x^{(i)} is read as a power: write x_i, or (x)^{i} for a power"),
+    (re.compile(r"\d\s*[eE]\s*[+-]?\s*\d"), "1e3 is read as 1 \\cdot e \\cdot 3: write 10^{3}"),
+    (re.compile(r"\d\s*\\[dt]?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}"),
+     "a number before a numeric fraction (2\\frac{1}{2}) reads as a mixed number or a product: write "
+     "2 + \\frac{1}{2} or 2 \\cdot \\frac{1}{2}"),
+    (re.compile(r"\d\s*[xX]\s*\d"), "an x between numbers reads as a times sign: write 2 \\cdot x \\cdot 3"),
+]
+_OPERAND_START = re.compile(rf"[a-zA-Z0-9(|]|\\(?:{'|'.join(GREEK)}|frac|dfrac|tfrac|sqrt|log|ln|exp|sin|cos|tan|sinh|"
+                            r"cosh|tanh|arcsin|arccos|arctan|mathbb|mathcal|mathit|bar|hat|tilde|overline|widehat|"
+                            r"widetilde|sum|prod|int|binom|left|pi|infty|partial|det|max|min)(?![a-zA-Z])")
+
+_OPERAND_END = re.compile(rf"(?:(?<![\\a-zA-Z])[a-zA-Z]+|[0-9}})\]|]|\\(?:{'|'.join(GREEK)}|pi|infty))$")
+
+
+def _operand_end(text: str, start: int) -> int:
+    """The end of the operand that starts at ``start`` (a number, a name or a macro with its
+    arguments, a bracket), with its scripts."""
+    m = re.match(r"\s*(?:\d+|\\[a-zA-Z]+|[a-zA-Z])", text[start:])
+    if m is None:
+        m = re.match(r"\s*", text[start:])
+        position = start + m.end()
+        if position < len(text) and text[position] in "({[":
+            position = _group(text, position, text[position], {"(": ")", "{": "}", "[": "]"}[text[position]])
+        return position
+    position = start + m.end()
+    while (argument := re.match(r"\s*(?:\{|[\^_]\s*(?:\{|\\?[a-zA-Z]+|\d))", text[position:])) is not None:
+        if argument.group(0).endswith("{"):
+            position = _group(text, position + argument.end() - 1)
+        else:
+            position += argument.end()
+    return position
+
+
+def _check_ambiguous(text: str) -> None:
+    """Refuse notation a reader may take two ways, or the grammar otherwise than the page."""
+    for pattern, why in _AMBIGUOUS:
+        m = pattern.search(text)
+        if m:
+            raise ParseError(why, m.start() + 1)
+    for m in re.finditer(r"(?<!\\)/|\\div(?![a-zA-Z])", text):
+        end = _operand_end(text, m.end())
+        if _OPERAND_START.match(text[end:].lstrip()):  # 6 \div 2 (1 + 2): 9 left to right, 1 to the grammar
+            raise ParseError("a product after / or \\div: write \\frac{a}{b c} or \\frac{a}{b} c", m.start() + 1)
+    _bar_pairs(text)
+    for m in re.finditer(r"\)\s*!", text):
+        start = _matching_open(text, m.start())
+        if start is not None and _OPERAND_END.search(re.sub(r"\\left\s*$", "", text[:start].rstrip()).rstrip()):
+            # n(n + 1)! is n \cdot (n + 1)! on the page, (n(n + 1))! to the grammar
+            raise ParseError("a factorial after a name's or number's parentheses: write n \\cdot (n + 1)! or "
+                             "(n (n + 1))!", m.start() + 1)
+    _check_differentials(text)
+    for m in re.finditer(r"\\prod(?![a-zA-Z])", text):
+        body = _operand_end(text, m.start())  # \prod with its scripts
+        depth = 0
+        for n in range(body, len(text)):
+            depth += (text[n] in "{([") - (text[n] in "})]")
+            if depth < 0 or (depth == 0 and text[n] in "+-=,"):
+                break
+            if depth == 0 and text[body:n].strip() and re.match(r"\\(?:sum|prod|int)(?![a-zA-Z])", text[n:]):
+                # \prod_i i \prod_j j: the second product inside the first (the grammar) or beside it
+                raise ParseError("a sum, product or integral inside a product's body after a factor: put the "
+                                 "product in parentheses, (\\prod_i a_i) \\prod_j b_j", m.start() + 1)
+
+
+_DIFFERENTIAL = rf"(?<![\\a-zA-Z])d\s*(?:[a-zA-Z]|\\(?:{'|'.join(GREEK)}))(?![a-zA-Z])"
+
+
+def _check_differentials(text: str) -> None:
+    """Each integral needs its own differential, where the page puts it: the grammar ends an
+    integral at the first differential it meets, or integrates over x when there is none."""
+    for m in re.finditer(rf"\\frac\s*\{{\s*{_DIFFERENTIAL}\s*\}}\s*\{{(?!\s*d)", text):
+        after = text[_operand_end(text, m.start()):].lstrip()
+        if after and not re.match(r"[-+=)\]},&]|\\right", after):
+            # \int_0^2 \frac{dx}{2} \cdot x^2 ends at dx for the grammar; the page integrates x^2 / 2
+            raise ParseError("a factor after \\frac{dx}{...}: write \\int \\frac{x^2}{2} \\, dx", m.start() + 1)
+    # d/dx and dy/dx are derivatives, not differentials
+    operators = re.sub(r"\\frac\s*\{\s*(?:d|\\partial)[^{}]*\}\s*\{\s*(?:d|\\partial)[^{}]*\}",
+                       lambda m: " " * len(m.group(0)), text)
+    open_integrals = []
+    for m in re.finditer(rf"\\int(?![a-zA-Z])|{_DIFFERENTIAL}", operators):
+        if m.group(0).startswith("\\int"):
+            open_integrals.append(m.start())
+        elif open_integrals:
+            open_integrals.pop()
+    if open_integrals:  # \int_0^1 s \, dx + \int_0^1 t^2: the second has none
+        raise ParseError("an integral without its own differential: write \\int_0^1 t^2 \\, dt", open_integrals[0] + 1)
+
+
+def _bar_pairs(text: str) -> list[tuple[int, int]]:
+    """The offsets of each |...| pair, inner pairs first. A bar opens where none is open or
+    where an operator is before it, and closes after an operand; between two operands it could
+    do either (|x|y|z|: |x| y |z| or |x |y| z|), and is refused unless the bars left must close."""
+    pairs, opened = [], []
+    bars = list(re.finditer(r"(?<!\\)(?<!\\left)(?<!\\right)\|", text))
+    for n, m in enumerate(bars):
+        after_operand = _OPERAND_END.search(text[:m.start()].rstrip()) is not None
+        before_operand = _OPERAND_START.match(text[m.end():].lstrip()) is not None
+        must_close = len(opened) > len(bars) - n - 1
+        if opened and after_operand and before_operand and not must_close:
+            raise ParseError("a bar | between two operands opens or closes: write \\left| \\right| or a \\cdot",
+                             m.start() + 1)
+        if opened and after_operand:
+            pairs.append((opened.pop(), m.start()))
+        else:
+            opened.append(m.start())
+    if opened:
+        raise ParseError("a bar | that is never closed", opened[-1] + 1)
+    return pairs
+
+
+def _matching_open(text: str, close: int) -> int | None:
+    depth = 0
+    for n in range(close, -1, -1):
+        depth += (text[n] in ")]}") - (text[n] in "([{")
+        if depth == 0:
+            return n
+    return None
 
 
 def _check_text(text: str) -> None:
     """Refuse what the grammar would read otherwise than LaTeX shows, before it reads it."""
+    _check_ambiguous(text)
     if "!!" in text:
         raise ParseError("n!! is read by the grammar as (n!)!: write the double factorial out", text.index("!!") + 1)
     bar = re.search(r"(?<!\\)\|\s*_", text)
@@ -1018,10 +975,10 @@ def _check_text(text: str) -> None:
                 # \log \frac{a}{b} \exp(c) is log(a/b) exp(c) to the grammar; the page may mean the log of both
                 raise ParseError("an operand without parentheses followed by another function: write "
                                  "\\log\\left(\\frac{a}{b} \\exp(c)\\right) or \\sin(x) \\cos(x)", m.start() + 1)
-            elif depth == 0 and (c == "/" or re.match(r"\\(?:cdot|times|div)(?![a-zA-Z])", text[n:])):
-                raise ParseError("an operand without parentheses followed by \\cdot, \\times or /: write "
+            elif depth == 0 and (c in "/*:" or re.match(r"\\(?:cdot|times|div)(?![a-zA-Z])", text[n:])):
+                raise ParseError("an operand without parentheses followed by \\cdot, \\times, /, * or :: write "
                                  "\\cos(x) \\cdot y or \\cos(x \\cdot y)", m.start() + 1)
-    for m in re.finditer(rf"(?<![\\a-zA-Z])(?:[a-zA-Z]|\\(?:{'|'.join(_GREEK)}))(?![a-zA-Z])"
+    for m in re.finditer(rf"(?<![\\a-zA-Z])(?:[a-zA-Z]|\\(?:{'|'.join(GREEK)}))(?![a-zA-Z])"
                          r"(?:\s*_\s*(?:\{[^{}]*\}|\w))?\s*(?:\\left\s*)?\(", text):
         if text[:m.start()].rstrip().endswith(("^", "_")):
             continue  # \sum_{i=1}^n (x_i - a)^2: the n is a script, not a name applied
@@ -1057,37 +1014,96 @@ def _check_parsed(parsed: sympy.Basic, text: str) -> None:
         # d x outside an integral is one symbol dx to the grammar (\frac{d^2}{dx^2} leaves d and dx,
         # d\log(2\pi) a symbol dlog): no other name the grammar makes starts with d and a letter
         differential = re.fullmatch(r"d([a-zA-Z]+)(_.*)?", s.name)
-        if differential and s.name.partition("_")[0] not in _GREEK:
+        if differential and s.name.partition("_")[0] not in GREEK:
             raise ParseError(f"d{differential.group(1)} outside an integral reads as one symbol: write d \\cdot "
                              f"{differential.group(1)} for a product, \\frac{{d}}{{dx}}\\frac{{d}}{{dx}} f for a second derivative")
+    total = re.search(r"\\frac\s*\{\s*d", text)
     for node in parsed.atoms(sympy.Derivative):
         if isinstance(node.expr, sympy.Symbol) and node.expr not in node.variables \
                 and not node.expr.name.startswith(_PLACEHOLDER):
             # dy/dx: y is a symbol of its own, not a function of x
             raise ParseError(f"d{node.expr}/d{node.variables[0]}: {node.expr} is not a function of "
                              f"{node.variables[0]} here; write the expression it stands for")
+        written = {s for s in node.expr.free_symbols if not s.name.startswith(_PLACEHOLDER)}
+        if total and written and not set(node.variables) & node.expr.free_symbols:
+            # \frac{d}{dx} y^2: 0 if y is a constant, 2 y y' if it is a function of x
+            raise ParseError(f"d/d{node.variables[0]} of {node.expr}, which has no {node.variables[0]} in it: "
+                             "write \\frac{\\partial}{\\partial x} if the others are held constant")
 
 
 # Past it, a whole number is not built: 10^{10^{10}} would take the reader's time and memory.
 _LARGEST_DIGITS = 10_000
 
 
-def _evaluated(expr: sympy.Basic) -> sympy.Basic:
+def _evaluated(expr: sympy.Basic, defined) -> sympy.Basic:
     """The grammar's unevaluated tree (2*3, sqrt(2)*sqrt(pi) kept apart) rebuilt as sympy builds
-    it; no operator is evaluated (an Integral stays one)."""
+    it; no operator is evaluated (an Integral stays one). Building must not cancel a part that may
+    be undefined (``_check_kept``)."""
     if not expr.args or isinstance(expr, (sympy.Symbol, sympy.Number)):
         return expr
-    args = [_evaluated(a) for a in expr.args]
+    args = [_evaluated(a, defined) for a in expr.args]
     if isinstance(expr, sympy.Pow) and all(isinstance(a, sympy.Rational) for a in args):
         base, exponent = args
         size = abs(exponent) * max(len(str(abs(base.p))), len(str(base.q)))
         if size > _LARGEST_DIGITS:
             raise ParseError(f"a number of about {size} digits: too large to read")
+    if isinstance(expr, sympy.Pow) and args[1].is_Number and abs(args[1]) > _LARGEST_EXPONENT \
+            and not args[0].is_Number:
+        raise ParseError(f"an exponent of {_LARGEST_EXPONENT} or more on an expression is not read")
     if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.binomial)) \
             and any(isinstance(a, sympy.Integer) and abs(a) > _LARGEST_DIGITS // 4 for a in args):
         raise ParseError(f"{expr.func.__name__} of {max(args, key=lambda a: abs(a) if a.is_Integer else 0)} is too "
                          "large to read")
-    return expr.func(*args)
+    built = expr.func(*args)
+    # the node as written counts too: \\sqrt{-1} builds I, \\log(-1) builds I pi
+    written = expr.func(*args, evaluate=False) if isinstance(expr, (sympy.Pow, sympy.Function)) else None
+    _check_kept([*args, *([written] if written is not None else [])], built, defined)
+    return built
+
+
+_LARGEST_EXPONENT = 10_000
+_BINDERS = (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative, sympy.Limit, GaussianExpectation)
+
+
+def _partial_parts(expr: sympy.Basic) -> set[tuple[str, sympy.Basic]]:
+    """The parts of ``expr`` that may leave it undefined: each factor a divisor may be zero
+    through, the base of a root, the argument of a log, arcsin or arccos, an operator (a sum may
+    diverge) and an infinity."""
+    parts = set()
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_Rational and not node.exp.is_integer:
+            parts.add(("the root of", _without_coefficient(node.base)))
+        if isinstance(node, sympy.Pow) and node.exp.is_negative:
+            for factor in sympy.Mul.make_args(node.base):
+                if not factor.is_Number:
+                    parts.add(("the divisor", factor.base if isinstance(factor, sympy.Pow) and factor.exp.is_positive
+                               else factor))
+        elif isinstance(node, sympy.log):
+            parts.add(("the log of", node.args[0]))
+        elif isinstance(node, (sympy.asin, sympy.acos)):
+            parts.add((f"{node.func.__name__} of", node.args[0]))
+        elif isinstance(node, _BINDERS):
+            parts.add(("", node))
+        elif node in (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+            parts.add(("", node))
+    return parts
+
+
+def _without_coefficient(expr: sympy.Basic) -> sympy.Basic:
+    coefficient, rest = expr.as_coeff_Mul()
+    return rest if coefficient.is_positive else expr
+
+
+def _check_kept(parts_of: list, built: sympy.Basic, defined, standing_for: dict | None = None) -> None:
+    """Building cancels nothing that may be undefined: x/x is 1, e^{\\log x} is x, 0 \\cdot \\sum n is 0
+    and E - E is 0 as sympy builds them, where the page is undefined at x = 0, at x < 0, or always.
+    A name ``standing_for`` a value is that value in the parts (|A| / |A| divides by det A)."""
+    written = {(kind, part.xreplace(standing_for or {})) for a in parts_of for kind, part in _partial_parts(a)}
+    for kind, part in written - _partial_parts(built):
+        if not defined(kind, part):
+            raise ParseError(f"{kind + ' ' if kind else ''}{sympy.sstr(part)} is removed as sympy builds the side, "
+                             "and may be undefined: " + ("assume what makes it defined, or " if kind else "")
+                             + "write the side without it")
 
 
 def _placeholder(placeholders: dict, value: sympy.Expr) -> str:
@@ -1111,26 +1127,11 @@ def _name(name: str) -> str:
     return f"{m.group(1)}_{m.group(2)}" if m else name
 
 
-def _top_offsets(text: str, separator: str, not_after: str = "") -> list[int]:
-    """Each ``separator`` outside brackets, except one right after a character of ``not_after``."""
-    offsets, depth = [], 0
-    for n, c in enumerate(text):
-        depth += (c in "{([") - (c in "})]")
-        if c == separator and depth == 0 and not (n and text[n - 1] in not_after):
-            offsets.append(n)
-    return offsets
-
-
-def _split_top(text: str, separator: str, not_after: str = "") -> list[str]:
-    bounds = [-1, *_top_offsets(text, separator, not_after), len(text)]
-    return [text[a + 1:b] for a, b in zip(bounds, bounds[1:])]
-
-
 def _relations(text: str) -> list[str]:
     """The relations of an assume, apart at commas; names before a relation belong to it
     (``\\mu_1, \\mu_2 \\in \\mathbb{R}^k``, ``n, k \\in \\mathbb{N}``)."""
     relations, names = [], []
-    for part in _split_top(text, ","):
+    for part in split_top(text, ","):
         if re.search(r"<|>|\\(?:in|succ|le|ge|leq|geq|ne|neq)(?![a-zA-Z])|=", part):
             relations.append(",".join(names + [part]))
             names = []
@@ -1142,7 +1143,7 @@ def _relations(text: str) -> list[str]:
 
 
 def _two_arguments(text: str, separator: str) -> tuple[str, str]:
-    parts = _split_top(text, separator)
+    parts = split_top(text, separator)
     if len(parts) != 2:
         raise ParseError(f"a normal law has a mean and a variance: {text.strip()}")
     return parts[0], parts[1]
@@ -1162,7 +1163,7 @@ def read(path: str | Path) -> list[Derivation]:
     reader = _Reader()
     derivations: list[Derivation] = []
     try:
-        blocks = _blocks(text, path.suffix)
+        blocks = displays(text, path.suffix)
     except ParseError as exc:
         line = re.match(r"line (\d+): ", str(exc))
         raise ProofFileError(Location(str(path), int(line.group(1)) if line else 1),
@@ -1181,17 +1182,17 @@ def read(path: str | Path) -> list[Derivation]:
                 raise ProofFileError(Location(str(path), line),
                                      f"derive: {directive}: {' '.join(str(exc).split())[:200]}") from None
         try:
-            claims = _claims(block)
+            claims = claims_of(block)
         except ParseError as exc:
             raise ProofFileError(Location(str(path), block.line(0)), str(exc)) from None
         derivations += _derivations(path, claims, reader, rule or rules.weakest())
     return derivations
 
 
-def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> list[Derivation]:
+def _derivations(path: Path, claims: list[Claim], reader: _Reader, rule) -> list[Derivation]:
     """One derivation per chain; a chain that names a declared vector or matrix, one per choice
     of the dimensions (``name[k=2]``)."""
-    chains: list[list[_Claim]] = []
+    chains: list[list[Claim]] = []
     for claim in claims:
         if claim.continues and chains:
             chains[-1].append(claim)
@@ -1211,7 +1212,7 @@ def _derivations(path: Path, claims: list[_Claim], reader: _Reader, rule) -> lis
     return derivations
 
 
-def _chain(path: Path, chain: list[_Claim], reader: _Reader, rule, dimensions: dict | None = None) -> Derivation:
+def _chain(path: Path, chain: list[Claim], reader: _Reader, rule, dimensions: dict | None = None) -> Derivation:
     first = chain[0]
     where = Location(str(path), first.line)
     chosen = ", ".join(f"{name} = {value}" for name, value in (dimensions or {}).items())
@@ -1222,7 +1223,8 @@ def _chain(path: Path, chain: list[_Claim], reader: _Reader, rule, dimensions: d
     start = sides[0]
     current = Derivation.rebuilt(name, _shorten(f"{first.lhs} = ..."),
                                  start if isinstance(start, sympy.Basic) else _unreadable(first.lhs),
-                                 origin=None, scope=scope, location=where, steps=[], assuming=reader.hypotheses)
+                                 origin=None, scope=scope, location=where, steps=[], assuming=reader.hypotheses,
+                                 dimensions=chosen)
     stated_sides = sides[1:]
     if not isinstance(start, sympy.Basic):
         current.steps.append(Step(f"line {first.line}", _shorten(first.rhs), rule, _unreadable(first.rhs), where,

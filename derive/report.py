@@ -111,12 +111,19 @@ def _summary(outcome: Outcome) -> str:
             f"{_verdict_words(outcome)}")
 
 
-def _allowed_note(outcome: Outcome) -> str | None:
-    """Which unknown steps passed only because the check is not strict (None when none did)."""
+def _notes(outcome: Outcome) -> list[str]:
+    """What the summary's words do not say: which unknown steps passed only because the check is
+    not strict, and at which dimensions alone claims about vectors and matrices were checked."""
+    notes = []
     names = [_name(r, s) for r in outcome.report.results for s in r.steps if outcome.allowed(s)]
-    if not names:
-        return None
-    return f"not strict: {len(names)} unknown steps pass unproved: {', '.join(names)}"
+    if names:
+        notes.append(f"not strict: {len(names)} unknown steps pass unproved: {', '.join(names)}")
+    read_at = [r.derivation.dimensions for r in outcome.report.results if r.derivation.dimensions]
+    if read_at:
+        notes.append(f"checked at chosen dimensions only: {len(read_at)} derivations of vectors and matrices were read "
+                     f"at {'; '.join(dict.fromkeys(read_at))} and are proved there, not for every dimension "
+                     "(% derive: assume k \\in \\{2, 4\\} chooses others)")
+    return notes
 
 
 def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: bool = False) -> str:
@@ -163,9 +170,7 @@ def render_text(report: Report, *, allow_unknown: bool = False, list_axioms: boo
     if cached:
         out.append(f"recalled from the cache: {cached} proved step(s), from records this kernel signed when it "
                    "proved them (.derive_cache); --no-cache proves every step afresh")
-    note = _allowed_note(outcome)
-    if note:
-        out.append(note)
+    out += _notes(outcome)
     out.append(_summary(outcome))
     return "\n".join(out)
 
@@ -348,8 +353,7 @@ def render_github(report: Report, *, allow_unknown: bool = False) -> str:
                                 "\n".join([s.step.description, *_failure_lines(s)]),
                                 file=_relative(s.step.location.file), line=s.step.location.line,
                                 title=f"derive: {_name(r, s)} {status}"))
-    note = _allowed_note(outcome)
-    out.append(_command("notice", "\n".join(filter(None, [_summary(outcome), note])), title="derive check"))
+    out.append(_command("notice", "\n".join([_summary(outcome), *_notes(outcome)]), title="derive check"))
     return "\n".join(out)
 
 
@@ -425,8 +429,7 @@ def _md_derivation(r: DerivationResult, outcome: Outcome) -> list[str]:
 
 def _md_head(outcome: Outcome, title: str) -> list[str]:
     out = [f"{title} {'✅' if outcome.ok else '❌'}", "", _md(_summary(outcome)), ""]
-    note = _allowed_note(outcome)
-    return out + ([f"> ⚠️ {_md(note)}", ""] if note else [])
+    return out + [line for note in _notes(outcome) for line in (f"> ⚠️ {_md(note)}", "")]
 
 
 def render_markdown(report: Report, *, allow_unknown: bool = False) -> str:

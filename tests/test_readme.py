@@ -110,10 +110,12 @@ def test_what_you_trust_lists_every_kernel_module_with_its_size():
 
 
 def test_what_you_trust_states_the_document_readers_size():
-    stated = re.search(r"`derive/latex.py` and `derive/_matrix_notation.py` \((\d+) lines\)", README)
+    stated = re.search(r"you also trust that the reader built the expression the page\nshows: (.*?) \((\d+) lines in all\)",
+                       README, flags=re.S)
     assert stated is not None
-    assert int(stated.group(1)) == sum(len((ROOT / "derive" / name).read_text().splitlines())
-                                       for name in ("latex.py", "_matrix_notation.py"))
+    names = re.findall(r"`derive/(\w+\.py)`", stated.group(1))
+    assert set(names) == {"_latex_source.py", "latex.py", "_matrix_notation.py"}
+    assert int(stated.group(2)) == sum(len((ROOT / "derive" / name).read_text().splitlines()) for name in names)
 
 
 def test_readme_latex_excerpt_prints_the_report_shown(tmp_path):

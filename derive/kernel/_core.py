@@ -269,6 +269,11 @@ def _shown(assignment: dict) -> str:
     return ", ".join(f"{name} = {value}" for name, value in assignment.items()) or "the only point"
 
 
+def _at(outcome: _tasks.PointOutcome) -> str:
+    """Where a point's outcome was found and why; a point that never returned has no values."""
+    return f"at {_shown(outcome.assignment)}: {outcome.why}" if outcome.assignment else outcome.why
+
+
 @dataclass
 class _NumericAnswer:
     """The numeric witness's answer: what it found at each point (``_tasks.PointOutcome``), with
@@ -301,8 +306,8 @@ class _NumericAnswer:
         if outcome is None:
             return ""
         undecided = sum(o.kind != "agree" for o in self.outcomes)
-        return (f"; the numeric witness could not decide {undecided} of {len(self.outcomes)} points, the first "
-                + (f"at {_shown(outcome.assignment)}: {outcome.why}" if outcome.assignment else outcome.why))
+        return (f"; the numeric witness could not decide {undecided} of {len(self.outcomes)} points, "
+                f"the first {_at(outcome)}")
 
     @property
     def conclusive(self) -> int:
@@ -673,7 +678,7 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
         return unknown(Reason.ASSUMPTION_MISSING, f"{singular[0]}: the claim may be undefined")
     undefined = numeric.first("undefined")
     if undefined is not None:
-        return unknown(Reason.UNDEFINED, f"at {_shown(undefined.assignment)}: {undefined.why}")
+        return unknown(Reason.UNDEFINED, _at(undefined))
     if symbolic.proved_by is None:
         side = [n for n in symbolic.notes if n.startswith("side condition")]
         if side:
@@ -689,8 +694,7 @@ def _decide(lhs, rhs, symbolic, numeric: _NumericAnswer, reasoning: Reasoning, s
         (o for o in numeric.outcomes if o.edge and o.kind != "agree"), None)
     if doubtful is not None:
         reason = Reason.INTERNAL_ERROR if doubtful.kind == "error" else Reason.NUMERIC_INCONCLUSIVE
-        where = f"at {_shown(doubtful.assignment)}: " if doubtful.assignment else ""
-        return unknown(reason, f"the numeric witness could not decide {where}{doubtful.why}")
+        return unknown(reason, f"the numeric witness could not decide {_at(doubtful)}")
     if numeric.conclusive < settings.min_conclusive:
         why = numeric.first("inconclusive")
         return unknown(Reason.NUMERIC_INCONCLUSIVE,

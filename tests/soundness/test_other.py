@@ -49,3 +49,15 @@ def test_instance_at_infinity_of_an_extended_real_symbol():
 ], ids=["subs", "lambda", "lambda-applied"])
 def test_false_claims_about_substitutions_and_lambdas(lhs, rhs):
     assert_not_proved(check_equal(lhs, rhs))
+
+
+def test_a_cholesky_factor_covers_every_positive_definite_matrix():
+    """Below the diagonal a Cholesky factor's entries are any real numbers: declared not positive,
+    they would be at most 0, and [[1, 1/2], [1/2, 1]] would be no covariance derive samples."""
+    from sympy import Abs
+
+    from derive.gaussian import cholesky_factor
+
+    factor = cholesky_factor("L", 2)
+    covariance = factor * factor.T
+    assert_not_proved(check_equal(Abs(covariance[0, 1]), -covariance[0, 1]))

@@ -1,0 +1,962 @@
+"""Where the math is in a .tex or .md file: its displays, their rows and the claims in them.
+
+A display is an ``align``-like environment, ``displaymath``, ``\\[ \\]`` or ``$$ $$`` in LaTeX; a
+``$$ $$`` block or a fenced ``math`` block in Markdown. Each format is read by one left-to-right
+scan that follows its renderer: TeX's ``$``/``$$`` pairing (``$a$$b$`` is two inline formulas),
+comments, ``\\verb``-like code, ``verbatim``-like environments and ``\\iffalse`` in LaTeX;
+CommonMark's blocks (fences, indented code, lists, quotes), code spans, escapes, HTML comments and
+code elements in Markdown. What the page shows as text or code is blanked (offsets and lines stay),
+so a display hidden in it is not read and one hidden by it is not missed; a directive is read only
+from a real comment. Where the scan cannot tell what the page shows (a display never closed, a
+macro redefined, a ``$`` that could pair two ways) it is a ParseError naming the line, never a
+guess. A row is split at its top-level ``=``; each ``=`` is a claim at its own line. ``derive.latex``
+reads the claims.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import string
+from dataclasses import dataclass, field
+
+GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+         "rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon "
+         "Phi Psi Omega").split()
+# What the layer reads: sympy's grammar for these, the layer itself for \mathbb{E}, \mathcal{N}
+# and the annotations it removes. \pi is the constant, as in sympy's grammar.
+KNOWN_MACROS = frozenset(GREEK + """frac dfrac tfrac sqrt log ln exp sum prod int infty partial left right
+    cdot times div pi mathbb mathcal sim mid sin cos tan sinh cosh tanh arcsin arccos arctan binom max
+    min det top intercal bar overline hat widehat tilde widetilde""".split())
+_SPACING = (r"(?<!\\)\\[,;:! ]|\\displaystyle|\\[bB]igg?[lr]?(?![a-zA-Z])|\\nonumber|\\notag")
+_ANNOTATIONS = re.compile(r"\\(?:label|tag)\{[^{}]*\}")
+# Words and wide spaces: they end an equation's math (a = b \quad \text{and} \quad c = d is two).
+_SEPARATORS = re.compile(r"\\text\{[^{}]*\}|\\q?quad(?![a-zA-Z])")
+_SEPARATOR = "\x00"
+# Macros the layer reads or removes itself, besides KNOWN_MACROS: a file may not redefine them.
+_LAYER_MACROS = frozenset("""mathrm operatorname mathit mathsf text quad qquad label tag nonumber notag begin end
+    displaystyle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr verb""".split())
+
+# --- what the LaTeX scan interprets -----------------------------------------------------------------
+
+_STARRED = "align gather equation multline flalign alignat eqnarray dmath xalignat xxalignat".split()
+# Environments whose body is a display derive reads.
+_DISPLAY_ENVIRONMENTS = frozenset([*_STARRED, *(f"{name}*" for name in _STARRED), "displaymath"])
+_COLUMN_COUNT = re.compile(r"\s*\{\s*\d+\s*\}")  # \begin{alignat}{2}: how many columns, not math
+_COUNTED_ENVIRONMENTS = frozenset(name for name in _DISPLAY_ENVIRONMENTS if "alignat" in name)
+# Math displays derive does not read: an error, so that their math is not skipped unseen.
+_UNREAD_ENVIRONMENTS = frozenset("IEEEeqnarray IEEEeqnarray* IEEEeqnarraybox empheq mathpar darray darray* "
+                                 "dseries dseries*".split())
+# Environments LaTeX shows as code or does not show: skipped up to their literal \end{name}, as LaTeX does.
+_HIDDEN_ENVIRONMENTS = frozenset("verbatim verbatim* Verbatim Verbatim* BVerbatim LVerbatim lstlisting minted "
+                                 "comment filecontents filecontents*".split())
+_INTERPRETED_ENVIRONMENTS = _DISPLAY_ENVIRONMENTS | _UNREAD_ENVIRONMENTS | _HIDDEN_ENVIRONMENTS | {"math"}
+# \equation ... \endequation is a display too: derive reads only \begin and \end.
+_ENVIRONMENT_WORDS = frozenset(word for name in _DISPLAY_ENVIRONMENTS if "*" not in name
+                               for word in (name, f"end{name}"))
+# Macros whose argument is code, delimited by a character (\verb|x|) or braces (\url{x}; \href's first).
+_CODE_MACROS = frozenset("verb Verb lstinline mintinline mint url nolinkurl path href".split())
+# Boxes whose content is text even in a paragraph: $$ there is an empty formula, not a display.
+_TEXT_BOXES = frozenset("mbox hbox fbox makebox framebox text".split())
+# In math these hold text, where $ opens math again (\text{if $x > 0$}).
+_TEXT_IN_MATH = _TEXT_BOXES | frozenset("textrm textit textbf textsf texttt textup textmd textnormal textsl textsc "
+                                        "emph intertext shortintertext tag".split())
+# In a box or math these hold paragraphs again, where a display may open.
+_PARAGRAPH_BOXES = frozenset("parbox vbox vtop footnote marginpar".split())
+_BOX_OPENING = re.compile(r"\*?\s*(?:\[[^\]]*\]\s*)*\{")
+# The conditionals TeX counts while \iffalse skips to its \fi (besides those a \newif makes).
+_CONDITIONALS = frozenset("""if ifcat ifnum ifdim ifodd ifvmode ifhmode ifmmode ifinner ifvoid ifhbox ifvbox ifx
+    ifeof iftrue iffalse ifcase ifdefined ifcsname iffontchar ifincsname ifprimitive ifabsnum ifabsdim
+    ifpdfprimitive ifpdfabsnum ifpdfabsdim""".split())
+# Macros the scan itself reads: a file may not redefine them either.
+_SCAN_MACROS = _CODE_MACROS | _TEXT_IN_MATH | frozenset("""iffalse iftrue fi else csname endcsname eqref ref cite
+    newif""".split())
+_PROTECTED = KNOWN_MACROS | _LAYER_MACROS | _SCAN_MACROS
+
+_TEX_SPECIAL = re.compile(r"[\\%${}]")
+_CONTROL = re.compile(r"\\(?:([a-zA-Z]+)|(.))", re.S)  # a control word, or a control symbol
+_ENVIRONMENT_NAME = re.compile(r"\s*\{([^{}]*)\}")  # TeX skips spaces and a newline after \begin
+_SKIPPED_TOKEN = re.compile(r"%[^\n]*|\\(?:([a-zA-Z]+)|.)", re.S)
+_CODE_OPTIONS = re.compile(r"\*?[ \t]*(?:\[[^\]\n]*\][ \t]*)?")  # \lstinline[language=C]{...}
+_VERB_STAR = re.compile(r"\*?[ \t]*")  # \verb takes no options: \verb[x[ is code
+_CODE_LANGUAGE = re.compile(r"\{[^{}\n]*\}[ \t]*")
+_BRACES_IN_TEX = re.compile(r"\\.|%[^\n]*|[{}]", re.S)
+_BRACES_IN_CODE = re.compile(r"[{}]")
+
+# Definitions derive checks (_check_definition).
+_DEFINES = (r"(?:re)?newcommand|providecommand|(?:New|Renew|Provide|Declare)(?:Expandable)?DocumentCommand"
+            r"|(?:New|Renew|Declare)CommandCopy|DeclareRobustCommand|DeclareMathOperator|DeclareMathSymbol"
+            r"|DeclarePairedDelimiter[XP]*|(?:re)?newrobustcmd|providerobustcmd|[gex]?def|let|futurelet"
+            r"|U?(?:math)?chardef")
+_DEFINES_ENVIRONMENT = (r"(?:re)?newenvironment|provideenvironment|(?:New|Renew|Provide|Declare)DocumentEnvironment"
+                        r"|(?:include|exclude|special|process)comment")
+_NAMES_BY_TEXT = r"@name(?:def|let)|cs(?:[gex]?def|let(?:cs)?|undef)"  # \@namedef{cdot}, etoolbox's \csdef{cdot}
+_CHARACTER_CODES = r"catcode|U?mathcode|delcode"
+_DEFINITION_START = re.compile(rf"\\(?:{_DEFINES}|{_DEFINES_ENVIRONMENT}|{_NAMES_BY_TEXT}|{_CHARACTER_CODES}"
+                               r"|csname)(?![a-zA-Z])")
+_DEFINITION = re.compile(rf"\\({_DEFINES})(?![a-zA-Z])\*?\s*\{{?\s*(\\(?:[a-zA-Z@]+|.)|[^\s{{}}\\])?", re.S)
+_ENVIRONMENT_DEFINITION = re.compile(rf"\\({_DEFINES_ENVIRONMENT})\*?\s*\{{([^{{}}]*)\}}")
+_NAMED_BY_TEXT = re.compile(rf"\\(?:csname(?![a-zA-Z])(?:((?:(?!\\endcsname).)*)\\endcsname)?"
+                            rf"|(?:{_NAMES_BY_TEXT})\s*\{{([^{{}}]*)\}})", re.S)
+_CODE_CHANGE = re.compile(rf"\\({_CHARACTER_CODES})(?![a-zA-Z])")
+_BEFORE_BODY = re.compile(r"\s*\}?(?:\s|\[[^\]]*\]|#\d)*\{")
+_LET_TARGETS = re.compile(r"\s*=?\s?(\\(?:[a-zA-Z]+|.)|\S)(?:\s*(\\(?:[a-zA-Z]+|.)|\S))?", re.S)
+_TOKEN = re.compile(r"\\(?:([a-zA-Z]+)|(.))|(\$+)", re.S)
+
+
+class ParseError(ValueError):
+    """A claim the layer will not read: ``column`` counts from 1 in the claim's line."""
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass
+class Block:
+    """One math environment: its text, where it starts in the file, the file's line of an offset,
+    the directives before it, and what it is (``align*``, ``\\[``, ``$$``, ``math``)."""
+
+    text: str
+    start: int
+    line_of: object
+    directives: list[tuple[int, str]] = field(default_factory=list)
+    environment: str = ""
+
+    def line(self, offset: int) -> int:
+        """The file's line of the text's ``offset`` (its last character's, past the end)."""
+        return self.line_of(self.start + min(offset, max(len(self.text) - 1, 0)))
+
+
+def _blank(text: str) -> str:
+    """``text`` as spaces, newlines kept (offsets and lines stay)."""
+    return re.sub(r"[^\n]", " ", text)
+
+
+def _blanked(text: str, ranges: list[tuple[int, int]]) -> str:
+    """``text`` with each (start, end) range blanked."""
+    pieces, done = [], 0
+    for start, end in sorted(ranges):
+        start = max(start, done)
+        if start < end:
+            pieces += [text[done:start], _blank(text[start:end])]
+            done = end
+    return "".join(pieces) + text[done:]
+
+
+def _line_of(text: str):
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(offset: int) -> int:
+        return bisect.bisect_right(starts, offset)
+
+    return line
+
+
+@dataclass(order=True)
+class _Display:
+    """A display the scan found: where its opener starts, its body, where its closer ends."""
+
+    start: int
+    body: int
+    body_end: int
+    end: int
+    environment: str
+
+
+def displays(text: str, suffix: str) -> list[Block]:
+    """The displays of a file, in order, each with the directives between it and the one before."""
+    line = _line_of(text)
+    scan = _TexScan(text, line) if suffix == ".tex" else _MarkdownScan(text, line)
+    clean = scan.run()
+    blocks, used = [], 0
+    for found in sorted(scan.found):
+        before = [(line(offset), directive) for offset, directive in scan.directives if used <= offset < found.start]
+        used = found.end
+        blocks.append(Block(clean[found.body:found.body_end], found.body, line, before, found.environment))
+    return blocks
+
+
+def _group_end(text: str, start: int, braces: re.Pattern = _BRACES_IN_TEX) -> int:
+    """Where the brace group opening at ``start`` closes (-1: never). In TeX an escaped brace or one in a
+    comment does not count; in code (``_BRACES_IN_CODE``) every brace does."""
+    depth = 0
+    for m in braces.finditer(text, start):
+        if m.group() == "{":
+            depth += 1
+        elif m.group() == "}":
+            depth -= 1
+            if not depth:
+                return m.start()
+    return -1
+
+
+# --- LaTeX ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Frame:
+    """What is open where the scan is: the document, math up to its closer, or a box up to its }."""
+
+    closer: str  # "" (the document), "}" (a box), "$", "$$", "\\]", "\\)", or an environment's name
+    start: int
+    body: int
+    mode: str  # "paragraph" (a display may open), "box" (text in a line: $$ is an empty formula) or "math"
+    opener: str = ""  # as an error names it
+    environment: str = ""  # a display's, as Block.environment
+    depth: int = 0  # braces open inside a box
+
+
+class _TexScan:
+    """LaTeX read left to right as TeX reads it. Outside math, ``$$`` opens a display and ``$`` inline
+    math, which the next ``$`` closes (``$a$$b$`` is two formulas); ``\\[``, ``\\(`` and environments open
+    math up to their closers. In any mode a ``%`` starts a comment to the end of the line, ``\\verb|...|``
+    and other code macros are text whatever they hold (a ``%`` or ``$`` in them is no comment or math),
+    ``verbatim``-like environments and ``\\iffalse ... \\fi`` are skipped as TeX skips them."""
+
+    def __init__(self, text: str, line):
+        self.text, self.line = text, line
+        self.blanks: list[tuple[int, int]] = []
+        self.directives: list[tuple[int, str]] = []
+        self.found: list[_Display] = []
+        self.frames = [_Frame("", 0, 0, "paragraph")]
+        self.conditionals = _CONDITIONALS | set(re.findall(r"\\newif\s*\\(if[a-zA-Z]+)", text))
+
+    def run(self) -> str:
+        """The text with comments, code and skipped text blanked; ``found`` and ``directives`` filled."""
+        pos = 0
+        while pos is not None and (m := _TEX_SPECIAL.search(self.text, pos)):
+            pos = self.at(m.start())
+        if pos is not None and len(self.frames) > 1:
+            frame = self.frames[-1]
+            raise ParseError(f"line {self.line(frame.start)}: {frame.opener} is never closed")
+        return _blanked(self.text, self.blanks)
+
+    def at(self, i: int) -> int | None:
+        """Read what starts at ``i``; where to go on (None: the document has ended)."""
+        c = self.text[i]
+        if c == "%":
+            return self.comment(i)
+        if c == "\\":
+            return self.control(i)
+        if c == "$":
+            return self.dollar(i)
+        frame = self.frames[-1]
+        if frame.closer == "}":  # braces matter in a box only: its own } ends it
+            if c == "{":
+                frame.depth += 1
+            elif frame.depth:
+                frame.depth -= 1
+            else:
+                self.frames.pop()
+        return i + 1
+
+    def open(self, i: int, body: int, closer: str, opener: str, environment: str = "", mode: str = "math") -> int:
+        self.frames.append(_Frame(closer, i, body, mode, opener, environment))
+        return body
+
+    def close(self, i: int, end: int) -> int:
+        frame = self.frames.pop()
+        if frame.environment:
+            self.found.append(_Display(frame.start, frame.body, i, end, frame.environment))
+        return end
+
+    def comment(self, i: int) -> int:
+        end = self.text.find("\n", i)
+        end = len(self.text) if end < 0 else end
+        directive = re.match(r"%\s*derive:(.*)", self.text[i:end])
+        if directive:
+            if any(frame.environment for frame in self.frames):
+                raise ParseError(f"line {self.line(i)}: a derive: directive inside a math environment applies to "
+                                 "nothing: put it before the environment")
+            self.directives.append((i, directive.group(1).strip()))
+        self.blanks.append((i, end))
+        return end
+
+    def dollar(self, i: int) -> int:
+        frame = self.frames[-1]
+        double = self.text.startswith("$$", i)
+        if frame.mode == "paragraph":
+            return self.open(i, i + 2, "$$", "$$", "$$") if double else self.open(i, i + 1, "$", "$")
+        if frame.mode == "box":  # $$ is an empty formula there
+            return i + 2 if double else self.open(i, i + 1, "$", "$")
+        if frame.closer == "$":
+            return self.close(i, i + 1)
+        if frame.closer == "$$" and double:
+            return self.close(i, i + 2)
+        raise ParseError(f"line {self.line(i)}: a $ inside the math {frame.opener} opened at line "
+                         f"{self.line(frame.start)}: TeX would end the math here")
+
+    def control(self, i: int) -> int | None:
+        m = _CONTROL.match(self.text, i)
+        if m is None:  # a backslash ends the file
+            return i + 1
+        if _DEFINITION_START.match(self.text, i):
+            _check_definition(self.text, i, self.line)
+        word, end, frame = m.group(1), m.end(), self.frames[-1]
+        if word is None:
+            symbol = m.group(2)
+            if symbol == "[" and frame.mode == "paragraph":
+                return self.open(i, end, "\\]", "\\[", "\\[")
+            if symbol == "(" and frame.mode != "math":
+                return self.open(i, end, "\\)", "\\(")
+            if frame.closer == "\\" + symbol:
+                return self.close(i, end)
+            return end
+        if word in _CODE_MACROS:
+            return self.code(i, word, end)
+        if word == "iffalse":
+            return self.skip_false(i, end)
+        if word == "begin":
+            return self.begin(i, end)
+        if word == "end":
+            return self.end(i, end)
+        if word in _ENVIRONMENT_WORDS:
+            raise ParseError(f"line {self.line(i)}: \\{word} opens or closes a display without \\begin or \\end, "
+                             "and derive reads \\begin{...} ... \\end{...}")
+        box = _BOX_OPENING.match(self.text, end)
+        if box and word in (_TEXT_IN_MATH if frame.mode == "math" else _TEXT_BOXES):
+            return self.open(i, box.end(), "}", f"\\{word}{{", mode="box")
+        if box and word in _PARAGRAPH_BOXES and len(self.frames) > 1:  # \fbox{\parbox{w}{$$ 1 = 2 $$}}
+            if word == "parbox":
+                width = _group_end(self.text, box.end() - 1)
+                box = _BOX_OPENING.match(self.text, width + 1) if width >= 0 else None
+            if box:
+                return self.open(i, box.end(), "}", f"\\{word}{{", mode="paragraph")
+        return end
+
+    def code(self, i: int, word: str, pos: int) -> int:
+        """``\\verb|x|``, ``\\lstinline{x}``, ``\\mintinline{lang}{x}``, ``\\url{x}``: blanked, what they
+        hold is text."""
+        text = self.text
+        pos = (_VERB_STAR if word == "verb" else _CODE_OPTIONS).match(text, pos).end()
+        if word in ("mintinline", "mint") and (language := _CODE_LANGUAGE.match(text, pos)):
+            pos = language.end()
+        delimiter, line_end = text[pos:pos + 1], text.find("\n", pos)
+        if delimiter == "{" and word not in ("verb", "Verb"):
+            end = _group_end(text, pos, _BRACES_IN_CODE)
+            if word == "lstinline" and "{" in text[pos + 1:end]:
+                raise ParseError(f"line {self.line(i)}: a brace inside \\lstinline{{...}}: derive cannot tell which "
+                                 "} ends it; write \\lstinline|...|")
+        elif delimiter and not delimiter.isspace() and not delimiter.isalpha():
+            end = text.find(delimiter, pos + 1, len(text) if line_end < 0 else line_end)
+        else:
+            end = -1
+        if end < 0:
+            raise ParseError(f"line {self.line(i)}: \\{word} without its closing delimiter: derive cannot tell where "
+                             "the code ends")
+        self.blanks.append((i, end + 1))
+        return end + 1
+
+    def skip_false(self, i: int, pos: int) -> int:
+        """``\\iffalse`` skips to the ``\\else`` or ``\\fi`` at its own depth, counting the conditionals between
+        (a ``\\fi`` in a comment does not count; one in ``\\verb`` does, as TeX does not run ``\\verb`` there)."""
+        depth = 0
+        for m in _SKIPPED_TOKEN.finditer(self.text, pos):
+            word = m.group(1)
+            if word in ("fi", "else") and not depth:
+                self.blanks.append((i, m.end()))
+                return m.end()
+            if word == "fi":
+                depth -= 1
+            elif word and word.startswith("if"):
+                if word not in self.conditionals:
+                    raise ParseError(f"line {self.line(m.start())}: \\{word} inside \\iffalse: derive cannot tell "
+                                     "whether TeX counts it as a conditional there")
+                depth += 1
+        raise ParseError(f"line {self.line(i)}: \\iffalse is never closed by \\fi")
+
+    def begin(self, i: int, pos: int) -> int:
+        m = _ENVIRONMENT_NAME.match(self.text, pos)
+        if m is None:
+            return pos
+        name, end = m.group(1), m.end()
+        if name in _HIDDEN_ENVIRONMENTS:  # ended by the literal \end{name} only, as LaTeX ends it
+            close = self.text.find(f"\\end{{{name}}}", end)
+            if close < 0:
+                raise ParseError(f"line {self.line(i)}: \\begin{{{name}}} is never closed by \\end{{{name}}}")
+            self.blanks.append((i, close + len(name) + 6))
+            return close + len(name) + 6
+        if name in _UNREAD_ENVIRONMENTS:
+            raise ParseError(f"line {self.line(i)}: derive does not read \\begin{{{name}}}: write its math in "
+                             "align or equation")
+        mode = self.frames[-1].mode
+        if name in _DISPLAY_ENVIRONMENTS and mode == "paragraph":
+            count = _COLUMN_COUNT.match(self.text, end) if name in _COUNTED_ENVIRONMENTS else None
+            return self.open(i, count.end() if count else end, name, f"\\begin{{{name}}}", name)
+        if name == "math" and mode != "math":
+            return self.open(i, end, name, "\\begin{math}")
+        if name == "minipage" and len(self.frames) > 1:
+            return self.open(i, end, name, "\\begin{minipage}", mode="paragraph")
+        return end
+
+    def end(self, i: int, pos: int) -> int | None:
+        m = _ENVIRONMENT_NAME.match(self.text, pos)
+        if m is None:
+            return pos
+        if m.group(1) == self.frames[-1].closer:
+            return self.close(i, m.end())
+        if m.group(1) == "document" and len(self.frames) == 1:
+            return None  # TeX reads nothing after it
+        return m.end()
+
+
+def _check_definition(text: str, i: int, line) -> None:
+    """A definition at ``i`` that derive cannot follow is a file error: of a macro derive reads
+    (``\\renewcommand{\\cdot}{+}``, ``\\def\\cdot``, ``\\let\\cdot=+``), of one it cannot name
+    (``\\csname``, ``\\def#1``), of what characters mean (``\\catcode``, ``\\def~``), or of a macro or
+    environment that opens or closes math (``\\newcommand{\\be}{\\begin{equation}}``), whose display
+    derive, which expands no macro, would not see."""
+    where = f"line {line(i)}: "
+    if m := _CODE_CHANGE.match(text, i):
+        raise ParseError(where + f"\\{m.group(1)} changes what characters mean, and derive reads them as LaTeX "
+                         "defines them")
+    if m := _NAMED_BY_TEXT.match(text, i):
+        name = m.group(1) if m.group(1) is not None else m.group(2)
+        if name is None:
+            raise ParseError(where + "\\csname without its \\endcsname")
+        name = name.lstrip()  # TeX skips the spaces after \csname, not those before \endcsname
+        if not re.fullmatch(r"[a-zA-Z]+", name) or name in _PROTECTED:
+            raise ParseError(where + f"the macro named '{name}' by its letters may be one derive reads: derive "
+                             "cannot tell which it is")
+        return
+    if m := _ENVIRONMENT_DEFINITION.match(text, i):
+        word, name = m.groups()
+        if name.strip() in _INTERPRETED_ENVIRONMENTS:
+            raise ParseError(where + f"the environment {name.strip()} is redefined here, and derive reads it as "
+                             "LaTeX defines it")
+    elif m := _DEFINITION.match(text, i):
+        word, name = m.groups()
+        if name is None or name == "\\csname" or name.startswith("#"):
+            raise ParseError(where + f"derive cannot tell which macro \\{word} defines here")
+        if not re.fullmatch(r"\\[a-zA-Z@]+", name):
+            raise ParseError(where + f"\\{word} gives {name} a meaning, and derive reads it as LaTeX defines it")
+        if name[1:] in _PROTECTED or name[1:].split("@")[0] in _PROTECTED:  # \cdot@x is \cdot outside \makeatletter
+            raise ParseError(where + f"{name} is redefined here, and derive reads it as LaTeX defines it")
+        if word in ("let", "futurelet"):
+            _check_let_target(text, m.end(), word, name, where)
+            return
+    else:
+        return
+    if _opens_math(_definition_body(text, m.end(), _BODY_GROUPS.get(word, 1), where)):
+        raise ParseError(where + "a definition that opens or closes math or a display: derive expands no macro, "
+                         "so it would not see that math; write the $, \\[ or \\begin{...} where it is used")
+
+
+# How many brace groups after the name a definition's body spans (\NewDocumentCommand{\x}{spec}{body}).
+_BODY_GROUPS = {
+    **{f"{kind}DocumentCommand": 2 for kind in ("New", "Renew", "Provide", "Declare")},
+    **{f"{kind}ExpandableDocumentCommand": 2 for kind in ("New", "Renew", "Provide", "Declare")},
+    **{f"{kind}DocumentEnvironment": 3 for kind in ("New", "Renew", "Provide", "Declare")},
+    **{f"{kind}environment": 2 for kind in ("new", "renew", "provide")},
+    **{f"{kind}comment": 0 for kind in ("include", "exclude", "special", "process")},
+    **{name: 0 for name in ("DeclareMathSymbol", "chardef", "mathchardef", "Umathchardef", "Uchardef")},
+    **{f"DeclarePairedDelimiter{suffix}": 2 for suffix in ("", "X", "XPP")},
+}
+
+
+def _check_let_target(text: str, pos: int, word: str, name: str, where: str) -> None:
+    """``\\let\\x\\y`` makes ``\\x`` what ``\\y`` is (``\\futurelet\\x\\y\\z``, what ``\\z`` is): an error
+    when that is something the scan reads itself (``\\let\\be\\[``, ``\\let\\myfi\\fi``, ``\\let\\mydef\\def``)."""
+    targets = _LET_TARGETS.match(text, pos)
+    target = targets and targets.group(2 if word == "futurelet" else 1)
+    if target and (target in ("$", "\\[", "\\]", "\\(", "\\)") or _DEFINITION_START.fullmatch(target)
+                   or target[1:] in _SCAN_MACROS | _ENVIRONMENT_WORDS | {"begin", "end"}):
+        raise ParseError(where + f"{name} is made {target}, which derive reads itself: it expands no macro, so it "
+                         "would not see what this one does")
+
+
+def _definition_body(text: str, pos: int, groups: int, where: str) -> str:
+    """The next ``groups`` brace groups after a definition's name (its options and parameters skipped)."""
+    body = []
+    for _ in range(groups):
+        opening = _BEFORE_BODY.match(text, pos)
+        if opening is None:
+            break
+        end = _group_end(text, opening.end() - 1)
+        if end < 0:
+            raise ParseError(where + "a definition whose braces never close")
+        body.append(text[opening.end():end])
+        pos = end + 1
+    return " ".join(body)
+
+
+def _opens_math(body: str) -> bool:
+    """Whether a definition's body holds a math or display delimiter, or a $ left open."""
+    dollars = 0
+    for m in _TOKEN.finditer(body):
+        word, symbol, run = m.groups()
+        if run:
+            if len(run) > 1:
+                return True
+            dollars += 1
+        elif symbol in ("[", "]", "(", ")") or word in _ENVIRONMENT_WORDS:
+            return True
+        elif word in ("begin", "end"):
+            name = _ENVIRONMENT_NAME.match(body, m.end())
+            if name and name.group(1) in _INTERPRETED_ENVIRONMENTS:
+                return True
+    return dollars % 2 == 1
+
+
+# --- Markdown ---------------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
+_LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
+_THEMATIC_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+# HTML blocks whose lines are no Markdown until their end (CommonMark's kinds 1 and 2).
+_HTML_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)|<!--", re.I)
+_MARKDOWN_SPECIAL = re.compile(r"[\\`<$]")
+_BACKTICKS = re.compile(r"`+")
+# Elements whose text is code, not math (MathJax skips them too).
+_CODE_ELEMENT = re.compile(r"<(code|pre|kbd|samp|tt|script|style|textarea)(?=[\s/>])[^>]*>", re.I)
+_AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\x00-\x20]*>")
+_IN_DISPLAY = re.compile(r"\\.|\$\$|<!--|\n[ \t\r]*\n", re.S)
+_IN_INLINE_MATH = re.compile(r"\\.|\$", re.S)
+_PUNCTUATION = frozenset(string.punctuation)  # what a backslash escapes
+_LINE_START = re.compile(r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*")  # before a block's first character
+
+
+def _columns(line: str, pos: int, col: int, up_to: float = float("inf")) -> tuple[int, int]:
+    """(position, column) past the spaces and tabs at ``pos`` (at most up to column ``up_to``); a tab
+    goes on to the next multiple of 4 columns."""
+    while pos < len(line) and line[pos] in " \t" and col < up_to:
+        col = col + 1 if line[pos] == " " else col + 4 - col % 4
+        pos += 1
+    return pos, col
+
+
+class _MarkdownScan:
+    """Markdown as CommonMark reads it, then the math in it as GitHub's renderer finds it. First the
+    blocks, line by line: fenced code (any fence of 3 or more backticks or tildes, closed by a longer
+    or equal one; ``math`` fences are displays), indented code (4 columns past the paragraph's
+    container, a list item's content included), block quotes. Then the text, left to right: escapes
+    (``\\$`` is a dollar, ``\\<!--`` no comment), code spans (over lines, within a paragraph), HTML
+    comments and code elements, ``$$ $$`` displays and ``$ $`` inline math."""
+
+    def __init__(self, text: str, line):
+        self.text, self.line = text, line
+        self.code: list[tuple[int, int]] = []  # code blocks, fence lines and quote markers
+        self.math_fences: list[tuple[int, int]] = []
+        self.blanks: list[tuple[int, int]] = []  # what the text scan blanks
+        self.directives: list[tuple[int, str]] = []
+        self.found: list[_Display] = []
+        # Where the block scan is: the open block quotes and list items, (a quote?, the column their
+        # content starts at); the open fence, (its marker, math?, where it starts, where its body
+        # starts); what ends the open HTML block; whether a paragraph is open.
+        self.containers: list[tuple[bool, int]] = []
+        self.fence = None
+        self.html_end = None
+        self.paragraph = False
+
+    def run(self) -> str:
+        offset = 0
+        for line in self.text.splitlines(keepends=True):
+            self.block_line(line, offset)
+            offset += len(line)
+        if self.fence is not None:  # a fence never closed runs to the end of the file
+            self.end_fence(len(self.text), len(self.text))
+        plain = _blanked(self.text, self.code)
+        self.inline(_blanked(plain, self.math_fences))
+        clean = _blanked(plain, self.blanks)
+        for m in _DEFINITION_START.finditer(clean):  # MathJax and KaTeX honour \renewcommand, \def, \let
+            _check_definition(clean, m.start(), self.line)
+        return clean
+
+    # -- blocks
+
+    def block_line(self, line: str, start: int) -> None:
+        """Read one line of the block structure: the containers it goes on with or opens, then its leaf."""
+        content_end = len(line.rstrip("\r\n"))
+        pos, col, kept = self.continued(line, start, content_end)
+        if kept < len(self.containers):
+            if (self.paragraph and self.fence is None and self.html_end is None and line[pos:content_end].strip()
+                    and not self.starts_block(line, pos, col)):
+                return  # a lazy continuation of the paragraph
+            self.containers, self.paragraph, self.html_end = self.containers[:kept], False, None
+            if self.fence is not None:  # its container ended, and so did it
+                self.end_fence(start, start)
+        if self.fence is not None:
+            p, c = _columns(line, pos, col)
+            closing = _FENCE.fullmatch(line[p:content_end].rstrip(" \t"))
+            marker = self.fence[0]
+            if (c - col <= 3 and closing and closing.group(1)[0] == marker[0]
+                    and len(closing.group(1)) >= len(marker) and not closing.group(2)):
+                self.end_fence(start, start + len(line))
+            return
+        if self.html_end is not None:
+            if self.html_end.search(line, pos):
+                self.html_end = None
+            return
+        pos, col = self.opened(line, start, pos, col, content_end)
+        p, c = _columns(line, pos, col)
+        rest = line[p:content_end]
+        if not rest:
+            self.paragraph = False
+        elif c - col >= 4:  # indented code, unless it goes on with a paragraph
+            if not self.paragraph:
+                self.code.append((start + pos, start + content_end))
+        elif (opening := _FENCE.match(rest)) and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            self.fence = (opening.group(1), opening.group(2).split()[:1] == ["math"], start + p, start + len(line))
+            self.paragraph = False
+        elif html := _HTML_BLOCK.match(rest):
+            end = re.compile(rf"</{html.group(1)}>" if html.group(1) else "-->", re.I)
+            self.html_end = None if end.search(line, p + html.end()) else end
+            self.paragraph = False
+        else:
+            self.paragraph = not (_THEMATIC_BREAK.match(rest) or _HEADING.match(rest))
+
+    def continued(self, line: str, start: int, content_end: int) -> tuple[int, int, int]:
+        """(position, column) past the markers and indentation of the containers the line goes on
+        with, and how many it goes on with (a blank line goes on with a list item)."""
+        pos, col, kept = 0, 0, 0
+        for quote, column in self.containers:
+            if quote:
+                p, c = _columns(line, pos, col)
+                if c - col > 3 or not line.startswith(">", p):
+                    break
+                pos, col = self.quote_marker(line, start, p, c)
+            elif line[pos:content_end].strip():
+                p, c = _columns(line, pos, col, column)
+                if c < column:
+                    break
+                pos, col = p, c
+            kept += 1
+        return pos, col, kept
+
+    def opened(self, line: str, start: int, pos: int, col: int, content_end: int) -> tuple[int, int]:
+        """(position, column) past the block quotes and list items the line opens."""
+        while True:
+            p, c = _columns(line, pos, col)
+            if c - col > 3 or p >= content_end:
+                return pos, col
+            if line[p] == ">":
+                pos, col = self.quote_marker(line, start, p, c)
+                self.containers.append((True, col))
+                self.paragraph = False
+                continue
+            marker = _LIST_MARKER.match(line, p)
+            if marker is None or _THEMATIC_BREAK.match(line[p:content_end]):
+                return pos, col
+            marker_column = c + marker.end() - p
+            q, d = _columns(line, marker.end(), marker_column)
+            empty = q >= content_end
+            if self.paragraph and empty:  # an empty item does not interrupt a paragraph
+                return pos, col
+            if empty or d - marker_column > 4:  # its content is 1 column on (then indented code)
+                pos, col = _columns(line, marker.end(), marker_column, marker_column + 1)
+            else:
+                pos, col = q, d
+            self.containers.append((False, col))
+            self.paragraph = False
+
+    def quote_marker(self, line: str, start: int, p: int, c: int) -> tuple[int, int]:
+        """Past a block quote's ``>`` (and the space after it), which is blanked: it is not content."""
+        self.code.append((start + p, start + p + 1))
+        return (p + 2, c + 2) if line[p + 1:p + 2] == " " else (p + 1, c + 1)
+
+    def starts_block(self, line: str, pos: int, col: int) -> bool:
+        """Whether the line starts a block rather than going on with a paragraph."""
+        p, c = _columns(line, pos, col)
+        rest = line[p:].rstrip("\r\n")
+        if c - col > 3:
+            return False
+        marker = _LIST_MARKER.match(rest)
+        return bool(rest.startswith(">") or (marker and rest[marker.end():].strip()) or _FENCE.match(rest)
+                    or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest) or _HTML_BLOCK.match(rest))
+
+    def end_fence(self, body_end: int, end: int) -> None:
+        _, math, start, body = self.fence
+        if math:
+            self.math_fences.append((start, end))
+            self.found.append(_Display(start, body, max(body, body_end), end, "math"))
+        else:
+            self.code.append((start, end))
+        self.fence = None
+
+    # -- text
+
+    def inline(self, text: str) -> None:
+        """Scan the text (code blocks and math fences blanked) for what hides math and for the math."""
+        self.ends = [m.start() for m in re.finditer(r"\n[ \t\r]*(?=\n)", text)] + [len(text)]
+        pos = 0
+        while m := _MARKDOWN_SPECIAL.search(text, pos):
+            i = m.start()
+            if text[i] == "\\":  # an escaped character is text, a $ or ` or < too
+                pos = i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
+            elif text[i] == "`":
+                pos = self.code_span(text, i)
+            elif text[i] == "<":
+                pos = self.html(text, i)
+            elif text.startswith("$$", i):
+                pos = self.display(text, i)
+            else:
+                pos = self.inline_math(text, i)
+
+    def paragraph_end(self, i: int) -> int:
+        return self.ends[bisect.bisect_left(self.ends, i)]
+
+    def code_span(self, text: str, i: int) -> int:
+        """A code span: up to a run of as many backticks in the same paragraph; without one, the
+        backticks are text."""
+        run = _BACKTICKS.match(text, i).end() - i
+        for m in _BACKTICKS.finditer(text, i + run, self.paragraph_end(i)):
+            if m.end() - m.start() == run:
+                self.blanks.append((i, m.end()))
+                return m.end()
+        return i + run
+
+    def html(self, text: str, i: int) -> int:
+        if text.startswith("<!--", i):
+            close = text.find("-->", i + 4)
+            starts_line = _LINE_START.fullmatch(text, text.rfind("\n", 0, i) + 1, i) is not None
+            if close < 0 and starts_line:
+                raise ParseError(f"line {self.line(i)}: an HTML comment that is never closed hides the rest of the "
+                                 "file")
+            if close < 0 or not starts_line and close > self.paragraph_end(i):
+                return i + 1  # not a comment: text
+            directive = re.match(r"<!--\s*derive:(.*)", text[i:close], re.S)
+            if directive:
+                self.directives.append((i, directive.group(1).strip()))
+            self.blanks.append((i, close + 3))
+            return close + 3
+        if element := _CODE_ELEMENT.match(text, i):
+            close = re.compile(rf"</{element.group(1)}\s*>", re.I).search(text, element.end())
+            if close is None:
+                raise ParseError(f"line {self.line(i)}: <{element.group(1)}> is never closed: derive cannot tell "
+                                 "where its code ends")
+            self.blanks.append((i, close.end()))
+            return close.end()
+        if link := _AUTOLINK.match(text, i):
+            self.blanks.append((i, link.end()))
+            return link.end()
+        return i + 1
+
+    def display(self, text: str, i: int) -> int:
+        pos = i + 2
+        while m := _IN_DISPLAY.search(text, pos):
+            if m.group() == "$$":
+                self.found.append(_Display(i, i + 2, m.start(), m.end(), "$$"))
+                return m.end()
+            if m.group() == "<!--":
+                close = text.find("-->", m.end())
+                if close >= 0 and re.match(r"<!--\s*derive:", text[m.start():close]):
+                    raise ParseError(f"line {self.line(m.start())}: a derive: directive inside a math environment "
+                                     "applies to nothing: put it before the environment")
+                if close >= 0:
+                    self.blanks.append((m.start(), close + 3))
+                pos = close + 3 if close >= 0 else m.end()
+            elif m.group().startswith("\n"):
+                raise ParseError(f"line {self.line(i)}: a blank line inside $$ ... $$: renderers differ on whether "
+                                 "the display goes on after it; remove it")
+            else:
+                pos = m.end()
+        raise ParseError(f"line {self.line(i)}: $$ opens a display that no $$ closes")
+
+    def inline_math(self, text: str, i: int) -> int:
+        """``$...$`` in one paragraph (a lone ``$`` is text). A ``$`` that closes it and starts a ``$$``
+        could also be read as a display's: renderers differ, and so that is an error."""
+        pos, end = i + 1, self.paragraph_end(i)
+        while m := _IN_INLINE_MATH.search(text, pos, end):
+            if m.group() == "$":
+                if text.startswith("$$", m.start()):
+                    raise ParseError(f"line {self.line(m.start())}: this $$ could close the $ of line {self.line(i)} "
+                                     "and open math, or open a display: renderers differ; write a dollar of text as "
+                                     "\\$")
+                return m.end()
+            pos = m.end()
+        return i + 1
+
+
+# --- rows and claims --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """``lhs = rhs`` as written, at the line of its ``=``."""
+
+    lhs: str
+    rhs: str
+    line: int
+    continues: bool  # the lhs is the previous claim's rhs
+    error: str | None = None  # why the row cannot be read as claims
+
+
+# A row's line break: \\[2pt] ends a row and its [2pt] is spacing; amsmath reads [ after a space as math.
+_ROW_BREAK = re.compile(r"\\\\(?:\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in|bp|pc|sp|dd|cc|mu)\s*\])?")
+_INNER_ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{(?:aligned|split|gathered)\}")
+_TAB = re.compile(r"(?<!\\)&")
+# What an annotation column may hold (&& \text{by Jensen}, && (\text{by } \eqref{eq:1})).
+_ANNOTATION_TEXT = re.compile(r"\\(?:text(?:rm|it|bf|sf|up|normal|md|sl)?|mbox|emph|eqref|ref|cite[tp]?|label|tag"
+                              r"|hspace)\*?\s*(?:\[[^\]]*\]\s*)?\{")
+_ANNOTATION_SPACING = re.compile(r"\\(?:q?quad|hfill|nonumber|notag)(?![a-zA-Z])|\\[,;:! ]|~")
+_ANNOTATION_REST = re.compile(r"[\s.,;:()\[\]&]*")
+
+
+def _rows(block: Block):
+    """(text, offset) of each ``\\``-separated row, labels and inner ``aligned``-like markers as spaces."""
+    text = _INNER_ENVIRONMENTS.sub(lambda m: " " * len(m.group(0)), block.text)
+    text = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
+    start = 0
+    for m in [*_ROW_BREAK.finditer(text), None]:
+        end = m.start() if m else len(text)
+        yield text[start:end], start
+        start = m.end() if m else end
+
+
+def _math_columns(row: str, environment: str) -> tuple[str, str | None]:
+    """The row's equation, its alignment tabs and the columns after it as spaces (offsets kept), and
+    why it is an error, when those columns hold math. They are where annotations go (``&&
+    \\text{by Jensen}``): what else is there would not be read (``x &= x && 1 = 2``, ``a &= b & c &= d``).
+    An equation is two columns in ``align`` and the like, three in ``eqnarray`` (``a &=& b``)."""
+    tabs = [m.start() for m in _TAB.finditer(row)]
+    columns = 3 if environment.rstrip("*") == "eqnarray" else 2
+    if len(tabs) < columns:
+        return _TAB.sub(" ", row), None
+    tail = tabs[columns - 1]
+    error = None if _is_annotation(row[tail:]) else ("math in a column after the equation's (after && or &) is "
+                                                     "not read: give it its own row")
+    return _TAB.sub(" ", row[:tail]) + " " * (len(row) - tail), error
+
+
+def _is_annotation(text: str) -> bool:
+    """Whether ``text`` holds words, references, spacing and punctuation only."""
+    kept, pos = [], 0
+    while m := _ANNOTATION_TEXT.search(text, pos):
+        end = _group_end(text, m.end() - 1)
+        if end < 0:
+            return False
+        kept.append(text[pos:m.start()])
+        pos = end + 1
+    kept.append(text[pos:])
+    return _ANNOTATION_REST.fullmatch(_ANNOTATION_SPACING.sub(" ", "".join(kept))) is not None
+
+
+def _row_error(row: str) -> str | None:
+    """Why a row is not one equation chain: words or wide spaces between two equations (a = b \\quad
+    \\text{and} \\quad c = d) or inside one (x^2 = x \\quad \\text{for all } x would multiply the x in),
+    or an = inside brackets, which does not split the row and so would not be read."""
+    for m in re.finditer(f"{_SEPARATOR}+", row):
+        if "=" in row[:m.start()] and "=" in row[m.end():]:
+            return "two equations on one row, apart by words or a wide space: write one per row"
+    pieces = [p for p in re.split(f"{_SEPARATOR}+", row) if re.sub(r"[\s&.,;:()\[\]{}]", "", p)]
+    if len(pieces) > 1:
+        return "math on both sides of words or a wide space (\\text, \\quad): an annotation goes last in its row"
+    if _bracketed_equals(row):
+        return "an = inside brackets or braces is not read as a claim: write the equation outside them"
+    return None
+
+
+def _bracketed_equals(row: str) -> bool:
+    """Whether an = of a balanced row is inside brackets or braces other than a script's
+    (``\\left(1 = 2\\right)``, ``\\{1 = 2\\}``; not ``\\sum_{i=1}``)."""
+    if sum((c in "{([") - (c in "})]") for c in row):
+        return False  # an unbalanced row is split at each = (_equals_offsets)
+    depth, scripts, last = 0, [], ""  # scripts: the depths of the script braces open
+    for n, c in enumerate(row):
+        if c in "{([":
+            depth += 1
+            if c == "{" and last in ("_", "^"):
+                scripts.append(depth)
+        elif c in "})]":
+            if scripts and scripts[-1] == depth:
+                scripts.pop()
+            depth -= 1
+        elif c == "=" and depth and not scripts and not (n and row[n - 1] in "<>\\"):
+            return True
+        if not c.isspace():
+            last = c
+    return False
+
+
+def _joined(before: str, after: str) -> bool:
+    """Whether two rows' math joins as one expression: an operator at the junction (a + \\\\ b,
+    a \\\\ + b). Without one, x \\\\ y is two lines, not the product x y."""
+    return bool(re.search(r"(?:[+\-/(\[{]|\\(?:times|cdot|div|left\s*[(\[]))\s*$", before)
+                or re.match(r"\s*(?:[+\-/)\]}]|\\(?:times|cdot|div|right))", after))
+
+
+def claims_of(block: Block) -> list[Claim]:
+    claims: list[Claim] = []
+    chain_open = False
+    pending = ""  # a left side on rows of its own, before the row whose = it belongs to
+    pending_error, pending_line = None, 0
+    for raw, start in _rows(block):
+        row, column_error = _math_columns(raw, block.environment)
+        row = _SEPARATORS.sub(lambda m: _SEPARATOR * len(m.group(0)), row)
+        row = re.sub(_SPACING, lambda m: " " * len(m.group(0)), row)
+        if not row.replace(_SEPARATOR, " ").strip():
+            if column_error:  # math after && alone on its row: an error at its own line
+                line = block.line(start + len(raw) - len(raw.lstrip()))
+                claims.append(Claim(raw.strip(), raw.strip(), line, False, column_error))
+            continue
+        first_line = block.line(start + len(row) - len(row.lstrip()))
+        error = column_error or _row_error(row)
+        row = row.replace(_SEPARATOR, " ")
+        parts = _split_equals(row)
+        if len(parts) == 1:
+            if chain_open and claims:  # a long right side broken over rows (+ c, \times e^{...})
+                last = claims[-1]
+                if not _joined(last.rhs, row):
+                    error = error or _UNJOINED
+                claims[-1] = Claim(last.lhs, f"{last.rhs} {row.strip()}", last.line, last.continues,
+                                    last.error or error)
+            else:
+                if pending and not _joined(pending, row):
+                    error = error or _UNJOINED
+                pending = f"{pending} {row.strip()}"
+                pending_error, pending_line = pending_error or error, pending_line or first_line
+            continue
+        # The line of each = that splits the row (not one inside \sum_{i=1}).
+        offsets = _equals_offsets(row)
+        lines = [block.line(start + o) for o in offsets] or [first_line] * (len(parts) - 1)
+        if pending and parts[0].strip() and not _joined(pending, parts[0]):
+            error = error or _UNJOINED
+        error = error or pending_error
+        head = f"{pending} {parts[0]}".strip().rstrip(",.;")
+        continues = not head
+        pending, pending_error, pending_line = "", None, 0
+        if continues and not (chain_open and claims):
+            raise ParseError("a row starts with = but nothing is before it")
+        for n, rhs in enumerate(parts[1:]):
+            lhs = (claims[-1].rhs if continues else head) if n == 0 else parts[n].strip()
+            claims.append(Claim(lhs, rhs.strip().rstrip(",.;").strip(), lines[min(n, len(lines) - 1)],
+                                 continues or n > 0, error))
+        chain_open = True
+    if pending_error:  # rows never split by an =, one in error ((1 = 2) in brackets): an error, not nothing
+        claims.append(Claim(pending.strip(), pending.strip(), pending_line, False, pending_error))
+    return claims
+
+
+def _equals_offsets(row: str) -> list[int]:
+    """Where the row splits: each = outside braces (not <=, >=, \\neq); in an unbalanced row each
+    = (each side then says what is wrong)."""
+    if sum((c in "{([") - (c in "})]") for c in row):
+        return [m.start() for m in re.finditer(r"(?<![<>\\])=", row)]
+    return _top_offsets(row, "=", not_after="<>\\")  # 3!= 7 is 3! = 7: LaTeX has no !=
+
+
+_UNJOINED = ("a row without = next to another row, with no operator between them: continue it with +, -, "
+             "\\times or \\cdot, or give it its own =")
+
+
+def _split_equals(row: str) -> list[str]:
+    bounds = [-1, *_equals_offsets(row), len(row)]
+    return [row[a + 1:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _top_offsets(text: str, separator: str, not_after: str = "") -> list[int]:
+    """Each ``separator`` outside brackets, except one right after a character of ``not_after``."""
+    offsets, depth = [], 0
+    for n, c in enumerate(text):
+        depth += (c in "{([") - (c in "})]")
+        if c == separator and depth == 0 and not (n and text[n - 1] in not_after):
+            offsets.append(n)
+    return offsets
+
+
+def split_top(text: str, separator: str, not_after: str = "") -> list[str]:
+    """``text`` apart at each ``separator`` outside brackets (not one right after ``not_after``)."""
+    bounds = [-1, *_top_offsets(text, separator, not_after), len(text)]
+    return [text[a + 1:b] for a, b in zip(bounds, bounds[1:])]
