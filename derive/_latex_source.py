@@ -821,7 +821,9 @@ def _math_columns(row: str, environment: str) -> tuple[str, str | None]:
 
 
 def _is_annotation(text: str) -> bool:
-    """Whether ``text`` holds words, references, spacing and punctuation only."""
+    """Whether ``text`` states nothing: words, references, spacing and punctuation, and math that is
+    neither an equation nor the equation going on (``&& \\text{i.e. } \\sigma(z) - y``, not ``&& 1 = 2``
+    or ``&&+ 1``)."""
     kept, pos = [], 0
     while m := _ANNOTATION_TEXT.search(text, pos):
         end = _group_end(text, m.end() - 1)
@@ -830,7 +832,11 @@ def _is_annotation(text: str) -> bool:
         kept.append(text[pos:m.start()])
         pos = end + 1
     kept.append(text[pos:])
-    return _ANNOTATION_REST.fullmatch(_ANNOTATION_SPACING.sub(" ", "".join(kept))) is not None
+    rest = _ANNOTATION_SPACING.sub(" ", "".join(kept))
+    if _ANNOTATION_REST.fullmatch(rest):
+        return True
+    going_on = re.match(r"[\s&]*(?:[-+*/^_]|\\(?:cdot|times|div|pm|mp)(?![a-zA-Z]))", rest)
+    return "=" not in rest and going_on is None
 
 
 def _row_error(row: str) -> str | None:

@@ -1186,6 +1186,11 @@ def read(path: str | Path) -> list[Derivation]:
         except ParseError as exc:
             raise ProofFileError(Location(str(path), block.line(0)), str(exc)) from None
         derivations += _derivations(path, claims, reader, rule or rules.weakest())
+    starting: dict[str, int] = {}
+    for derivation in derivations:  # \[ a = b \] \[ c = d \] on one line: line1 and line1.2
+        starting[derivation.name] = starting.get(derivation.name, 0) + 1
+        if starting[derivation.name] > 1:
+            derivation.name = re.sub(r"_line(\d+)", rf"_line\1.{starting[derivation.name]}", derivation.name, count=1)
     return derivations
 
 

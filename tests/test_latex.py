@@ -623,6 +623,12 @@ def test_notation_next_to_what_the_fifth_review_refused_is_read_and_proved(tmp_p
         {k: s.verdict.detail for k, s in results.items() if not s.verdict.proved}
 
 
+def test_two_chains_on_one_line_are_two_derivations(tmp_path):
+    path = write(tmp_path, "one_line.tex", "\\[ 1 = 1 \\] \\[ 2 = 3 \\]\n")
+    assert [d.name for d in read(path)] == ["one_line_tex_line1", "one_line_tex_line1.2"]
+    assert [r.steps[0].verdict.status for r in check(load([path]).defined).results] == [Status.PROVED, Status.REFUTED]
+
+
 def test_an_exponent_too_large_on_an_expression_is_refused_at_once(tmp_path):
     started = time.monotonic()
     results = verdicts(write(tmp_path, "large.tex", "\\[ x^{10^{2000}} = x^{10^{2000}} \\]\n"))

@@ -188,7 +188,7 @@ MATH_AFTER_TABS = "math in a column after the equation's (after && or &) is not 
     ("\\begin{flalign}\n&& 1 &= 2 &\n\\end{flalign}\n", 2),
     ("\\begin{align}\na &= b & c &= d\n\\end{align}\n", 2),  # two alignment pairs: two equations
     ("\\begin{align}\nx &= x \\\\\n&= x && \\text{so} \\quad 1 = 2\n\\end{align}\n", 3),
-    ("\\begin{align}\nx &= x && (\\text{by } 3)\n\\end{align}\n", 2),  # digits outside \text are math
+    ("\\begin{align}\nx &= x && - 1 \\quad \\text{by (3)}\n\\end{align}\n", 2),  # the equation going on
 ])
 def test_math_in_a_column_after_the_equation_is_an_error_at_its_row(text, line):
     assert (line, f"{MATH_AFTER_TABS}: give it its own row") in errors(text)
@@ -196,8 +196,9 @@ def test_math_in_a_column_after_the_equation_is_an_error_at_its_row(text, line):
 
 def test_annotations_after_double_ampersand_are_not_read_and_not_an_error():
     text = ("\\begin{align}\na &= a && \\text{by Jensen} \\\\\n&= a && (\\text{by } \\eqref{eq:1}) \\\\\n"
-            "&= a && \\textrm{see \\cite[p.~2]{k}}, \\quad \\mbox{and} \\ref{x}. \\nonumber\n\\end{align}\n")
-    assert found(text) == [("a", "a", 2, None), ("a", "a", 3, None), ("a", "a", 4, None)]
+            "&= a && \\textrm{see \\cite[p.~2]{k}}, \\quad \\mbox{and} \\ref{x}. \\nonumber \\\\\n"
+            "&= a && (\\text{by } 3) \\\\\n&= a && \\text{i.e. } \\sigma(z) - y.\n\\end{align}\n")  # math stating nothing
+    assert found(text) == [("a", "a", n, None) for n in range(2, 7)]
 
 
 def test_eqnarray_reads_its_three_columns_and_a_row_going_on_after_double_ampersand():
