@@ -162,6 +162,7 @@ class _Reader:
         text = re.sub(rf"\^\s*{script}\s*_\s*{script}", r"_\2^\1", text)
         marks = _TRANSPOSE_ALWAYS + ("|T" if self.matrices.shapes else "")
         text = re.sub(rf"\^\s*(?:\{{\s*(?:{marks})\s*\}}|(?:{marks}))", self._transposed, text)
+        text = re.sub(r"\\[dt]frac(?![a-zA-Z])", r"\\frac ", text)  # the grammar reads all three alike
         _check_text(text)
         # A decimal is exact: 0.1 is 1/10 (the grammar would make a float).
         text = re.sub(r"(\d+)\.(\d+)", lambda m: f"\\frac{{{int(m.group(1) + m.group(2))}}}{{1{'0' * len(m.group(2))}}}",
@@ -204,7 +205,9 @@ class _Reader:
         """Names the grammar misreads, as spare Greek letters while it reads them: the variable of
         \\partial w_j (it reads \\partial only before one letter, else a product to divide by) and
         \\bar{x}, \\hat\\sigma_1 (the grammar knows no accents). Returns the text and each letter's name."""
-        spare = (name for name in _SPARE_LETTERS if not re.search(rf"\\{name}(?![a-zA-Z])", text))
+        named = {*self.facts, *self.functions, *self.laws, *(_name(d.name) for d in self.definitions)}
+        spare = (name for name in _SPARE_LETTERS  # function varpi would make \bar x(t) an application
+                 if not re.search(rf"\\{name}(?![a-zA-Z])", text) and name not in named)
         renamed: dict[str, str] = {}
 
         def letter(name: str) -> str:
@@ -328,18 +331,29 @@ class _Reader:
             return self._law(node.func.__name__).density(children[0])
         raise ShapeError(f"{type(node).__name__} of a vector or matrix is not read")
 
-    def _known_defined(self, kind: str, part: sympy.Basic) -> bool:
+    def _known_defined(self, kind: str, part: sympy.Basic, placeholders: dict | None = None) -> bool:
         """Whether the file's assumptions make ``part`` (``_partial_parts``) defined."""
+        if kind == "the value of":  # a name for a value put in later: defined where all its parts are
+            value = (placeholders or {}).get(part.name, self.definitions.get(self.symbol(part.name)))
+            return value is not None and all(self._known_defined(k, p, placeholders) for k, p in _partial_parts(
+                value.value if isinstance(value, Shaped) else value))
         part = part.xreplace({s: {"pi": sympy.pi, "e": sympy.E}.get(s.name) or self.symbol(s.name)
                               for s in part.free_symbols if type(s) is sympy.Symbol and s.is_real is None})
         if isinstance(part, (sympy.Sum, sympy.Product, sympy.Integral)):
             # over finite ends it has a value wherever its body has one (the body's parts are checked apart)
             return all(len(limit) == 3 and limit[1].is_finite and limit[2].is_finite for limit in part.limits)
-        return {"the divisor": part.is_zero is False, "the root of": part.is_nonnegative is True,
-                "the log of": part.is_positive is True}.get(kind, False)
+        known = {"the divisor": lambda: part.is_zero is False, "the root of": lambda: part.is_nonnegative is True,
+                 "the log of": lambda: part.is_positive is True,
+                 "the log base": lambda: part.is_positive is True and (part - 1).is_zero is False,
+                 "factorial of": lambda: part.is_integer is True and part.is_nonnegative is True,
+                 "factorial2 of": lambda: part.is_integer is True and part.is_nonnegative is True,
+                 "gamma of": lambda: part.is_positive is True,
+                 "acosh of": lambda: (part - 1).is_nonnegative is True}
+        return kind in known and known[kind]()
 
     def _normalised(self, expr: sympy.Basic, placeholders: dict) -> sympy.Expr:
-        expr = _evaluated(expr, self._known_defined)
+        standing = frozenset([*placeholders, *(name.name for name in self.definitions)])
+        expr = _evaluated(expr, lambda kind, part: self._known_defined(kind, part, placeholders), standing)
         expr = expr.replace(lambda e: isinstance(e, sympy.log) and len(e.args) == 2 and e.args[1] == sympy.E,
                             lambda e: sympy.log(e.args[0]))
         # a(b + c) is a applied to b + c to the grammar: a name applied is a function only where the
@@ -525,6 +539,8 @@ class _Reader:
         """N(mean, variance); over vectors when the variance is a matrix assumed \\succ 0, or I_k."""
         covariance = self._read(variance, placeholders)
         if not isinstance(covariance, Shaped):
+            if covariance.is_positive is False:  # the layer takes its root: N(0, -1) would be complex
+                raise ParseError(f"a normal law's variance is positive: {_shorten(variance)}")
             return _Law(self.expression(mean), sympy.sqrt(covariance))
         name = _name(variance)
         identity = re.fullmatch(r"I_(\w+)", name)
@@ -817,10 +833,15 @@ _AMBIGUOUS = [
     (re.compile(r"\^\s*\{\s*\(\s*(?:\\[a-zA-Z]+|\w+)\s*\)\s*\}"),
      "x^{(i)} is read as a power: write x_i, or (x)^{i} for a power"),
     (re.compile(r"\d\s*[eE]\s*[+-]?\s*\d"), "1e3 is read as 1 \\cdot e \\cdot 3: write 10^{3}"),
-    (re.compile(r"\d\s*\\[dt]?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}"),
+    (re.compile(r"\d\s*\{?\s*\\[dt]?frac\s*(?:\{\s*\d+\s*\}|\d)\s*(?:\{\s*\d+\s*\}|\d)"),
      "a number before a numeric fraction (2\\frac{1}{2}) reads as a mixed number or a product: write "
      "2 + \\frac{1}{2} or 2 \\cdot \\frac{1}{2}"),
     (re.compile(r"\d\s*[xX]\s*\d"), "an x between numbers reads as a times sign: write 2 \\cdot x \\cdot 3"),
+    (re.compile(r"\\(?:sin|cos|tan|sinh|cosh|tanh|arcsin|arccos|arctan|log|ln)\s*\^\s*\{?\s*-"),
+     "a negative power on a function's name: \\sin^{-1} x is arcsin x or 1 / \\sin x: write \\arcsin(x) or "
+     "\\frac{1}{\\sin x}"),
+    (re.compile(r"([\^_])\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|\w)\s*\1"),
+     "a double superscript or subscript (2^{3}^{2}) is an error to LaTeX: write 2^{3^{2}} or (2^{3})^{2}"),
 ]
 _OPERAND_START = re.compile(rf"[a-zA-Z0-9(|]|\\(?:{'|'.join(GREEK)}|frac|dfrac|tfrac|sqrt|log|ln|exp|sin|cos|tan|sinh|"
                             r"cosh|tanh|arcsin|arccos|arctan|mathbb|mathcal|mathit|bar|hat|tilde|overline|widehat|"
@@ -899,6 +920,9 @@ def _check_differentials(text: str) -> None:
             open_integrals.append(m.start())
         elif open_integrals:
             open_integrals.pop()
+            if re.match(r"\s*\^", operators[m.end():]):  # dx^2: the grammar squares the integral
+                raise ParseError("a power on a differential (dx^2) is not read: write d(x^2) as 2x \\, dx",
+                                 m.start() + 1)
     if open_integrals:  # \int_0^1 s \, dx + \int_0^1 t^2: the second has none
         raise ParseError("an integral without its own differential: write \\int_0^1 t^2 \\, dt", open_integrals[0] + 1)
 
@@ -955,7 +979,14 @@ def _check_text(text: str) -> None:
         position = m.end()
         while (power := re.match(r"\s*[\^_]\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+|\d)", text[position:])) is not None:
             position += power.end()  # \log^2 x, \log_2 x
-        if re.match(r"\s*(?:\\left\s*)?\(", text[position:]):
+        opening = re.match(r"\s*(?:\\left\s*)?\(", text[position:])
+        if opening:
+            after = text[_group(text, position + opening.end() - 1, "(", ")"):].lstrip()
+            if m.group(0).startswith("\\frac") and (_OPERAND_START.match(after) or re.match(
+                    r"[*/:]|\\(?:cdot|times|div)(?![a-zA-Z])", after)) and not after.startswith("\\right"):
+                # \frac{d}{dx}(x^2) x: the grammar differentiates the product; the page, x^2 alone
+                raise ParseError("a factor after a derivative's parentheses: write \\frac{d}{dx}\\left(x^2 x\\right) "
+                                 "or x \\frac{d}{dx}(x^2)", m.start() + 1)
             continue
         # The operand has no parentheses: \cos x \cdot y is cos(x y) to the grammar, (cos x) y to a reader.
         depth = 0
@@ -1000,8 +1031,8 @@ def _check_parsed(parsed: sympy.Basic, text: str) -> None:
                          "x a scalar: for a second derivative write \\frac{\\partial}{\\partial x}\\frac{\\partial}{\\partial x} f")
     # 2 x 3 is 2 times 3 to the grammar (an x between numbers is a times sign): count the x written
     written = [m for m in re.finditer(r"(?<![\\a-zA-Z])x(?![a-zA-Z]|\s*_)", text)
-               if not re.search(r"_\s*\{?\s*$", text[:m.start()])]
-    if len(written) > sum(1 for node in sympy.preorder_traversal(parsed) if node == sympy.Symbol("x")):
+               if not re.search(r"(?:_\s*\{?|(?<![\\a-zA-Z])d|\\partial)\s*$", text[:m.start()])]
+    if len(written) > _occurrences(parsed, sympy.Symbol("x")):
         raise ParseError("an x between numbers reads as a times sign: write 2 \\cdot x \\cdot 3")
     for integral in parsed.atoms(sympy.Integral):
         for limit in integral.limits:  # \int_0^1 t^2 with no dt is over x; \int \delta is d elta
@@ -1031,33 +1062,57 @@ def _check_parsed(parsed: sympy.Basic, text: str) -> None:
                              "write \\frac{\\partial}{\\partial x} if the others are held constant")
 
 
-# Past it, a whole number is not built: 10^{10^{10}} would take the reader's time and memory.
-_LARGEST_DIGITS = 10_000
+def _occurrences(expr: sympy.Basic, symbol: sympy.Symbol) -> int:
+    """How often ``symbol`` stands in ``expr`` as written: a binder's variable (the x of dx, of
+    d/dx) is not counted, its ends and body are."""
+    if expr == symbol:
+        return 1
+    if isinstance(expr, (sympy.Integral, sympy.Sum, sympy.Product)):
+        return _occurrences(expr.function, symbol) + sum(_occurrences(end, symbol) for limit in expr.limits
+                                                         for end in limit[1:])
+    if isinstance(expr, sympy.Derivative):
+        return _occurrences(expr.expr, symbol)
+    return sum(_occurrences(arg, symbol) for arg in expr.args)
 
 
-def _evaluated(expr: sympy.Basic, defined) -> sympy.Basic:
+# Past it, a whole number is not built: 10^{10^{10}} would take the reader's time and memory, and
+# a certificate holds numbers of up to 4300 digits (Python's limit on int to text). 1000! has 2568.
+_LARGEST_DIGITS, _LARGEST_FACTORIAL = 4_000, 1_000
+
+
+def _digits(n) -> int:
+    return int(abs(int(n)).bit_length() * 0.30103) + 1
+
+
+def _check_size(built: sympy.Basic) -> None:
+    if built.is_Rational and max(_digits(built.p), _digits(built.q)) > _LARGEST_DIGITS:
+        raise ParseError(f"a number of about {max(_digits(built.p), _digits(built.q))} digits: too large to read")
+
+
+def _evaluated(expr: sympy.Basic, defined, standing: frozenset = frozenset()) -> sympy.Basic:
     """The grammar's unevaluated tree (2*3, sqrt(2)*sqrt(pi) kept apart) rebuilt as sympy builds
     it; no operator is evaluated (an Integral stays one). Building must not cancel a part that may
     be undefined (``_check_kept``)."""
     if not expr.args or isinstance(expr, (sympy.Symbol, sympy.Number)):
         return expr
-    args = [_evaluated(a, defined) for a in expr.args]
+    args = [_evaluated(a, defined, standing) for a in expr.args]
     if isinstance(expr, sympy.Pow) and all(isinstance(a, sympy.Rational) for a in args):
         base, exponent = args
-        size = abs(exponent) * max(len(str(abs(base.p))), len(str(base.q)))
+        size = abs(exponent) * max(_digits(base.p), _digits(base.q))
         if size > _LARGEST_DIGITS:
             raise ParseError(f"a number of about {size} digits: too large to read")
     if isinstance(expr, sympy.Pow) and args[1].is_Number and abs(args[1]) > _LARGEST_EXPONENT \
             and not args[0].is_Number:
         raise ParseError(f"an exponent of {_LARGEST_EXPONENT} or more on an expression is not read")
     if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.binomial)) \
-            and any(isinstance(a, sympy.Integer) and abs(a) > _LARGEST_DIGITS // 4 for a in args):
+            and any(isinstance(a, sympy.Integer) and abs(a) > _LARGEST_FACTORIAL for a in args):
         raise ParseError(f"{expr.func.__name__} of {max(args, key=lambda a: abs(a) if a.is_Integer else 0)} is too "
                          "large to read")
     built = expr.func(*args)
     # the node as written counts too: \\sqrt{-1} builds I, \\log(-1) builds I pi
     written = expr.func(*args, evaluate=False) if isinstance(expr, (sympy.Pow, sympy.Function)) else None
-    _check_kept([*args, *([written] if written is not None else [])], built, defined)
+    _check_kept([*args, *([written] if written is not None else [])], built, defined, standing=standing)
+    _check_size(built)
     return built
 
 
@@ -1065,28 +1120,39 @@ _LARGEST_EXPONENT = 10_000
 _BINDERS = (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative, sympy.Limit, GaussianExpectation)
 
 
-def _partial_parts(expr: sympy.Basic) -> set[tuple[str, sympy.Basic]]:
-    """The parts of ``expr`` that may leave it undefined: each factor a divisor may be zero
-    through, the base of a root, the argument of a log, arcsin or arccos, an operator (a sum may
-    diverge) and an infinity."""
+def _partial_parts(expr: sympy.Basic, standing: frozenset = frozenset()) -> set[tuple[str, sympy.Basic]]:
+    """The parts of ``expr`` that may leave it undefined: each factor a divisor (or a power of
+    unknown sign) may be zero through, the base of a root, the argument and base of a log, a
+    function with poles or a bounded domain, an operator (a sum may diverge), an infinity, and a
+    name ``standing`` for a value derive puts in later (let a = 1/x; a placeholder for E[...])."""
     parts = set()
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, sympy.Pow) and node.exp.is_Rational and not node.exp.is_integer:
             parts.add(("the root of", _without_coefficient(node.base)))
-        if isinstance(node, sympy.Pow) and node.exp.is_negative:
+        if isinstance(node, sympy.Pow) and node.exp.is_nonnegative is not True:
             for factor in sympy.Mul.make_args(node.base):
-                if not factor.is_Number:
+                if not factor.is_Number or factor.is_zero:
                     parts.add(("the divisor", factor.base if isinstance(factor, sympy.Pow) and factor.exp.is_positive
                                else factor))
         elif isinstance(node, sympy.log):
             parts.add(("the log of", node.args[0]))
-        elif isinstance(node, (sympy.asin, sympy.acos)):
+            if len(node.args) == 2:
+                parts.add(("the log base", node.args[1]))
+        elif isinstance(node, _PARTIAL_FUNCTIONS):
             parts.add((f"{node.func.__name__} of", node.args[0]))
         elif isinstance(node, _BINDERS):
             parts.add(("", node))
         elif node in (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
             parts.add(("", node))
+        elif isinstance(node, sympy.Symbol) and node.name in standing:
+            parts.add(("the value of", node))
     return parts
+
+
+# Functions with poles or a domain smaller than the reals: a part wherever they appear.
+_PARTIAL_FUNCTIONS = (sympy.asin, sympy.acos, sympy.tan, sympy.cot, sympy.sec, sympy.csc, sympy.acosh, sympy.atanh,
+                      sympy.acoth, sympy.asec, sympy.acsc, sympy.factorial, sympy.factorial2, sympy.gamma,
+                      sympy.binomial)
 
 
 def _without_coefficient(expr: sympy.Basic) -> sympy.Basic:
@@ -1094,12 +1160,15 @@ def _without_coefficient(expr: sympy.Basic) -> sympy.Basic:
     return rest if coefficient.is_positive else expr
 
 
-def _check_kept(parts_of: list, built: sympy.Basic, defined, standing_for: dict | None = None) -> None:
+def _check_kept(parts_of: list, built: sympy.Basic, defined, standing_for: dict | None = None,
+                standing: frozenset = frozenset()) -> None:
     """Building cancels nothing that may be undefined: x/x is 1, e^{\\log x} is x, 0 \\cdot \\sum n is 0
     and E - E is 0 as sympy builds them, where the page is undefined at x = 0, at x < 0, or always.
-    A name ``standing_for`` a value is that value in the parts (|A| / |A| divides by det A)."""
-    written = {(kind, part.xreplace(standing_for or {})) for a in parts_of for kind, part in _partial_parts(a)}
-    for kind, part in written - _partial_parts(built):
+    A name ``standing_for`` a value is that value in the parts (|A| / |A| divides by det A); a name
+    ``standing`` for one put in later is a part itself (0 \\cdot a is 0 before a = 1/x is in)."""
+    written = {(kind, part.xreplace(standing_for or {})) for a in parts_of
+               for kind, part in _partial_parts(a, standing)}
+    for kind, part in written - _partial_parts(built, standing):
         if not defined(kind, part):
             raise ParseError(f"{kind + ' ' if kind else ''}{sympy.sstr(part)} is removed as sympy builds the side, "
                              "and may be undefined: " + ("assume what makes it defined, or " if kind else "")

@@ -599,6 +599,50 @@ def test_false_math_found_by_the_fifth_review_is_never_proved(tmp_path, document
     assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
 
 
+@pytest.mark.parametrize("document", [  # the sixth review, of the reader's expressions
+    r"\[ \dfrac{d}{dx} y^2 = 0 \]",  # \dfrac and \tfrac past checks that looked for \frac
+    r"\[ \tfrac{d}{dx} x \cdot x = x \]",
+    r"\[ \int_0^2 \dfrac{dx}{2} \cdot x^2 = x^2 \]",
+    r"\[ \frac{d}{dx}(x^2) x = 3x^2 \]",  # the grammar differentiates the product
+    r"\[ \frac{\partial}{\partial x}\left(x^2\right) x = 3x^2 \]",
+    r"\[ \frac{1}{2} x 4 + \int_0^1 x \, dx = \frac{5}{2} \]",  # the x of dx made up for the x dropped
+    r"\[ (2) x 3 + \int_0^1 x\,dx = \frac{13}{2} \]",
+    r"\[ {2} x {3} + \int_0^1 x\,dx = \frac{13}{2} \]",
+    r"\[ \frac{1}{2} x 4 \cdot \frac{d}{dx} x = 2 \]",
+    r"\[ 2\frac12 = 1 \]",
+    r"\[ 2\tfrac12 = 1 \]",
+    r"\[ 2{\frac{1}{2}} = 1 \]",
+    r"\[ \int_0^1 x^2 \, dx^2 = \frac{1}{9} \]",
+    r"\[ 2^{3}^{2} = 64 \]",
+    "% derive: function varpi\n\\[ \\bar{x}(t) = \\bar{y}(t) \\]",  # a lent letter named by a directive
+    "% derive: assume varpi \\in \\mathbb{N}\n\\[ \\bar{x}(y+1) = \\hat{z}(y+1) \\]",
+    r"\[ x^{a} x^{-a} = 1 \]",  # what building removes: powers of unknown sign, names for values, poles
+    r"\[ 0^{x} \cdot 0 = 0 \]",
+    "% derive: let a = \\frac{1}{x}\n\\[ 0 \\cdot a = 0 \\]",
+    r"\[ 0 \cdot |\frac{1}{x}| = 0 \]",
+    r"\[ 0 \cdot \mathbb{E}_{x\sim\mathcal{N}(0,1)}[e^{x^2}] = 0 \]",
+    r"\[ 0 \cdot \mathcal{N}(x;0,\sigma^2) = 0 \]",
+    r"\[ \tan x - \tan x = 0 \]",
+    r"\[ 0 \cdot \int_0^2 \tan x\,dx = 0 \]",
+    r"\[ x! - x! = 0 \]",
+    r"\[ \log_{0} 5 = 0 \]",
+    r"\[ \log_{x} 1 = 0 \]",
+    "% derive: assume x > 0\n\\[ \\log_x x = 1 \\]",
+    r"\[ \mathcal{N}(0;0,-1) \cdot \mathcal{N}(0;0,-1) = -\frac{1}{2\pi} \]",
+    "% derive: let p = \\mathcal{N}(0,-1)\n\\[ D_{\\mathrm{KL}}(p\\|p) = 0 \\]",
+    "% derive: assume x > 1\n\\[ \\ln^{-1}(x) = \\frac{1}{\\ln x} \\]",
+])
+def test_false_math_found_by_the_sixth_review_is_never_proved(tmp_path, document):
+    assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
+
+
+def test_a_number_too_large_for_a_certificate_is_a_parse_error_and_the_rest_is_checked(tmp_path):
+    results = verdicts(write(tmp_path, "large.tex", "\\[ 1 = 2 \\]\n\\[ 2000! = 2000! \\]\n"
+                             "\\[ 10^{3999} \\cdot 10^{3999} = 10^{7998} \\]\n"))
+    assert results[1].verdict.status is Status.REFUTED
+    assert results[2].verdict.reason is Reason.PARSE_ERROR and results[3].verdict.reason is Reason.PARSE_ERROR
+
+
 @pytest.mark.parametrize("document", [  # the neighbours of the fifth review's refusals, still read
     r"\[ |a| + |b| = |b| + |a| \]",
     r"\[ \lambda |w| + |b| = |b| + \lambda |w| \]",
@@ -616,6 +660,12 @@ def test_false_math_found_by_the_fifth_review_is_never_proved(tmp_path, document
     r"\[ \bar{x}_1 + \hat\sigma = \hat\sigma + \bar{x}_1 \]",
     r"\[ \frac{\partial}{\partial \bar{x}_1} \sum_{i=1}^{2} \bar{x}_i^2 = 2 \bar{x}_1 \]",
     r"\[ |b| + \lambda |w| = \lambda |w| + |b| \]",  # the grammar pairs these bars as |b w |\lambda||
+    r"\[ \frac{d}{dx}(x^2) + \dfrac{d}{dx}\left(x\right) = 2x + 1 \]",
+    r"\[ \int_0^1 x \, dx + 2 \cdot 3 = \frac{13}{2} \]",
+    "% derive: let a = 2 x\n\\[ 0 \\cdot a = 0 \\]",
+    "% derive: assume n \\in \\mathbb{N}\n\\[ \\frac{(n+1)!}{n!} = n + 1 \\]",
+    r"\[ 2^{x} 2^{-x} = 1 \]",
+    "% derive: assume x > 0\n\\[ \\log_{2} x^2 = 2 \\log_2 x \\]",
 ])
 def test_notation_next_to_what_the_fifth_review_refused_is_read_and_proved(tmp_path, document):
     results = verdicts(write(tmp_path, "true.tex", document + "\n"))
