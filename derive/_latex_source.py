@@ -68,15 +68,34 @@ _BOX_OPENING = re.compile(r"\*?\s*(?:\[[^\]]*\]\s*)*\{")
 _CONDITIONALS = frozenset("""if ifcat ifnum ifdim ifodd ifvmode ifhmode ifmmode ifinner ifvoid ifhbox ifvbox ifx
     ifeof iftrue iffalse ifcase ifdefined ifcsname iffontchar ifincsname ifprimitive ifabsnum ifabsdim
     ifpdfprimitive ifpdfabsnum ifpdfabsdim""".split())
+# Package macros named \if... that take arguments and end with no \fi: no conditional of TeX's.
+_ARGUMENT_IFS = frozenset("""ifthenelse ifdef ifndef ifundef ifcsdef ifcsundef ifbool iftoggle ifstrequal ifstrempty
+    ifblank ifdefempty ifnumcomp ifdimcomp""".split())
+# Control words after which an \iffalse or \end{document} is surely run by TeX: none takes it as an
+# argument (\string\iffalse prints it, \unless\iffalse is \iftrue, \hide\iffalse may be \hide's argument).
+_RUN_AFTER = frozenset("fi else or par relax makeatletter makeatother begin end".split() + list("[]()\\,;:! "))
+# Environments LaTeX typesets whatever the document says (unless it redefines them, which derive
+# refuses): a directive inside one applies; inside any other (\excludecomment{hide}) it is an error.
+_TYPESET_ENVIRONMENTS = frozenset("""document itemize enumerate description center flushleft flushright quote
+    quotation verse abstract proof figure figure* table table* tabular tabular* tabularx array""".split())
+# The macros behind the environments the scan gives a meaning (\comment ... \endcomment is comment).
+_ENVIRONMENT_MACROS = frozenset(word for name in _INTERPRETED_ENVIRONMENTS | _TYPESET_ENVIRONMENTS | {"minipage"}
+                                if "*" not in name for word in (name, f"end{name}"))
 # Macros the scan itself reads: a file may not redefine them either.
-_SCAN_MACROS = _CODE_MACROS | _TEXT_IN_MATH | frozenset("""iffalse iftrue fi else csname endcsname eqref ref cite
-    newif""".split())
-_PROTECTED = KNOWN_MACROS | _LAYER_MACROS | _SCAN_MACROS
+_SCAN_MACROS = _CODE_MACROS | _TEXT_IN_MATH | _ENVIRONMENT_MACROS | frozenset("""iffalse iftrue fi else csname
+    endcsname eqref ref cite newif unless string noexpand expandafter newtheorem makeatletter makeatother""".split())
+_PROTECTED = KNOWN_MACROS | _LAYER_MACROS | _SCAN_MACROS | _RUN_AFTER
 
-_TEX_SPECIAL = re.compile(r"[\\%${}]")
+_TEX_SPECIAL = re.compile(r"[\\%${}]|\^\^")
 _CONTROL = re.compile(r"\\(?:([a-zA-Z]+)|(.))", re.S)  # a control word, or a control symbol
+_CONTROL_AT_LETTER = re.compile(r"\\(?:([a-zA-Z@]+)|(.))", re.S)  # the same after \makeatletter
 _ENVIRONMENT_NAME = re.compile(r"\s*\{([^{}]*)\}")  # TeX skips spaces and a newline after \begin
-_SKIPPED_TOKEN = re.compile(r"%[^\n]*|\\(?:([a-zA-Z]+)|.)", re.S)
+# A name \begin reads as it is written: \begin{equation\empty} or \begin{\eq} names what a macro expands to.
+_LITERAL_NAME = re.compile(r"[a-zA-Z0-9@*:.-]+")
+_SKIPPED_TOKEN = re.compile(r"%[^\n]*|\^\^|\\(?:([a-zA-Z@]+)|.)", re.S)
+# Between a control word and what follows it: nothing TeX reads as a token, and no blank line (a \par).
+_NO_TOKEN = re.compile(r"(?:[ \t]|%[^\n]*\n)*\n?(?:[ \t]|%[^\n]*\n)*")
+_NEWIF_NAME = re.compile(r"\s*\\(if[a-zA-Z@]+)")
 _CODE_OPTIONS = re.compile(r"\*?[ \t]*(?:\[[^\]\n]*\][ \t]*)?")  # \lstinline[language=C]{...}
 _VERB_STAR = re.compile(r"\*?[ \t]*")  # \verb takes no options: \verb[x[ is code
 _CODE_LANGUAGE = re.compile(r"\{[^{}\n]*\}[ \t]*")
@@ -205,6 +224,7 @@ class _Frame:
     opener: str = ""  # as an error names it
     environment: str = ""  # a display's, as Block.environment
     depth: int = 0  # braces open inside a box
+    braces: int = 0  # braces open in the file where it opened
 
 
 class _TexScan:
@@ -220,7 +240,15 @@ class _TexScan:
         self.directives: list[tuple[int, str]] = []
         self.found: list[_Display] = []
         self.frames = [_Frame("", 0, 0, "paragraph")]
-        self.conditionals = _CONDITIONALS | set(re.findall(r"\\newif\s*\\(if[a-zA-Z]+)", text))
+        self.conditionals = set(_CONDITIONALS)  # and those a \newif has made so far
+        self.at_letter = False  # after \makeatletter, \if@x is one word
+        self.braces = 0  # braces open: a group, an argument or a definition's body
+        # What TeX may skip around the scan: the conditionals open, (word, start, sure: the \else of an
+        # \iffalse), and the environments open other than displays, (name, start).
+        self.open_conditionals: list[tuple[str, int, bool]] = []
+        self.environments: list[tuple[str, int]] = []
+        self.known_environments = set(_TYPESET_ENVIRONMENTS)  # and those a \newtheorem has made
+        self.last_control = ("", 0)  # the last control word or symbol read, and where it ended
 
     def run(self) -> str:
         """The text with comments, code and skipped text blanked; ``found`` and ``directives`` filled."""
@@ -238,9 +266,15 @@ class _TexScan:
         if c == "%":
             return self.comment(i)
         if c == "\\":
-            return self.control(i)
+            pos = self.control(i)
+            self.last_control = (self.last_control[0], pos)
+            return pos
         if c == "$":
             return self.dollar(i)
+        if c == "^":
+            raise ParseError(f"line {self.line(i)}: ^^ is a character code to TeX (^^5c is a backslash): derive does "
+                             "not read it; write the character itself")
+        self.braces = max(self.braces + (c == "{") - (c == "}"), 0)
         frame = self.frames[-1]
         if frame.closer == "}":  # braces matter in a box only: its own } ends it
             if c == "{":
@@ -252,8 +286,16 @@ class _TexScan:
         return i + 1
 
     def open(self, i: int, body: int, closer: str, opener: str, environment: str = "", mode: str = "math") -> int:
-        self.frames.append(_Frame(closer, i, body, mode, opener, environment))
+        self.braces += closer == "}"
+        self.frames.append(_Frame(closer, i, body, mode, opener, environment, braces=self.braces))
         return body
+
+    def run_by_tex(self, i: int) -> bool:
+        """Whether TeX surely runs the token at ``i``: outside braces (a definition's body, an argument) and
+        not right after a control word that may take it as an argument (\\string, \\unless, a macro)."""
+        word, end = self.last_control
+        after_word = word and _NO_TOKEN.fullmatch(self.text, end, i) is not None
+        return not self.braces and not (after_word and word not in _RUN_AFTER)
 
     def close(self, i: int, end: int) -> int:
         frame = self.frames.pop()
@@ -266,16 +308,38 @@ class _TexScan:
         end = len(self.text) if end < 0 else end
         directive = re.match(r"%\s*derive:(.*)", self.text[i:end])
         if directive:
-            if any(frame.environment for frame in self.frames):
-                raise ParseError(f"line {self.line(i)}: a derive: directive inside a math environment applies to "
-                                 "nothing: put it before the environment")
+            self.check_directive_place(i)
             self.directives.append((i, directive.group(1).strip()))
         self.blanks.append((i, end))
         return end
 
+    def check_directive_place(self, i: int) -> None:
+        """A directive TeX may skip (in a conditional, an environment that may be excluded, braces) is an
+        error: derive would apply what the page may not hold."""
+        where = f"line {self.line(i)}: a derive: directive "
+        if any(frame.environment for frame in self.frames):
+            raise ParseError(where + "inside a math environment applies to nothing: put it before the environment")
+        unsure = [(f"\\{word}", start) for word, start, sure in self.open_conditionals if not sure]
+        unsure += [(f"\\begin{{{name}}}", start) for name, start in self.environments
+                   if name not in self.known_environments]
+        if unsure:
+            opener, start = unsure[-1]
+            raise ParseError(where + f"inside {opener} of line {self.line(start)}, which TeX may skip: derive cannot "
+                             "tell whether it applies; put it outside")
+        if self.braces:
+            raise ParseError(where + "inside braces (a definition's body or an argument), which TeX may skip: put "
+                             "it outside them")
+
     def dollar(self, i: int) -> int:
         frame = self.frames[-1]
         double = self.text.startswith("$$", i)
+        if frame.mode == "math" and self.braces > frame.braces:  # $$\rlap{$$}: a box derive does not know
+            raise ParseError(f"line {self.line(i)}: a $ inside braces inside the math {frame.opener} of line "
+                             f"{self.line(frame.start)}: derive cannot tell whether a box there makes it a formula "
+                             "of its own or the end of the math")
+        if frame.mode == "box" and double and frame.depth:  # \fbox{\cell{$$ ...}}: \cell may hold a paragraph
+            raise ParseError(f"line {self.line(i)}: $$ inside braces inside {frame.opener}: derive cannot tell "
+                             "whether it is an empty formula or opens a display")
         if frame.mode == "paragraph":
             return self.open(i, i + 2, "$$", "$$", "$$") if double else self.open(i, i + 1, "$", "$")
         if frame.mode == "box":  # $$ is an empty formula there
@@ -288,17 +352,24 @@ class _TexScan:
                          f"{self.line(frame.start)}: TeX would end the math here")
 
     def control(self, i: int) -> int | None:
-        m = _CONTROL.match(self.text, i)
+        m = (_CONTROL_AT_LETTER if self.at_letter else _CONTROL).match(self.text, i)
         if m is None:  # a backslash ends the file
             return i + 1
         if _DEFINITION_START.match(self.text, i):
             _check_definition(self.text, i, self.line)
+            if environment := _ENVIRONMENT_DEFINITION.match(self.text, i):  # \excludecomment{lemma}
+                self.known_environments.discard(environment.group(2).strip())
         word, end, frame = m.group(1), m.end(), self.frames[-1]
+        run, previous = self.run_by_tex(i), self.last_control[0]
+        self.last_control = (word or m.group(2), end)
         if word is None:
             symbol = m.group(2)
-            if symbol == "[" and frame.mode == "paragraph":
+            if symbol in "[(" and frame.mode == "math":
+                raise ParseError(f"line {self.line(i)}: \\{symbol} inside the math {frame.opener} of line "
+                                 f"{self.line(frame.start)}: derive cannot tell what TeX makes of it")
+            if symbol == "[":  # in a box too: the box may hold a paragraph derive does not see
                 return self.open(i, end, "\\]", "\\[", "\\[")
-            if symbol == "(" and frame.mode != "math":
+            if symbol == "(":
                 return self.open(i, end, "\\)", "\\(")
             if frame.closer == "\\" + symbol:
                 return self.close(i, end)
@@ -306,11 +377,31 @@ class _TexScan:
         if word in _CODE_MACROS:
             return self.code(i, word, end)
         if word == "iffalse":
+            if not run:
+                after = "inside braces" if self.braces else f"right after \\{previous}"
+                raise ParseError(f"line {self.line(i)}: derive cannot tell whether TeX runs this \\iffalse ({after}), "
+                                 "and so what it skips")
             return self.skip_false(i, end)
+        if word in ("makeatletter", "makeatother"):
+            self.at_letter = word == "makeatletter"
+        elif word == "newif" and run and (name := _NEWIF_NAME.match(self.text, end)):
+            self.conditionals.add(name.group(1))  # one \newif in braces or a comment makes nothing derive knows
+        elif word == "newtheorem" and (name := _ENVIRONMENT_NAME.match(self.text, end)):
+            self.known_environments.add(name.group(1).strip())
+        elif word.startswith("if") and word not in _ARGUMENT_IFS:  # \unless before it negates it
+            self.open_conditionals.append((word, i, False))
+        elif word in ("else", "or") and self.open_conditionals:  # the branch after it is one TeX may skip
+            self.open_conditionals[-1] = (*self.open_conditionals[-1][:2], False)
+        elif word == "fi":
+            if not self.open_conditionals and self.directives:
+                raise ParseError(f"line {self.line(i)}: \\fi closes a conditional derive did not see open, so the "
+                                 f"derive: directive of line {self.line(self.directives[-1][0])} may be inside it")
+            if self.open_conditionals:
+                self.open_conditionals.pop()
         if word == "begin":
             return self.begin(i, end)
         if word == "end":
-            return self.end(i, end)
+            return self.end(i, end, run)
         if word in _ENVIRONMENT_WORDS:
             raise ParseError(f"line {self.line(i)}: \\{word} opens or closes a display without \\begin or \\end, "
                              "and derive reads \\begin{...} ... \\end{...}")
@@ -353,9 +444,17 @@ class _TexScan:
         (a ``\\fi`` in a comment does not count; one in ``\\verb`` does, as TeX does not run ``\\verb`` there)."""
         depth = 0
         for m in _SKIPPED_TOKEN.finditer(self.text, pos):
+            if m.group() == "^^":
+                raise ParseError(f"line {self.line(m.start())}: ^^ inside \\iffalse: TeX reads it as a character "
+                                 "code (^^5cfi is \\fi), and derive does not")
             word = m.group(1)
+            if word and not self.at_letter:
+                word = word.split("@")[0]  # @ is no letter: \fi@x is \fi, then @x
             if word in ("fi", "else") and not depth:
                 self.blanks.append((i, m.end()))
+                self.last_control = (word, m.end())
+                if word == "else":  # TeX runs this branch: a directive in it applies
+                    self.open_conditionals.append(("iffalse", i, True))
                 return m.end()
             if word == "fi":
                 depth -= 1
@@ -366,8 +465,15 @@ class _TexScan:
                 depth += 1
         raise ParseError(f"line {self.line(i)}: \\iffalse is never closed by \\fi")
 
-    def begin(self, i: int, pos: int) -> int:
+    def environment_name(self, i: int, pos: int) -> re.Match | None:
         m = _ENVIRONMENT_NAME.match(self.text, pos)
+        if m and not _LITERAL_NAME.fullmatch(m.group(1)):
+            raise ParseError(f"line {self.line(i)}: the environment name {{{m.group(1)}}} holds more than letters: "
+                             "derive expands no macro, so it cannot tell which environment this is")
+        return m
+
+    def begin(self, i: int, pos: int) -> int:
+        m = self.environment_name(i, pos)
         if m is None:
             return pos
         name, end = m.group(1), m.end()
@@ -380,24 +486,32 @@ class _TexScan:
         if name in _UNREAD_ENVIRONMENTS:
             raise ParseError(f"line {self.line(i)}: derive does not read \\begin{{{name}}}: write its math in "
                              "align or equation")
-        mode = self.frames[-1].mode
-        if name in _DISPLAY_ENVIRONMENTS and mode == "paragraph":
+        frame = self.frames[-1]
+        if name in _DISPLAY_ENVIRONMENTS or name == "math":
+            if frame.mode == "math":
+                raise ParseError(f"line {self.line(i)}: \\begin{{{name}}} inside the math {frame.opener} of line "
+                                 f"{self.line(frame.start)}: derive cannot tell what TeX makes of it")
+            # In a box too: the box may hold a paragraph derive does not see (a tabular's p column).
             count = _COLUMN_COUNT.match(self.text, end) if name in _COUNTED_ENVIRONMENTS else None
-            return self.open(i, count.end() if count else end, name, f"\\begin{{{name}}}", name)
-        if name == "math" and mode != "math":
-            return self.open(i, end, name, "\\begin{math}")
-        if name == "minipage" and len(self.frames) > 1:
-            return self.open(i, end, name, "\\begin{minipage}", mode="paragraph")
+            return self.open(i, count.end() if count else end, name, f"\\begin{{{name}}}",
+                             name if name != "math" else "")
+        self.environments.append((name, i))
+        if frame.mode == "box":  # a minipage, a tabular's p column: paragraphs again, where a display opens
+            return self.open(i, end, name, f"\\begin{{{name}}}", mode="paragraph")
         return end
 
-    def end(self, i: int, pos: int) -> int | None:
-        m = _ENVIRONMENT_NAME.match(self.text, pos)
+    def end(self, i: int, pos: int, run: bool) -> int | None:
+        m = self.environment_name(i, pos)
         if m is None:
             return pos
-        if m.group(1) == self.frames[-1].closer:
+        name = m.group(1)
+        if self.environments and self.environments[-1][0] == name:
+            self.environments.pop()
+        if name == self.frames[-1].closer:
             return self.close(i, m.end())
-        if m.group(1) == "document" and len(self.frames) == 1:
-            return None  # TeX reads nothing after it
+        if name == "document" and len(self.frames) == 1 and run and not self.open_conditionals + self.environments:
+            return None  # TeX reads nothing after a plain \end{document}; one in a macro, a conditional or
+            # after \string is no end derive can be sure of, and the scan goes on
         return m.end()
 
 
@@ -438,9 +552,10 @@ def _check_definition(text: str, i: int, line) -> None:
             return
     else:
         return
-    if _opens_math(_definition_body(text, m.end(), _BODY_GROUPS.get(word, 1), where)):
-        raise ParseError(where + "a definition that opens or closes math or a display: derive expands no macro, "
-                         "so it would not see that math; write the $, \\[ or \\begin{...} where it is used")
+    if _acts_on_the_scan(_definition_body(text, m.end(), word, where)):
+        raise ParseError(where + "derive cannot follow a definition that opens or closes math, code or conditionals: "
+                         "it expands no macro, so it would not see what the macro does where it is used; write the "
+                         "$, \\[, \\begin{...}, \\verb or \\if... there")
 
 
 # How many brace groups after the name a definition's body spans (\NewDocumentCommand{\x}{spec}{body}).
@@ -461,17 +576,27 @@ def _check_let_target(text: str, pos: int, word: str, name: str, where: str) -> 
     targets = _LET_TARGETS.match(text, pos)
     target = targets and targets.group(2 if word == "futurelet" else 1)
     if target and (target in ("$", "\\[", "\\]", "\\(", "\\)") or _DEFINITION_START.fullmatch(target)
-                   or target[1:] in _SCAN_MACROS | _ENVIRONMENT_WORDS | {"begin", "end"}):
+                   or _acts_on_the_scan(target)):
         raise ParseError(where + f"{name} is made {target}, which derive reads itself: it expands no macro, so it "
                          "would not see what this one does")
 
 
-def _definition_body(text: str, pos: int, groups: int, where: str) -> str:
-    """The next ``groups`` brace groups after a definition's name (its options and parameters skipped)."""
+def _definition_body(text: str, pos: int, word: str, where: str) -> str:
+    """What a definition after its name holds: the next brace groups (\\NewDocumentCommand{\\x}{spec}{body}),
+    options and parameters between them, or the one token of a body without braces (\\newcommand\\be\\begin);
+    for \\def, its parameter text (up to the first brace) too."""
+    if re.fullmatch(r"[gex]?def", word):
+        opening = text.find("{", pos)
+        end = _group_end(text, opening) if opening >= 0 else -1
+        if end < 0:
+            raise ParseError(where + "a definition whose braces never close")
+        return text[pos:end]
     body = []
-    for _ in range(groups):
+    for _ in range(_BODY_GROUPS.get(word, 1)):
         opening = _BEFORE_BODY.match(text, pos)
         if opening is None:
+            if not body and (token := re.compile(r"\s*(\\(?:[a-zA-Z@]+|.)|\S)", re.S).match(text, pos)):
+                body.append(token.group(1))
             break
         end = _group_end(text, opening.end() - 1)
         if end < 0:
@@ -481,22 +606,28 @@ def _definition_body(text: str, pos: int, groups: int, where: str) -> str:
     return " ".join(body)
 
 
-def _opens_math(body: str) -> bool:
-    """Whether a definition's body holds a math or display delimiter, or a $ left open."""
-    dollars = 0
+# Control words the scan acts on, besides \\if... and \\begin, \\end: a definition may not hold them.
+_ACTED_ON = _CODE_MACROS | _ENVIRONMENT_MACROS | _ENVIRONMENT_WORDS | frozenset("fi else or unless newif".split())
+
+
+def _acts_on_the_scan(body: str) -> bool:
+    """Whether a definition's body holds what the scan acts on: math or display delimiters, code macros,
+    conditionals, ``^^``, or \\begin and \\end other than of an environment LaTeX only typesets
+    (\\newcommand{\\be}{\\begin}, \\newcommand{\\stop}{\\end{document}})."""
+    body = re.sub(r"(?<!\\)%[^\n]*", "", body)
+    if "^^" in body:
+        return True
     for m in _TOKEN.finditer(body):
         word, symbol, run = m.groups()
-        if run:
-            if len(run) > 1:
-                return True
-            dollars += 1
-        elif symbol in ("[", "]", "(", ")") or word in _ENVIRONMENT_WORDS:
+        if run or symbol in ("[", "]", "(", ")") or word in _ACTED_ON:
             return True
-        elif word in ("begin", "end"):
+        if word and word.startswith("if") and word not in _ARGUMENT_IFS:
+            return True
+        if word in ("begin", "end"):
             name = _ENVIRONMENT_NAME.match(body, m.end())
-            if name and name.group(1) in _INTERPRETED_ENVIRONMENTS:
+            if not name or name.group(1) not in _TYPESET_ENVIRONMENTS - {"document"}:
                 return True
-    return dollars % 2 == 1
+    return False
 
 
 # --- Markdown ---------------------------------------------------------------------------------------
@@ -505,17 +636,32 @@ _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
 _THEMATIC_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+_SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*")
 # HTML blocks whose lines are no Markdown until their end (CommonMark's kinds 1 and 2).
 _HTML_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)|<!--", re.I)
 _MARKDOWN_SPECIAL = re.compile(r"[\\`<$]")
 _BACKTICKS = re.compile(r"`+")
+# Raw HTML tags as CommonMark's grammar has them: they go before a code span that starts inside them
+# (<span title="`">), and only a valid one is a tag (<code title=x"y> is text).
+_ATTRIBUTE = r"""\s+[a-zA-Z_:][a-zA-Z0-9_.:-]*(?:\s*=\s*(?:[^"'=<>`\x00-\x20]+|'[^']*'|"[^"]*"))?"""
+_OPEN_TAG = re.compile(rf"<([A-Za-z][A-Za-z0-9-]*)(?:{_ATTRIBUTE})*\s*/?>")
+_CLOSING_TAG = re.compile(r"</[A-Za-z][A-Za-z0-9-]*\s*>")
 # Elements whose text is code, not math (MathJax skips them too).
-_CODE_ELEMENT = re.compile(r"<(code|pre|kbd|samp|tt|script|style|textarea)(?=[\s/>])[^>]*>", re.I)
+_CODE_ELEMENTS = frozenset("code pre kbd samp tt script style textarea".split())
 _AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\x00-\x20]*>")
 _IN_DISPLAY = re.compile(r"\\.|\$\$|<!--|\n[ \t\r]*\n", re.S)
 _IN_INLINE_MATH = re.compile(r"\\.|\$", re.S)
 _PUNCTUATION = frozenset(string.punctuation)  # what a backslash escapes
 _LINE_START = re.compile(r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*")  # before a block's first character
+
+
+def _comment_end(text: str, i: int) -> int:
+    """Where the HTML comment opening at ``i`` ends (-1: never): ``<!-->`` and ``<!--->`` are whole ones."""
+    for short in ("<!-->", "<!--->"):
+        if text.startswith(short, i):
+            return i + len(short)
+    close = text.find("-->", i + 4)
+    return close + 3 if close >= 0 else -1
 
 
 def _columns(line: str, pos: int, col: int, up_to: float = float("inf")) -> tuple[int, int]:
@@ -602,10 +748,12 @@ class _MarkdownScan:
             self.paragraph = False
         elif html := _HTML_BLOCK.match(rest):
             end = re.compile(rf"</{html.group(1)}>" if html.group(1) else "-->", re.I)
-            self.html_end = None if end.search(line, p + html.end()) else end
+            after = p + (html.end() if html.group(1) else 2)  # <!--> and <!---> are whole comments
+            self.html_end = None if end.search(line, after) else end
             self.paragraph = False
-        else:
-            self.paragraph = not (_THEMATIC_BREAK.match(rest) or _HEADING.match(rest))
+        else:  # a heading (ATX, or setext: === or --- under a paragraph) or a thematic break ends the paragraph
+            setext = self.paragraph and _SETEXT_UNDERLINE.fullmatch(rest)
+            self.paragraph = not (setext or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest))
 
     def continued(self, line: str, start: int, content_end: int) -> tuple[int, int, int]:
         """(position, column) past the markers and indentation of the containers the line goes on
@@ -644,7 +792,9 @@ class _MarkdownScan:
             empty = q >= content_end
             if self.paragraph and empty:  # an empty item does not interrupt a paragraph
                 return pos, col
-            if empty or d - marker_column > 4:  # its content is 1 column on (then indented code)
+            if empty:  # its content, on the lines after, is 1 column past the marker
+                pos, col = q, marker_column + 1
+            elif d - marker_column > 4:  # its content is 1 column on (then indented code)
                 pos, col = _columns(line, marker.end(), marker_column, marker_column + 1)
             else:
                 pos, col = q, d
@@ -709,25 +859,29 @@ class _MarkdownScan:
 
     def html(self, text: str, i: int) -> int:
         if text.startswith("<!--", i):
-            close = text.find("-->", i + 4)
+            end = _comment_end(text, i)
             starts_line = _LINE_START.fullmatch(text, text.rfind("\n", 0, i) + 1, i) is not None
-            if close < 0 and starts_line:
+            if end < 0 and starts_line:
                 raise ParseError(f"line {self.line(i)}: an HTML comment that is never closed hides the rest of the "
                                  "file")
-            if close < 0 or not starts_line and close > self.paragraph_end(i):
+            if end < 0 or not starts_line and end > self.paragraph_end(i):
                 return i + 1  # not a comment: text
-            directive = re.match(r"<!--\s*derive:(.*)", text[i:close], re.S)
+            directive = re.match(r"<!--\s*derive:(.*)-->", text[i:end], re.S)
             if directive:
                 self.directives.append((i, directive.group(1).strip()))
-            self.blanks.append((i, close + 3))
-            return close + 3
-        if element := _CODE_ELEMENT.match(text, i):
-            close = re.compile(rf"</{element.group(1)}\s*>", re.I).search(text, element.end())
+            self.blanks.append((i, end))
+            return end
+        if tag := _OPEN_TAG.match(text, i, self.paragraph_end(i)):
+            if tag.group(1).lower() not in _CODE_ELEMENTS:
+                return tag.end()  # a tag: its attributes are no text, a backtick in them opens no code span
+            close = re.compile(rf"</{tag.group(1)}\s*>", re.I).search(text, tag.end())
             if close is None:
-                raise ParseError(f"line {self.line(i)}: <{element.group(1)}> is never closed: derive cannot tell "
+                raise ParseError(f"line {self.line(i)}: <{tag.group(1)}> is never closed: derive cannot tell "
                                  "where its code ends")
             self.blanks.append((i, close.end()))
             return close.end()
+        if tag := _CLOSING_TAG.match(text, i, self.paragraph_end(i)):
+            return tag.end()
         if link := _AUTOLINK.match(text, i):
             self.blanks.append((i, link.end()))
             return link.end()
@@ -740,13 +894,13 @@ class _MarkdownScan:
                 self.found.append(_Display(i, i + 2, m.start(), m.end(), "$$"))
                 return m.end()
             if m.group() == "<!--":
-                close = text.find("-->", m.end())
-                if close >= 0 and re.match(r"<!--\s*derive:", text[m.start():close]):
+                end = _comment_end(text, m.start())
+                if end >= 0 and re.match(r"<!--\s*derive:", text[m.start():end]):
                     raise ParseError(f"line {self.line(m.start())}: a derive: directive inside a math environment "
                                      "applies to nothing: put it before the environment")
-                if close >= 0:
-                    self.blanks.append((m.start(), close + 3))
-                pos = close + 3 if close >= 0 else m.end()
+                if end >= 0:
+                    self.blanks.append((m.start(), end))
+                pos = end if end >= 0 else m.end()
             elif m.group().startswith("\n"):
                 raise ParseError(f"line {self.line(i)}: a blank line inside $$ ... $$: renderers differ on whether "
                                  "the display goes on after it; remove it")
@@ -783,9 +937,19 @@ class Claim:
     error: str | None = None  # why the row cannot be read as claims
 
 
-# A row's line break: \\[2pt] ends a row and its [2pt] is spacing; amsmath reads [ after a space as math.
-_ROW_BREAK = re.compile(r"\\\\(?:\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in|bp|pc|sp|dd|cc|mu)\s*\])?")
-_INNER_ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{(?:aligned|split|gathered)\}")
+# A row's line break: \\ or \\*, then the [...] right after it is amsmath's spacing (amsmath reads a [
+# after a space as math; eqnarray's \\ skips the space and reads it as spacing).
+_ROW_BREAK = re.compile(r"\\\\\*?")
+_SPACED_BRACKET = re.compile(r"\s*\[([^\]]*)\]")
+# A TeX length or glue, as \\[...] takes it: signs, a decimal, a unit in any case (true ones too) or a
+# length register (\jot, 1.5\baselineskip), then plus and minus parts.
+_FACTOR = r"[-+\s]*(?:\d+(?:[.,]\d*)?|[.,]\d*)?\s*"
+_UNIT = r"(?:(?:true\s*)?(?:pt|pc|in|bp|cm|mm|dd|cc|sp|px|nd|nc)|ex|em|mu|\\[a-zA-Z@]+)"
+_STRETCH = rf"{_FACTOR}(?:fil+|{_UNIT})"
+_GLUE = re.compile(rf"\s*{_FACTOR}{_UNIT}(?:\s*plus\s*{_STRETCH})?(?:\s*minus\s*{_STRETCH})?\s*", re.I)
+# Inner alignments: their markers, and the position ([t], [b], [c]) and column count ({2}) after them.
+_INNER_ENVIRONMENTS = re.compile(r"\\begin\{(?:aligned|gathered|alignedat)\}(?:\s*\[[^\]]*\])?(?:\s*\{\s*\d+\s*\})?"
+                                 r"|\\begin\{split\}|\\end\{(?:aligned|split|gathered|alignedat)\}")
 _TAB = re.compile(r"(?<!\\)&")
 # What an annotation column may hold (&& \text{by Jensen}, && (\text{by } \eqref{eq:1})).
 _ANNOTATION_TEXT = re.compile(r"\\(?:text(?:rm|it|bf|sf|up|normal|md|sl)?|mbox|emph|eqref|ref|cite[tp]?|label|tag"
@@ -802,7 +966,27 @@ def _rows(block: Block):
     for m in [*_ROW_BREAK.finditer(text), None]:
         end = m.start() if m else len(text)
         yield text[start:end], start
-        start = m.end() if m else end
+        start = _row_spacing_end(text, m.end(), block) if m else end
+
+
+def _row_spacing_end(text: str, pos: int, block: Block) -> int:
+    """Past the spacing after a row break at ``pos``: ``[...]`` right after ``\\\\`` is spacing, which must be a
+    length (TeX errs on another); after a space amsmath reads it as math and eqnarray as spacing, and so
+    a length there is an error."""
+    spacing = _SPACED_BRACKET.match(text, pos)
+    if spacing is None:
+        return pos
+    length = _GLUE.fullmatch(spacing.group(1))
+    where = f"line {block.line(spacing.start(1) - 1)}: "
+    if spacing.start() == spacing.start(1) - 1:
+        if length is None:
+            raise ParseError(where + f"[{spacing.group(1)}] right after \\\\ is the row's spacing to LaTeX, and it is "
+                             "no length derive knows: write the spacing as a length, or put {} before a bracket of "
+                             "math")
+        return spacing.end()
+    if length is not None:
+        raise ParseError(where + f"cannot tell whether [{spacing.group(1)}] after \\\\ is spacing: remove the space")
+    return pos
 
 
 def _math_columns(row: str, environment: str) -> tuple[str, str | None]:

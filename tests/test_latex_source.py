@@ -61,7 +61,7 @@ def test_dollars_pair_as_tex_pairs_them_and_hide_no_display(text, line):
 
 @pytest.mark.parametrize("text, message", [
     ("$$ 1 = 2\n", "line 1: $$ is never closed"),
-    ("Costs 5$ each.\n\\[ 1 = 2 \\]\n", "line 1: $ is never closed"),
+    ("Costs 5$ each.\n\\[ 1 = 2 \\]\n", "line 2: \\[ inside the math $ of line 1"),  # or $ never closed
     ("text\n\\begin{align}\n1 &= 2\n", "line 2: \\begin{align} is never closed"),
     ("\\[ 1 = 2 $ 3 \\]\n", "line 1: a $ inside the math \\["),
 ])
@@ -283,7 +283,7 @@ def test_a_definition_derive_cannot_follow_is_a_one_line_error_at_its_line(tmp_p
     "\\newcommand{\\R}{\\mathbb{R}}", "\\newcommand{\\norm}[1]{\\left\\lVert#1\\right\\rVert}",
     "\\DeclareMathOperator*{\\argmax}{arg\\,max}", "\\newcommand{\\foo}{%\n  \\mathrm{foo}% }\n}",
     "\\makeatletter\\def\\@maketitle{x}\\makeatother", "\\expandafter\\ifx\\csname pdfoutput\\endcsname\\relax\\fi",
-    "\\newcommand{\\x}{$x$}", "\\newcommand{\\lb}{\\{}", "\\let\\foo\\relax", "\\newif\\ifdraft",
+    "\\newcommand{\\lb}{\\{}", "\\let\\foo\\relax", "\\newif\\ifdraft",
     "% \\renewcommand{\\cdot}{+}", "\\verb|\\def\\cdot{+}|", "\\definecolor{a}{rgb}{1,0,0}",
 ])
 def test_definitions_that_change_nothing_derive_reads_are_accepted(definition):
@@ -423,3 +423,218 @@ def test_a_real_html_comment_directive_applies_and_a_comment_hides_its_text():
     [block] = displays(text, ".md")
     assert block.directives == [(1, "assume x > 0")]
     assert equations(text, ".md") == [("\\sqrt{x^2}", "x", 5)]
+
+
+# --- 14. what amsmath takes as arguments or spacing is not math -------------------------------------
+
+
+@pytest.mark.parametrize("text, suffix, line", [
+    ("\\begin{equation}\\begin{aligned}[t] 1 &= 2 \\end{aligned}\\end{equation}\n", ".tex", 1),
+    ("\\begin{equation}\\begin{aligned} [b]\n1 &= 2 \\end{aligned}\\end{equation}\n", ".tex", 2),
+    ("\\begin{equation}\\begin{gathered}[c] 1 = 2 \\end{gathered}\\end{equation}\n", ".tex", 1),
+    ("\\begin{equation}\\begin{alignedat}[t]{2} 1 &= 2 \\end{alignedat}\\end{equation}\n", ".tex", 1),
+    ("\\begin{equation}\\begin{alignedat}{2} 1 &= 2 \\end{alignedat}\\end{equation}\n", ".tex", 1),
+    ("```math\n\\begin{aligned}[t] 1 &= 2 \\end{aligned}\n```\n", ".md", 2),
+])
+def test_the_position_and_columns_of_an_inner_alignment_are_not_math(text, suffix, line):
+    assert found(text, suffix) == [("1", "2", line, None)]
+
+
+@pytest.mark.parametrize("spacing", [
+    "[2pt]", "[+0pt]", "[0PT]", "[1ex plus 2pt]", "[\\jot]", "[2\\jot]", "[0 true pt]", "[-.5em]",
+    "[1.5\\baselineskip]", "[1pt plus 1fil minus 2pt]", "[3px]", "[ 4 mu ]",
+])
+def test_spacing_after_a_row_break_is_not_math(spacing):
+    text = f"\\begin{{align}}\n1 &= 1 \\\\{spacing}\n&= 2\n\\end{{align}}\n"
+    assert found(text) == [("1", "1", 2, None), ("1", "2", 3, None)]
+    assert found(text.replace("\\\\[", "\\\\*[")) == [("1", "1", 2, None), ("1", "2", 3, None)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("\\begin{align}\n1 &= 1 \\\\[a] &= 2\n\\end{align}\n", "line 2: [a] right after \\\\ is the row's spacing"),
+    ("\\begin{eqnarray}\n1 &=& 1 \\\\ [0pt]\n&=& 2\n\\end{eqnarray}\n",
+     "line 2: cannot tell whether [0pt] after \\\\ is spacing: remove the space"),
+    ("\\begin{align}\n1 &= 1 \\\\\n[2pt] &= 2\n\\end{align}\n", "line 3: cannot tell whether [2pt] after \\\\"),
+])
+def test_a_bracket_after_a_row_break_derive_cannot_place_is_a_one_line_error(text, message):
+    [block] = displays(text, ".tex")
+    with pytest.raises(ParseError, match=re.escape(message)):
+        claims_of(block)
+
+
+def test_a_bracket_of_math_after_a_row_break_and_a_space_is_math():
+    text = "\\begin{align}\nx &= x \\\\\n[1] &= 2\n\\end{align}\n"
+    assert ("[1]", "2", 3, None) in found(text)
+
+
+# --- 15. what TeX may skip: conditionals, excluded environments, macros ------------------------------
+
+
+@pytest.mark.parametrize("hidden, message", [
+    ("\\iftrue\n\\else\n% derive: assume x > 0\n\\fi\n", "line 3: a derive: directive inside \\iftrue of line 1"),
+    ("\\newif\\ifdraft\n\\ifdraft % derive: assume x > 0\n\\fi\n", "line 2: a derive: directive inside \\ifdraft"),
+    ("\\ifx a b\n% derive: assume x > 0\n\\fi\n", "line 2: a derive: directive inside \\ifx of line 1"),
+    ("\\unless\\ifdraft\n% derive: assume x > 0\n\\fi\n", "line 2: a derive: directive inside \\ifdraft"),
+    ("\\excludecomment{hide}\n\\begin{hide}\n% derive: assume x > 0\n\\end{hide}\n",
+     "line 3: a derive: directive inside \\begin{hide} of line 2"),
+    ("\\begin{mystery}\n% derive: assume x > 0\n\\end{mystery}\n", "line 2: a derive: directive inside \\begin{mystery}"),
+    ("\\newtheorem{lemma}{Lemma}\n\\excludecomment{lemma}\n\\begin{lemma}\n% derive: assume x > 0\n\\end{lemma}\n",
+     "line 4: a derive: directive inside \\begin{lemma}"),
+    ("\\newcommand{\\notes}{%\n% derive: assume x > 0\n}\n", "line 2: a derive: directive inside braces"),
+    ("\\ifthenelse{\\boolean{a}}{%\n% derive: assume x > 0\n}{}\n", "line 2: a derive: directive inside braces"),
+    ("\\csname ifdraft\\endcsname\n% derive: assume x > 0\n\\fi\n", "line 3: \\fi closes a conditional derive did not"),
+])
+def test_a_directive_tex_may_skip_is_a_one_line_error(hidden, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(hidden + "\\[ \\sqrt{x^2} = x \\]\n", ".tex")
+
+
+def test_a_directive_in_an_environment_latex_typesets_applies():
+    text = ("\\newtheorem{lemma}{Lemma}\n\\begin{lemma}\n% derive: assume x > 0\n\\[ \\sqrt{x^2} = x \\]\n"
+            "\\end{lemma}\n\\begin{itemize}\\item % derive: let y = 2\n\\[ y = 2 \\]\n\\end{itemize}\n")
+    assert [block.directives for block in displays(text, ".tex")] == [[(3, "assume x > 0")], [(6, "let y = 2")]]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("\\unless\\iffalse\n\\[ 1 = 2 \\]\n\\fi\n", "line 1: derive cannot tell whether TeX runs this \\iffalse (right "
+                                                 "after \\unless)"),
+    ("\\texttt{\\string\\iffalse} \\[ 1 = 2 \\] \\texttt{\\string\\fi}\n", "line 1: derive cannot tell whether TeX runs "
+                                                                        "this \\iffalse (inside braces)"),
+    ("\\string\\iffalse \\[ 1 = 2 \\] \\string\\fi\n", "right after \\string"),
+    ("\\expandafter\\iffalse\\relax \\[ 1 = 2 \\] \\fi\n", "right after \\expandafter"),
+    ("\\hide\n%\n\\iffalse \\[ 1 = 2 \\] \\fi\n", "line 3: derive cannot tell whether TeX runs this \\iffalse"),
+    ("% \\newif\\ifhide\n\\iffalse\\ifhide\\fi\n\\[ 1 = 2 \\]\n\\verb|\\fi|\n", "line 2: \\ifhide inside \\iffalse"),
+    ("\\newcommand{\\x}{\\newif\\ifhide}\n", "line 1: derive cannot follow a definition"),
+    ("\\makeatletter\n\\iffalse \\if@foo \\fi\n\\[ 1 = 2 \\]\n\\verb|\\fi|\n", "line 2: \\if@foo inside \\iffalse"),
+    ("\\iffalse ^^5cfi \\[ 1 = 2 \\] \\fi\n", "line 1: ^^ inside \\iffalse"),
+])
+def test_an_iffalse_derive_is_not_sure_tex_runs_is_an_error(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(text, ".tex")
+
+
+def test_an_iffalse_tex_surely_runs_is_skipped():
+    text = ("\\fi\\iffalse \\[ 3 = 3 \\] \\fi\n\\relax\n\\iffalse \\[ 4 = 4 \\] \\fi\n\\hide\n\n\\iffalse \\[ 5 = 5 \\]\\fi\n"
+            "\\makeatletter \\iffalse \\fi@x \\[ 6 = 6 \\] \\fi \\makeatother\n\\[ 1 = 2 \\]\n")
+    assert equations(text) == [("1", "2", 8)]
+    # with @ no letter, \fi@x is \fi: the skip ends there
+    assert equations("\\iffalse \\fi@x \\[ 1 = 2 \\] \\fi\n") == [("1", "2", 1)]
+
+
+@pytest.mark.parametrize("stop", [
+    "\\newcommand{\\stop}{\\end{document}}",  # refused as a definition: see below
+    "Type \\texttt{\\string\\end{document}} to finish.",
+    "\\newif\\ifdraft\n\\ifdraft\\end{document}\\fi",
+    "\\string\\end{document}",
+    "\\begin{hide}\\end{document}\\end{hide}",
+])
+def test_only_a_plain_end_document_ends_the_scan(stop):
+    text = f"\\[ 3 = 3 \\]\n{stop}\n\\[ 1 = 2 \\]\n"
+    try:
+        assert ("1", "2", 3 + stop.count("\n")) in equations(text)
+    except ParseError as exc:
+        assert "definition" in str(exc)
+
+
+@pytest.mark.parametrize("definition", [
+    "\\newcommand{\\be}{\\begin}", "\\newcommand\\be\\begin", "\\def\\be{\\begin}", "\\newcommand{\\foo}{\\verb|}",
+    "\\newcommand{\\stop}{\\end{document}}", "\\newcommand{\\hide}{\\iffalse}", "\\def\\x.#1.{\\fi}",
+    "\\def\\x\\iffalse{}", "\\newcommand{\\x}{$x$}",
+    "\\newcommand{\\comment}{}", "\\renewcommand{\\endverbatim}{}", "\\let\\stop\\enddocument",
+    "\\renewcommand{\\begin}{}", "\\let\\x\\verb", "\\newcommand{\\x}{^^5c[}", "\\newcommand{\\x}{\\ifdraft}",
+])
+def test_a_definition_acting_on_what_the_scan_reads_is_a_one_line_error(definition):
+    with pytest.raises(ParseError, match=re.escape("line 1: ")):
+        displays(f"{definition}\n\\[ 1 = 2 \\]\n", ".tex")
+
+
+def test_a_definition_using_environments_latex_only_typesets_is_accepted():
+    assert equations("\\newcommand{\\bc}{\\begin{center}}\n\\[ 1 = 2 \\]\n") == [("1", "2", 2)]
+
+
+@pytest.mark.parametrize("text", [
+    "\\begin{equation\\empty} 1 = 2 \\end{equation\\empty}\n", "\\begin{\\eq} 1 = 2 \\end{\\eq}\n",
+    "\\begin{equation~} 1 = 2 \\end{equation~}\n",
+])
+def test_an_environment_name_a_macro_makes_is_an_error(text):
+    with pytest.raises(ParseError, match=re.escape("line 1: the environment name")):
+        displays(text, ".tex")
+
+
+@pytest.mark.parametrize("text", ["^^5c[ 1 = 2 ^^5c]\n", "^^24^^24 1 = 2 ^^24^^24\n", "a ^^25 b\n"])
+def test_character_codes_are_an_error(text):
+    with pytest.raises(ParseError, match=re.escape("line 1: ^^ is a character code to TeX")):
+        displays(text, ".tex")
+
+
+def test_character_codes_in_comments_and_code_are_text():
+    assert equations("% ^^5c\n\\verb|^^24| \\[ 1 = 2 \\]\n") == [("1", "2", 2)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("$$\\rlap{$$} 1 = 2 $$\\rlap{$$}\n", "line 1: a $ inside braces inside the math $$ of line 1"),
+    ("$$\\hbox to 0pt{$$} 1 = 2 $$\\hbox to 0pt{$$}\n", "line 1: a $ inside braces inside the math $$"),
+    ("\\mbox{\\cell{$$ 1 = 2 $$}}\n", "line 1: $$ inside braces inside \\mbox{"),
+    ("$ \\[ 1 = 2 \\] $\n", "line 1: \\[ inside the math $ of line 1"),
+    ("\\[ \\begin{equation} 1 = 2 \\end{equation} \\]\n", "line 1: \\begin{equation} inside the math \\["),
+])
+def test_math_in_a_mode_derive_cannot_tell_is_an_error(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(text, ".tex")
+
+
+@pytest.mark.parametrize("text", [
+    "\\fbox{\\begin{tabular}{p{5cm}} \\[ 1 = 2 \\] \\end{tabular}}\n",
+    "\\fbox{\\begin{tabular}{p{5cm}} $$ 1 = 2 $$ \\end{tabular}}\n",
+    "\\mbox{\\[ 1 = 2 \\]}\n",
+    "\\mbox{\\begin{equation} 1 = 2 \\end{equation}}\n",
+])
+def test_a_display_opener_in_a_box_is_read(text):
+    assert equations(text) == [("1", "2", 1)]
+
+
+# --- 16. Markdown blocks and raw HTML as CommonMark reads them -------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["Notes\n=====\n", "Notes\n---\n", "Notes\n--\n", "# Notes\n", "***\n", "\n"])
+def test_an_indented_line_after_a_heading_or_break_is_code_and_its_directive_does_not_apply(tmp_path, heading):
+    text = f"{heading}    <!-- derive: assume x > 0 -->\n\n$$\n\\sqrt{{x^2}} = x\n$$\n"
+    [block] = displays(text, ".md")
+    assert block.directives == []
+    [derivation] = read(write(tmp_path, "h.md", text))
+    assert "x > 0" not in derivation.scope
+
+
+def test_an_indented_line_going_on_with_a_paragraph_is_text():
+    [block] = displays("Notes\n    <!-- derive: assume x > 0 -->\n\n$$\n\\sqrt{x^2} = x\n$$\n", ".md")
+    assert block.directives == [(2, "assume x > 0")]
+
+
+@pytest.mark.parametrize("text, line", [
+    ("-\n     $$ 1 = 2 $$\n", 2),  # an item opening with a blank line: its content is 2 columns in
+    ("1.\n      $$ 1 = 2 $$\n", 2),
+    ("-\n  $$ 1 = 2 $$\n", 2),
+])
+def test_a_list_item_opening_with_a_blank_line_holds_its_next_line_as_text(text, line):
+    assert equations(text, ".md") == [("1", "2", line)]
+
+
+@pytest.mark.parametrize("text, line", [
+    ("<!-->\n$$ 1 = 2 $$\n<!-- end -->\n", 2),  # <!--> and <!---> are whole comments
+    ("<!--->\n$$ 1 = 2 $$\n<!-- end -->\n", 2),
+    ("a <!--> $$ 1 = 2 $$ --> b\n", 1),
+    ("a <!---> $$ 1 = 2 $$ --> b\n", 1),
+    ("<span title=\"`\">a</span> $$ 1 = 2 $$ <span title=\"`\">b</span>\n", 1),  # a tag goes before a code span
+    ("<a href='`'>x</a> $$ 1 = 2 $$ `\n", 1),
+    ("<code title=x\"y> $$ 1 = 2 $$ </code>\n", 1),  # no valid tag: text
+    ("<code title=\"a\"b> $$ 1 = 2 $$ </code>\n", 1),
+])
+def test_raw_html_is_read_as_commonmark_reads_it(text, line):
+    assert equations(text, ".md") == [("1", "2", line)]
+
+
+@pytest.mark.parametrize("text", [
+    "<code title=\"x\"> $$ 1 = 2 $$ </code>\n", "<CODE\nclass='a'> $$ 1 = 2 $$ </code>\n",
+])
+def test_a_valid_code_element_or_a_code_span_that_starts_first_hides_its_math(text):
+    assert equations(text, ".md") == []
