@@ -73,7 +73,7 @@ _AMBIGUOUS = [
     (re.compile(r"([\^_])\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|\w)\s*\1"),
      "a double superscript or subscript (2^{3}^{2}) is an error to LaTeX: write 2^{3^{2}} or (2^{3})^{2}"),
 ]
-_OPERAND_START = re.compile(rf"[a-zA-Z0-9(|]|\\(?:{'|'.join(GREEK)}|frac|dfrac|tfrac|sqrt|log|ln|exp|sin|cos|tan|sinh|"
+_OPERAND_START = re.compile(rf"[a-zA-Z0-9([|]|\\\{{|\\(?:{'|'.join(GREEK)}|frac|dfrac|tfrac|sqrt|log|ln|exp|sin|cos|tan|sinh|"
                             r"cosh|tanh|arcsin|arccos|arctan|mathbb|mathcal|mathit|bar|hat|tilde|overline|widehat|"
                             r"widetilde|sum|prod|int|binom|left|pi|infty|partial|det|max|min)(?![a-zA-Z])")
 
@@ -105,7 +105,7 @@ def _check_ambiguous(text: str) -> None:
         m = pattern.search(text)
         if m:
             raise ParseError(why, m.start() + 1)
-    for m in re.finditer(r"(?<!\\)/|\\div(?![a-zA-Z])", text):
+    for m in re.finditer(r"(?<!\\)[/:]|\\div(?![a-zA-Z])", text):
         end = _operand_end(text, m.end())
         if _OPERAND_START.match(text[end:].lstrip()):  # 6 \div 2 (1 + 2): 9 left to right, 1 to the grammar
             raise ParseError("a product after / or \\div: write \\frac{a}{b c} or \\frac{a}{b} c", m.start() + 1)
@@ -209,9 +209,11 @@ def check_text(text: str) -> None:
         position = m.end()
         while (power := re.match(r"\s*[\^_]\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+|\d)", text[position:])) is not None:
             position += power.end()  # \log^2 x, \log_2 x
-        opening = re.match(r"\s*(?:\\left\s*)?\(", text[position:])
+        opening = re.match(r"\s*(?:\\left\s*)?(?:\(|\[|\\\{)", text[position:])
         if opening:
-            after = text[group(text, position + opening.end() - 1, "(", ")"):].lstrip()
+            bracket = text[position + opening.end() - 1]
+            after = text[group(text, position + opening.end() - 1, bracket, {"(": ")", "[": "]", "{": "}"}[bracket]):]
+            after = after.lstrip()
             if m.group(0).startswith("\\frac") and (_OPERAND_START.match(after) or re.match(
                     r"[*/:]|\\(?:cdot|times|div)(?![a-zA-Z])", after)) and not after.startswith("\\right"):
                 # \frac{d}{dx}(x^2) x: the grammar differentiates the product; the page, x^2 alone
@@ -232,7 +234,8 @@ def check_text(text: str) -> None:
                 break
             elif depth == 0 and m.group(0)[1] != "f" and text[position:n].strip() \
                     and not re.search(r"\\(?:sum|prod|int)(?![a-zA-Z])", text[position:n]) \
-                    and _OPERATORS_WITHOUT_PARENTHESES.match(text, n):
+                    and (_OPERATORS_WITHOUT_PARENTHESES.match(text, n) or re.match(r"\\(?:frac|sqrt)(?![a-zA-Z])",
+                                                                                  text[n:])):
                 # \log \frac{a}{b} \exp(c) is log(a/b) exp(c) to the grammar; the page may mean the log of both
                 raise ParseError("an operand without parentheses followed by another function: write "
                                  "\\log\\left(\\frac{a}{b} \\exp(c)\\right) or \\sin(x) \\cos(x)", m.start() + 1)

@@ -143,6 +143,7 @@ class _Reader:
         text = self._divergences(text, placeholders)
         text = self._expectations(text, placeholders)
         text = self._densities(text, placeholders)
+        self._check_fraction_bars(text, placeholders)
         text = self._matrix_functions(text, placeholders)
         text = self._absolute_values(text, placeholders)
         # The grammar reads digits apart as one number (x^2 3 as x^23, \int_0^1 2x up to 12), and x^23
@@ -247,9 +248,11 @@ class _Reader:
             parsed = self._arrays(parsed, placeholders, renamed)
         except ShapeError as exc:
             raise ParseError(str(exc)) from None
+        total = re.search(r"\\frac\s*\{\s*d", text) is not None
         if isinstance(parsed, Shaped):
-            return Shaped(parsed.value.applyfunc(lambda entry: self._normalised(entry, placeholders)), parsed.shape)
-        return self._normalised(parsed, placeholders)
+            return Shaped(parsed.value.applyfunc(lambda entry: self._normalised(entry, placeholders, total)),
+                          parsed.shape)
+        return self._normalised(parsed, placeholders, total)
 
     def _arrays(self, node: sympy.Basic, placeholders: dict, renamed: dict[str, str]):
         """The grammar's tree with the declared vectors and matrices as arrays at the dimensions
@@ -315,18 +318,36 @@ class _Reader:
         if isinstance(part, (sympy.Sum, sympy.Product, sympy.Integral)):
             # over finite ends it has a value wherever its body has one (the body's parts are checked apart)
             return all(len(limit) == 3 and limit[1].is_finite and limit[2].is_finite for limit in part.limits)
-        known = {"the divisor": lambda: part.is_zero is False, "the root of": lambda: part.is_nonnegative is True,
-                 "the log of": lambda: part.is_positive is True,
-                 "the log base": lambda: part.is_positive is True and (part - 1).is_zero is False,
-                 "factorial of": lambda: part.is_integer is True and part.is_nonnegative is True,
-                 "factorial2 of": lambda: part.is_integer is True and part.is_nonnegative is True,
-                 "gamma of": lambda: part.is_positive is True,
-                 "acosh of": lambda: (part - 1).is_nonnegative is True}
+        known = {"the divisor": lambda: self.holds("nonzero", part), "the root of": lambda: self.holds("nonnegative", part),
+                 "the log of": lambda: self.holds("positive", part),
+                 "the log base": lambda: self.holds("positive", part) and self.holds("nonzero", part - 1),
+                 "factorial of": lambda: part.is_integer is True and self.holds("nonnegative", part),
+                 "factorial2 of": lambda: part.is_integer is True and self.holds("nonnegative", part),
+                 "gamma of": lambda: self.holds("positive", part),
+                 "acosh of": lambda: self.holds("nonnegative", part - 1)}
         return kind in known and known[kind]()
 
-    def _normalised(self, expr: sympy.Basic, placeholders: dict) -> sympy.Expr:
+    def holds(self, predicate: str, expr: sympy.Basic) -> bool:
+        """Whether ``expr`` is known ``nonzero``, ``nonnegative`` or ``positive`` from its symbols'
+        facts, or else from the file's relations (0 < p < 1 makes 1 - p positive)."""
+        if getattr(expr, f"is_{predicate}") is True:
+            return True
+        facts = [{sympy.StrictLessThan: sympy.Q.lt, sympy.LessThan: sympy.Q.le, sympy.StrictGreaterThan: sympy.Q.gt,
+                  sympy.GreaterThan: sympy.Q.ge}[type(h)](*h.args) for h in self.hypotheses if type(h) in (
+                      sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan)]
+        return bool(facts) and sympy.ask(getattr(sympy.Q, predicate)(expr), sympy.And(*facts)) is True
+
+    def _normalised(self, expr: sympy.Basic, placeholders: dict, total_derivative: bool = False) -> sympy.Expr:
         standing = frozenset([*placeholders, *(name.name for name in self.definitions)])
-        expr = evaluated(expr, lambda kind, part: self._known_defined(kind, part, placeholders), standing)
+
+        def defined(kind, part):
+            return self._known_defined(kind, part, placeholders)
+
+        def rebuilt(before, after, mapping):  # each rewrite below builds the side again: it may remove parts too
+            check_kept([before], after, defined, mapping, standing)
+            return after
+
+        expr = evaluated(expr, defined, standing)
         expr = expr.replace(lambda e: isinstance(e, sympy.log) and len(e.args) == 2 and e.args[1] == sympy.E,
                             lambda e: sympy.log(e.args[0]))
         # a(b + c) is a applied to b + c to the grammar: a name applied is a function only where the
@@ -337,7 +358,8 @@ class _Reader:
         numbers = {applied for applied in expr.atoms(AppliedUndef)
                    if _name(applied.func.__name__) in {*self.facts, *symbols} and len(applied.args) == 1
                    and applied.func.__name__ not in self.laws and _name(applied.func.__name__) not in self.functions}
-        expr = expr.xreplace({applied: self.symbol(applied.func.__name__) * applied.args[0] for applied in numbers})
+        products = {applied: self.symbol(applied.func.__name__) * applied.args[0] for applied in numbers}
+        expr = rebuilt(expr, expr.xreplace(products), products)
         for applied in expr.atoms(AppliedUndef):
             name = applied.func.__name__
             if name not in self.laws and _name(name) not in self.functions:
@@ -348,6 +370,7 @@ class _Reader:
                       if isinstance(s, sympy.Symbol) and s.name in placeholders}
         expr, written = expr.xreplace(read_apart), expr
         check_kept([written, *read_apart.values()], expr, self._known_defined, read_apart)  # E - E is 0
+        standing = frozenset(name.name for name in self.definitions)
         # Indexed symbols: mu_{i} inside a sum over i is the i-th mu.
         expr = expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), self._indexed)
         mapping = {}
@@ -361,9 +384,16 @@ class _Reader:
                 mapping[s] = sympy.E
             else:
                 mapping[s] = self.symbol(s.name)
-        expr = expr.xreplace(mapping)
-        expr = expr.replace(lambda e: isinstance(e, (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative)),
-                            self._bound_variables)
+        expr = rebuilt(expr, expr.xreplace(mapping), mapping)  # e^{\\log y} is y once e is Euler's number
+        binders = (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative)
+        expr = rebuilt(expr, expr.replace(lambda e: isinstance(e, binders), self._bound_variables),
+                       self._bound_mapping(expr))
+        _check_real(expr, self.holds)
+        if total_derivative:
+            for node in expr.atoms(sympy.Derivative):  # \frac{d}{dx}|y|: y may be a function of x
+                if node.expr.free_symbols and not set(node.variables) & node.expr.free_symbols:
+                    raise ParseError(f"d/d{node.variables[0]} of {node.expr}, which has no {node.variables[0]} in it: "
+                                     "write \\frac{\\partial}{\\partial x} if the others are held constant")
         # p(x) of a law p named by let is its density at x.
         expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in self.laws and len(e.args) == 1,
                             lambda e: self._law(e.func.__name__).density(e.args[0]))
@@ -393,9 +423,11 @@ class _Reader:
 
     def _bound_variables(self, node):
         """A binder's variable is real (an index an integer), whatever an assume says of its name."""
+        # Every symbol of the variable's name is it: a part the layer read apart (|i|, E over N(i, 1))
+        # holds its own symbol i, real where the binder's is an integer.
         if isinstance(node, sympy.Derivative):
-            variables = {v: self.symbol(v.name) for v, _ in node.variable_count}
-            return node.xreplace(variables)
+            names = {v.name: self.symbol(v.name) for v, _ in node.variable_count}
+            return node.xreplace({s: names[s.name] for s in node.atoms(sympy.Symbol) if s.name in names})
         facts = {"real": True} if isinstance(node, sympy.Integral) else {"integer": True}
         for limit in node.limits:
             self.unassumed(limit[0].name)
@@ -410,7 +442,19 @@ class _Reader:
                     and (limit[2] - limit[1] + 1).is_extended_nonnegative is not True:
                 raise ParseError(f"the sum or product from {limit[1]} to {limit[2]} may end before it starts, which "
                                  "sympy does not read as empty: assume what orders its ends (n \\in \\mathbb{N})")
-        return node.xreplace({limit[0]: sympy.Symbol(limit[0].name, **facts) for limit in node.limits})
+        names = {limit[0].name: sympy.Symbol(limit[0].name, **facts) for limit in node.limits}
+        return node.xreplace({s: names[s.name] for s in node.atoms(sympy.Symbol) if s.name in names})
+
+    def _bound_mapping(self, expr) -> dict:
+        """The symbols ``_bound_variables`` gives the binders of ``expr``, by name."""
+        names = {}
+        for node in expr.atoms(sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative):
+            if isinstance(node, sympy.Derivative):
+                names.update({v.name: self.symbol(v.name) for v, _ in node.variable_count})
+            else:
+                facts = {"real": True} if isinstance(node, sympy.Integral) else {"integer": True}
+                names.update({limit[0].name: sympy.Symbol(limit[0].name, **facts) for limit in node.limits})
+        return {s: names[s.name] for s in expr.atoms(sympy.Symbol) if s.name in names}
 
     def unassumed(self, name: str) -> None:
         """Refuse a bound variable whose name an assume gave facts: the facts (x > 0) would already
@@ -576,12 +620,26 @@ class _Reader:
                 if not re.match(r"\s*(?:$|[+\-=)\]},]|\\(?:cdot|times|right)(?![a-zA-Z]))", text[end:]):
                     raise ParseError("tr A B may be tr(A) B or tr(A B): write the parentheses", m.start() + 1)
             try:
-                value = self._read(inside, placeholders)
-                value = matrices.trace(value) if "tr" in m.group(0) else matrices.det(value)
+                argument = self._read(inside, placeholders)
+                value = matrices.trace(argument) if "tr" in m.group(0) else matrices.det(argument)
             except ShapeError as exc:
                 raise ParseError(str(exc), m.start() + 1) from None
+            # the determinant is factored: (x^2 - 1)/(x - 1) A loses its divisor
+            check_kept([argument.value if isinstance(argument, Shaped) else argument], value,
+                       lambda kind, part: self._known_defined(kind, part, placeholders))
             text = text[:m.start()] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end:]
         return text
+
+    def _check_fraction_bars(self, text: str, placeholders: dict) -> None:
+        """\\frac{A}{B} of matrices is A B^{-1} to the grammar, and may as well be B^{-1} A: refused."""
+        if not self.matrices.shapes:
+            return
+        for m in re.finditer(r"\\frac\s*\{", text):
+            denominator = group(text, m.end() - 1)
+            opening = re.match(r"\s*\{(?!\s*(?:\\partial|d(?![a-zA-Z]{2})))", text[denominator:])  # not d/dx
+            if opening and isinstance(self._read(text[denominator + opening.end():group(
+                    text, denominator + opening.end() - 1) - 1], placeholders), Shaped):
+                raise ParseError("a vector or matrix below a fraction bar: write A B^{-1} or B^{-1} A", m.start() + 1)
 
     def _absolute_values(self, text: str, placeholders: dict) -> str:
         """|x| and |\\Sigma| (a determinant), each read here: the grammar pairs bars its own way
@@ -589,10 +647,12 @@ class _Reader:
         while pairs := bar_pairs(text):
             start, end = pairs[0]
             try:
-                value = self._read(text[start + 1:end], placeholders)
-                value = matrices.det(value) if isinstance(value, Shaped) else sympy.Abs(value)
+                argument = self._read(text[start + 1:end], placeholders)
+                value = matrices.det(argument) if isinstance(argument, Shaped) else sympy.Abs(argument)
             except ShapeError as exc:
                 raise ParseError(str(exc), start + 1) from None
+            check_kept([argument.value if isinstance(argument, Shaped) else argument], value,
+                       lambda kind, part: self._known_defined(kind, part, placeholders))
             text = text[:start] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end + 1:]
         return text
 
@@ -648,6 +708,8 @@ class _Reader:
                 raise ParseError(_CONSTANTS[_name(name.strip().lstrip("\\"))])
             if _name(name.strip().lstrip("\\")) in self.matrices.dimensions:
                 raise ParseError(_DIMENSION_FIXED.format(_name(name.strip().lstrip("\\"))))
+            if self._assumed(_name(name.strip().lstrip("\\"))):  # assume n \in \mathbb{N}, let n = 1/2
+                raise ParseError(f"{name.strip()} is named in an assume: a let of it would not be checked against it")
             if re.match(r"\s*\\mathcal\s*\{\s*N\s*\}", definition) and ";" not in definition:
                 try:
                     self._law(definition)
@@ -737,6 +799,10 @@ class _Reader:
             raise ParseError(f"{name} is already a scalar in an assume: declare its shape first")
         return name
 
+    def _assumed(self, name: str) -> bool:
+        return set(self.facts.get(name, {"real": True})) - {"real"} != set() \
+            or any(s.name == name for h in self.hypotheses for s in h.free_symbols)
+
     def _dimension(self, name: str) -> None:
         """``name`` as a dimension: a positive integer whose values are chosen, not constrained."""
         constrained = name in self.facts and set(self.facts[name]) - {"real", "integer", "positive"} \
@@ -752,6 +818,8 @@ class _Reader:
             raise ParseError(f"assumptions name symbols: {name}")
         if name in _CONSTANTS:
             raise ParseError(_CONSTANTS[name])
+        if any(_name(d.name) == name for d in self.definitions):  # let n = 1/2, assume n \in \mathbb{N}
+            raise ParseError(f"{name} is defined by let: an assumption on it would not be checked against the definition")
         known = dict(self.facts.get(name, {"real": True}))
         known.update(facts)
         self.facts[name] = known
@@ -782,6 +850,23 @@ _SPARE_LETTERS = ("varpi varsigma varkappa vartheta varrho varphi upsilon Upsilo
 _ACCENTED_NAME = rf"\\(?:{'|'.join(GREEK)})(?![a-zA-Z])|[a-zA-Z]"
 _ACCENT = re.compile(rf"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{{\s*({_ACCENTED_NAME})\s*\}}|({_ACCENTED_NAME}))")
 _ACCENTS = {"bar": "bar", "overline": "bar", "hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde"}
+
+
+def _check_real(expr: sympy.Basic, holds) -> None:
+    """Roots and logs as a real page means them. Of a negative number sympy takes the principal
+    complex value: \\sqrt[3]{-8} is 1 + i\\sqrt{3}, not -2, and identities of complex logs and roots
+    would be proved of numbers a real page leaves undefined. So a root's base must be known not
+    negative (a bound variable's aside: an integral's range may make it so), a log's not known
+    negative."""
+    bound = {v for node in expr.atoms(sympy.Integral, sympy.Sum, sympy.Product, GaussianExpectation)
+             for v in (node.variables if isinstance(node, GaussianExpectation) else [lim[0] for lim in node.limits])}
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_integer is not True and not holds("nonnegative", node.base) \
+                and not node.base.free_symbols & bound:
+            raise ParseError(f"{sympy.sstr(node)}: a root or power of {sympy.sstr(node.base)}, which may be negative: "
+                             "assume it is not (x \\geq 0), or write the power as an integer one")
+        if isinstance(node, sympy.log) and node.args[0].is_positive is False:
+            raise ParseError(f"{sympy.sstr(node)}: the log of a number that is not positive")
 
 
 def _renaming(name: str, renamed: dict[str, str]) -> str:

@@ -636,6 +636,64 @@ def test_false_math_found_by_the_sixth_review_is_never_proved(tmp_path, document
     assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
 
 
+@pytest.mark.parametrize("document", [  # the seventh review, of the reader after the sixth
+    r"\[ \sum_{i=1}^{3} |i| = 3 \sum_{i=1}^{1} |i| \]",  # what the layer read apart lost the sum's index
+    r"\[ \prod_{i=1}^{3} |i| = \left(\prod_{i=1}^{1} |i|\right)^{3} \]",
+    r"\[ \sum_{i=1}^{2} \mathbb{E}_{x \sim \mathcal{N}(i, 1)}[x] = 2 \sum_{i=1}^{1} \mathbb{E}_{x \sim \mathcal{N}(i,1)}[x] \]",
+    r"\[ \sum_{i=1}^{2} \mathcal{N}(i;0,1) = 2\mathcal{N}(i;0,1) \]",
+    "% derive: assume A \\in \\mathbb{R}^{k \\times k}, k \\in \\{2\\}\n"
+    "\\[ \\sum_{i=1}^{3} \\operatorname{tr}(iA) = 3\\sum_{i=1}^{1}\\operatorname{tr}(iA) \\]",
+    r"\[ e^{\log(y)} = y \]",  # rewrites after the checked building: e as Euler's number, assumptions
+    r"\[ e^{2\log x} = x^2 \]",
+    r"\[ \mathrm{e}^{\log x + \log y} = xy \]",
+    r"\[ \sum_{i=1}^{2} e^{\log(x_i)} = \sum_{i=1}^{2} x_i \]",
+    r"\[ \sqrt{-x^2}\sqrt{-y^2} = -|xy| \]",
+    "% derive: assume p > 0, q > 0\n\\[ \\sqrt{-p}\\sqrt{-q} = -\\sqrt{pq} \\]",
+    r"\[ a + a(\frac{1}{a}) = a + 1 \]",
+    "% derive: assume n > 0\n\\[ n\\left(\\frac1x\\right) x = n \\]",
+    "% derive: assume A \\in \\mathbb{R}^{k \\times k}\n\\[ \\det\\left(\\frac{x^2-1}{x-1}A\\right) = (x+1)^k\\det(A) \\]",
+    r"\[ \sqrt{\sqrt[3]{-1-x^2}\,\sqrt[3]{-1-y^2}} = \sqrt[3]{-\sqrt{(1+x^2)(1+y^2)}} \]",  # complex roots
+    "% derive: assume p > 0, q > 0\n\\[ \\sqrt{\\sqrt[3]{-p}\\sqrt[3]{-q}} = \\sqrt[3]{-\\sqrt{pq}} \\]",
+    r"\[ \sqrt{-x^2-1}\sqrt{-y^2-1} = -\sqrt{x^2+1}\sqrt{y^2+1} \]",
+    r"\[ \log(-1-x^2) - \log(-1-y^2) = \log(1+x^2) - \log(1+y^2) \]",
+    "% derive: assume y > 0\n\\[ x^{\\frac y2}x^{\\frac y2} = x^y \\]",
+    r"\[ (-1)^x(-1)^x = (-1)^{2x} \]",
+    r"\[ \frac{d}{dx}[x^2] x = 3x^2 \]",  # spellings the checks missed
+    r"\[ \frac{d}{dx}\left[x^2\right] x = 3x^2 \]",
+    r"\[ \frac{d}{dx}\{x^2\} x = 3x^2 \]",
+    r"\[ \frac{d}{dx}|y| = 0 \]",
+    r"\[ \frac{d}{dx}\mathcal{N}(y;0,1) = 0 \]",
+    r"\[ 6 : 2(1+2) = 1 \]",
+    r"\[ x : 2\pi = \frac{x}{2\pi} \]",
+    r"\[ 6 / 2 [1+2] = 1 \]",
+    r"\[ 6 / 2 \{1+2\} = 1 \]",
+    r"\[ \sin x \frac{\pi}{2} = \sin(\frac{\pi x}{2}) \]",
+    "% derive: assume x > 0\n\\[ \\log x \\frac12 = \\log x - \\log 2 \\]",
+    "% derive: assume \\Sigma_1, \\Sigma_2 \\in \\mathbb{R}^{k \\times k}\n"
+    "\\[ \\frac{\\Sigma_1}{\\Sigma_2} = \\Sigma_1 \\Sigma_2^{-1} \\]",
+    "% derive: assume n \\in \\mathbb{N}\n% derive: let n = \\frac12\n\\[ \\sin(\\pi n) = 0 \\]",  # let against assume
+    "% derive: let n = \\frac12\n% derive: assume n \\in \\mathbb{N}\n\\[ \\sin(\\pi n) = 0 \\]",
+])
+def test_false_math_found_by_the_seventh_review_is_never_proved(tmp_path, document):
+    assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
+
+
+@pytest.mark.parametrize("document", [  # the neighbours of the seventh review's refusals, still read
+    r"\[ \sum_{i=1}^{3} |i| = 6 \]",
+    "% derive: assume \\sigma > 0\n\\[ e^{\\log \\sigma} = \\sigma \\]",
+    "% derive: assume 0 < p < 1\n\\[ \\frac{1}{1 + e^{-\\log\\frac{p}{1-p}}} = p \\]",  # 1 - p > 0 from 0 < p < 1
+    "% derive: assume 0 < p < 1, n \\in \\mathbb{N}\n\\[ \\log \\prod_{i=1}^n p^{x_i}(1-p)^{1-x_i} = "
+    "\\sum_{i=1}^n \\left[x_i \\log p + (1 - x_i)\\log(1-p)\\right] \\]",
+    r"\[ \frac{d}{dx}[x^2] = 2x \]",
+    r"\[ \int_0^1 \sqrt{t} \, dt = \frac{2}{3} \]",  # an integral's variable: its range decides
+    "% derive: assume x \\in \\mathbb{R}^{k}\n\\[ \\frac{x^\\top x}{2} = \\frac{1}{2} x^\\top x \\]",
+])
+def test_notation_next_to_what_the_seventh_review_refused_is_read_and_proved(tmp_path, document):
+    results = verdicts(write(tmp_path, "true.tex", document + "\n"))
+    assert results and all(s.verdict.proved for s in results.values()), \
+        {k: s.verdict.detail for k, s in results.items() if not s.verdict.proved}
+
+
 def test_a_number_too_large_for_a_certificate_is_a_parse_error_and_the_rest_is_checked(tmp_path):
     results = verdicts(write(tmp_path, "large.tex", "\\[ 1 = 2 \\]\n\\[ 2000! = 2000! \\]\n"
                              "\\[ 10^{3999} \\cdot 10^{3999} = 10^{7998} \\]\n"))
