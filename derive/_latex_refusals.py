@@ -221,6 +221,13 @@ def check_text(text: str) -> None:
                                  "or x \\frac{d}{dx}(x^2)", m.start() + 1)
             continue
         # The operand has no parentheses: \cos x \cdot y is cos(x y) to the grammar, (cos x) y to a reader.
+        first = text[position:].lstrip()
+        second = text[_operand_end(text, position):].lstrip()
+        if m.group(0)[1] != "f" and re.match(rf"\\frac|(?:[a-zA-Z]|\\(?:{'|'.join(GREEK)}))(?![a-zA-Z])", first) \
+                and re.match(rf"(?:[a-zA-Z]|\\(?:{'|'.join(GREEK)}|frac))(?![a-zA-Z])", second):
+            # \log \frac{1}{x} x and \ln x y: the grammar takes both into the function, a reader may not
+            raise ParseError("a function's operand without parentheses followed by a factor: write \\ln(x y) or "
+                             "y \\ln x", m.start() + 1)
         depth = 0
         for n in range(position, len(text)):
             c = text[n]

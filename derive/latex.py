@@ -327,15 +327,25 @@ class _Reader:
                  "acosh of": lambda: self.holds("nonnegative", part - 1)}
         return kind in known and known[kind]()
 
-    def holds(self, predicate: str, expr: sympy.Basic) -> bool:
+    def holds(self, predicate: str, expr: sympy.Basic, ranges: tuple = ()) -> bool:
         """Whether ``expr`` is known ``nonzero``, ``nonnegative`` or ``positive`` from its symbols'
-        facts, or else from the file's relations (0 < p < 1 makes 1 - p positive)."""
+        facts, or else from the file's relations (0 < p < 1 makes 1 - p positive) and ``ranges``
+        (what binders say of their variables)."""
         if getattr(expr, f"is_{predicate}") is True:
             return True
         facts = [{sympy.StrictLessThan: sympy.Q.lt, sympy.LessThan: sympy.Q.le, sympy.StrictGreaterThan: sympy.Q.gt,
                   sympy.GreaterThan: sympy.Q.ge}[type(h)](*h.args) for h in self.hypotheses if type(h) in (
                       sympy.StrictLessThan, sympy.LessThan, sympy.StrictGreaterThan, sympy.GreaterThan)]
-        return bool(facts) and sympy.ask(getattr(sympy.Q, predicate)(expr), sympy.And(*facts)) is True
+        facts += [fact for fact in ranges if fact is not sympy.true]
+        # sympy's ask reads relations of real symbols only: an integer index is asked about as a real
+        claim = getattr(sympy.Q, predicate)(expr)
+        as_real = {s: sympy.Dummy(s.name, real=True, positive=s.is_positive, nonnegative=s.is_nonnegative)
+                   for s in sympy.And(claim, *facts).atoms(sympy.Symbol) if s.is_integer}
+        claim, facts = claim.xreplace(as_real), [fact.xreplace(as_real) for fact in facts]
+        try:
+            return bool(facts) and sympy.ask(claim, sympy.And(*facts)) is True
+        except ValueError:  # inconsistent facts: nothing is known from them
+            return False
 
     def _normalised(self, expr: sympy.Basic, placeholders: dict, total_derivative: bool = False) -> sympy.Expr:
         standing = frozenset([*placeholders, *(name.name for name in self.definitions)])
@@ -388,7 +398,6 @@ class _Reader:
         binders = (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative)
         expr = rebuilt(expr, expr.replace(lambda e: isinstance(e, binders), self._bound_variables),
                        self._bound_mapping(expr))
-        _check_real(expr, self.holds)
         if total_derivative:
             for node in expr.atoms(sympy.Derivative):  # \frac{d}{dx}|y|: y may be a function of x
                 if node.expr.free_symbols and not set(node.variables) & node.expr.free_symbols:
@@ -397,6 +406,7 @@ class _Reader:
         # p(x) of a law p named by let is its density at x.
         expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in self.laws and len(e.args) == 1,
                             lambda e: self._law(e.func.__name__).density(e.args[0]))
+        _check_real(expr, self.holds)
         # A part read inside another gets the definitions with the whole, where its binders are seen.
         return self._defined(expr) if self._depth == 1 else expr
 
@@ -852,21 +862,35 @@ _ACCENT = re.compile(rf"\\(bar|overline|hat|widehat|tilde|widetilde)\s*(?:\{{\s*
 _ACCENTS = {"bar": "bar", "overline": "bar", "hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde"}
 
 
-def _check_real(expr: sympy.Basic, holds) -> None:
+def _check_real(expr: sympy.Basic, holds, ranges: tuple = ()) -> None:
     """Roots and logs as a real page means them. Of a negative number sympy takes the principal
     complex value: \\sqrt[3]{-8} is 1 + i\\sqrt{3}, not -2, and identities of complex logs and roots
     would be proved of numbers a real page leaves undefined. So a root's base must be known not
-    negative (a bound variable's aside: an integral's range may make it so), a log's not known
-    negative."""
-    bound = {v for node in expr.atoms(sympy.Integral, sympy.Sum, sympy.Product, GaussianExpectation)
-             for v in (node.variables if isinstance(node, GaussianExpectation) else [lim[0] for lim in node.limits])}
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.Pow) and node.exp.is_integer is not True and not holds("nonnegative", node.base) \
-                and not node.base.free_symbols & bound:
-            raise ParseError(f"{sympy.sstr(node)}: a root or power of {sympy.sstr(node.base)}, which may be negative: "
-                             "assume it is not (x \\geq 0), or write the power as an integer one")
-        if isinstance(node, sympy.log) and node.args[0].is_positive is False:
-            raise ParseError(f"{sympy.sstr(node)}: the log of a number that is not positive")
+    negative, and a log's argument not known negative; under a sum, product or integral, both known
+    over the range of its variable (``ranges``: what the enclosing binders say of theirs)."""
+    if isinstance(expr, (sympy.Integral, sympy.Sum, sympy.Product)):
+        strict = isinstance(expr, sympy.Integral)  # an integral's ends are a null set
+        inner = list(ranges)
+        for limit in expr.limits:
+            if len(limit) == 3:
+                variable, low, high = limit
+                inner += [(sympy.Q.gt if strict else sympy.Q.ge)(variable, low)] if low.is_finite else []
+                inner += [(sympy.Q.lt if strict else sympy.Q.le)(variable, high)] if high.is_finite else []
+        for end in (end for limit in expr.limits for end in limit[1:]):
+            _check_real(end, holds, ranges)
+        _check_real(expr.function, holds, tuple(inner) or (sympy.true,))
+        return
+    under_binder = bool(ranges)
+    if isinstance(expr, sympy.Pow) and expr.exp.is_integer is not True and not holds("nonnegative", expr.base, ranges):
+        raise ParseError(f"{sympy.sstr(expr)}: a root or power of {sympy.sstr(expr.base)}, which may be negative"
+                         + (" over the range summed or integrated" if under_binder else "")
+                         + ": assume it is not (x \\geq 0), or write the power as an integer one")
+    if isinstance(expr, sympy.log) and (not holds("positive", expr.args[0], ranges) if under_binder
+                                        else expr.args[0].is_positive is False):
+        raise ParseError(f"{sympy.sstr(expr)}: the log of a number that is not positive"
+                         + (" over the range summed or integrated" if under_binder else ""))
+    for arg in expr.args:
+        _check_real(arg, holds, ranges)
 
 
 def _renaming(name: str, renamed: dict[str, str]) -> str:

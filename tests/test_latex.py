@@ -678,6 +678,21 @@ def test_false_math_found_by_the_seventh_review_is_never_proved(tmp_path, docume
     assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
 
 
+@pytest.mark.parametrize("document", [  # the eighth review: complex values under a binder, operands
+    r"\[ \left(\sum_{n=1}^{1} \sqrt{-n}\right)^2 = -1 \]",
+    r"\[ \sum_{n=1}^{1} \sqrt{-n} \cdot \sum_{m=1}^{1} \sqrt{-m} = -1 \]",
+    r"\[ \prod_{n=1}^{2} \sqrt{-n} = -\sqrt{2} \]",
+    r"\[ \left(\sum_{n=1}^{1} \log(-n)\right)^2 = -\pi^2 \]",
+    r"\[ \left(\int_0^1 \sqrt{t-2}\,dt\right)^2 + \left(\int_0^1 \sqrt{2-t}\,dt\right)^2 = 0 \]",
+    r"\[ \left(\int_0^1 \log(t - 2) \, dt - 2\log 2 + 1\right)^2 = -\pi^2 \]",
+    "% derive: assume x > 0\n\\[ \\log \\frac{1}{x} x = 0 \\]",
+    r"\[ \exp \frac{x}{2} y = e^{\frac{xy}{2}} \]",
+    "% derive: assume x > 0, y > 0\n\\[ \\ln x y = \\ln x + \\ln y \\]",
+])
+def test_false_math_found_by_the_eighth_review_is_never_proved(tmp_path, document):
+    assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
+
+
 @pytest.mark.parametrize("document", [  # the neighbours of the seventh review's refusals, still read
     r"\[ \sum_{i=1}^{3} |i| = 6 \]",
     "% derive: assume \\sigma > 0\n\\[ e^{\\log \\sigma} = \\sigma \\]",
@@ -686,6 +701,9 @@ def test_false_math_found_by_the_seventh_review_is_never_proved(tmp_path, docume
     "\\sum_{i=1}^n \\left[x_i \\log p + (1 - x_i)\\log(1-p)\\right] \\]",
     r"\[ \frac{d}{dx}[x^2] = 2x \]",
     r"\[ \int_0^1 \sqrt{t} \, dt = \frac{2}{3} \]",  # an integral's variable: its range decides
+    r"\[ \int_0^1 \log t \, dt = -1 \]",
+    r"\[ \sum_{i=1}^{3} \sqrt{i} = 1 + \sqrt{2} + \sqrt{3} \]",
+    r"\[ \sin 2x + \log 2\pi = \log 2\pi + \sin 2x \]",
     "% derive: assume x \\in \\mathbb{R}^{k}\n\\[ \\frac{x^\\top x}{2} = \\frac{1}{2} x^\\top x \\]",
 ])
 def test_notation_next_to_what_the_seventh_review_refused_is_read_and_proved(tmp_path, document):
