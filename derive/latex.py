@@ -955,6 +955,8 @@ def read(path: str | Path) -> list[Derivation]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProofFileError(Location(str(path), 1), f"cannot read: {exc}") from None
+    if path.suffix == ".tex":
+        _check_local_packages(path, text)
     reader = _Reader()
     derivations: list[Derivation] = []
     try:
@@ -987,6 +989,29 @@ def read(path: str | Path) -> list[Derivation]:
         if starting[derivation.name] > 1:
             derivation.name = re.sub(r"_line(\d+)", rf"_line\1.{starting[derivation.name]}", derivation.name, count=1)
     return derivations
+
+
+_PACKAGE = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}")
+_OPENS_MATH = re.compile(r"\\begin\s*\{\s*(?:equation|align|gather|multline|flalign|alignat|eqnarray|displaymath|dmath)"
+                         r"\*?\s*\}|\\\[|\\\]|\\\(|\\\)|\$\$")
+
+
+def _check_local_packages(path: Path, text: str) -> None:
+    """A package of the document's own folder may define a macro that opens a display
+    (\\newcommand{\\be}{\\begin{equation}}): derive does not read packages, so the displays it
+    opens would not be checked. Such a package is a one-line error at its \\usepackage."""
+    for m in _PACKAGE.finditer(text):
+        for name in m.group(1).split(","):
+            package = path.parent / f"{name.strip()}.sty"
+            if not name.strip() or not package.is_file():
+                continue
+            source = package.read_text(encoding="utf-8", errors="replace")
+            math = _OPENS_MATH.search(source)
+            if math:
+                raise ProofFileError(Location(str(path), text.count("\n", 0, m.start()) + 1),
+                                     f"{package.name} line {source.count(chr(10), 0, math.start()) + 1} opens math "
+                                     f"({math.group(0)}): derive does not read packages, so displays its macros "
+                                     "open would not be checked; define them in the document")
 
 
 def _derivations(path: Path, claims: list[Claim], reader: _Reader, rule) -> list[Derivation]:

@@ -693,6 +693,26 @@ def test_false_math_found_by_the_eighth_review_is_never_proved(tmp_path, documen
     assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
 
 
+@pytest.mark.parametrize("definition", [
+    "\\newcommand{\\be}{\\begin{equation}}\n\\newcommand{\\ee}{\\end{equation}}\n",
+    "\\newenvironment{eq}{\\begin{equation}}{\\end{equation}}\n",
+    "\\def\\bd{\\[}\n\\def\\ed{\\]}\n",
+])
+def test_a_local_package_whose_macros_open_math_is_a_one_line_error(tmp_path, definition):
+    # the eighth review: \usepackage{mymacros}, then \be 1 = 2 \ee, was a display derive never saw
+    (tmp_path / "mymacros.sty").write_text(definition)
+    path = write(tmp_path, "main.tex", "\\documentclass{article}\n\\usepackage{amsmath, mymacros}\n"
+                 "\\begin{document}\n\\[ x + x = 2x \\]\n\\be x + x = 3x \\ee\n\\end{document}\n")
+    with pytest.raises(ProofFileError, match=r"main.tex:2: mymacros.sty line \d opens math"):
+        read(path)
+
+
+def test_a_local_package_of_plain_macros_is_accepted(tmp_path):
+    (tmp_path / "mymacros.sty").write_text("\\newcommand{\\R}{\\mathbb{R}}\n")
+    path = write(tmp_path, "main.tex", "\\usepackage{mymacros}\n\\[ x + x = 2x \\]\n")
+    assert all(s.verdict.proved for s in verdicts(path).values())
+
+
 @pytest.mark.parametrize("document", [  # the neighbours of the seventh review's refusals, still read
     r"\[ \sum_{i=1}^{3} |i| = 6 \]",
     "% derive: assume \\sigma > 0\n\\[ e^{\\log \\sigma} = \\sigma \\]",
