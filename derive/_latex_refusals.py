@@ -63,7 +63,7 @@ _AMBIGUOUS = [
     (re.compile(r"\^\s*\{\s*\(\s*(?:\\[a-zA-Z]+|\w+)\s*\)\s*\}"),
      "x^{(i)} is read as a power: write x_i, or (x)^{i} for a power"),
     (re.compile(r"\d\s*[eE]\s*[+-]?\s*\d"), "1e3 is read as 1 \\cdot e \\cdot 3: write 10^{3}"),
-    (re.compile(r"\d\s*\{?\s*\\[dt]?frac\s*(?:\{\s*\d+\s*\}|\d)\s*(?:\{\s*\d+\s*\}|\d)"),
+    (re.compile(r"\d\s*\{?\s*\\frac\s*(?:\{\s*\d+\s*\}|\d)\s*(?:\{\s*\d+\s*\}|\d)"),
      "a number before a numeric fraction (2\\frac{1}{2}) reads as a mixed number or a product: write "
      "2 + \\frac{1}{2} or 2 \\cdot \\frac{1}{2}"),
     (re.compile(r"\d\s*[xX]\s*\d"), "an x between numbers reads as a times sign: write 2 \\cdot x \\cdot 3"),
@@ -73,7 +73,7 @@ _AMBIGUOUS = [
     (re.compile(r"([\^_])\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|\w)\s*\1"),
      "a double superscript or subscript (2^{3}^{2}) is an error to LaTeX: write 2^{3^{2}} or (2^{3})^{2}"),
 ]
-_OPERAND_START = re.compile(rf"[a-zA-Z0-9([|]|\\\{{|\\(?:{'|'.join(GREEK)}|frac|dfrac|tfrac|sqrt|log|ln|exp|sin|cos|tan|sinh|"
+_OPERAND_START = re.compile(rf"[a-zA-Z0-9([|]|\\\{{|\\(?:{'|'.join(GREEK)}|frac|sqrt|log|ln|exp|sin|cos|tan|sinh|"
                             r"cosh|tanh|arcsin|arccos|arctan|mathbb|mathcal|mathit|bar|hat|tilde|overline|widehat|"
                             r"widetilde|sum|prod|int|binom|left|pi|infty|partial|det|max|min)(?![a-zA-Z])")
 
@@ -288,18 +288,12 @@ def check_parsed(parsed: sympy.Basic, text: str) -> None:
         if differential and s.name.partition("_")[0] not in GREEK:
             raise ParseError(f"d{differential.group(1)} outside an integral reads as one symbol: write d \\cdot "
                              f"{differential.group(1)} for a product, \\frac{{d}}{{dx}}\\frac{{d}}{{dx}} f for a second derivative")
-    total = re.search(r"\\frac\s*\{\s*d", text)
     for node in parsed.atoms(sympy.Derivative):
         if isinstance(node.expr, sympy.Symbol) and node.expr not in node.variables \
                 and not node.expr.name.startswith(PLACEHOLDER):
             # dy/dx: y is a symbol of its own, not a function of x
             raise ParseError(f"d{node.expr}/d{node.variables[0]}: {node.expr} is not a function of "
                              f"{node.variables[0]} here; write the expression it stands for")
-        written = {s for s in node.expr.free_symbols if not s.name.startswith(PLACEHOLDER)}
-        if total and written and not set(node.variables) & node.expr.free_symbols:
-            # \frac{d}{dx} y^2: 0 if y is a constant, 2 y y' if it is a function of x
-            raise ParseError(f"d/d{node.variables[0]} of {node.expr}, which has no {node.variables[0]} in it: "
-                             "write \\frac{\\partial}{\\partial x} if the others are held constant")
 
 
 def _occurrences(expr: sympy.Basic, symbol: sympy.Symbol) -> int:

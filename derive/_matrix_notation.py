@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .gaussian import determinant as _factored_determinant
+from .gaussian import cholesky_factor, determinant as _factored_determinant
 
 DEFAULT_DIMENSIONS = (1, 2, 3)
 # Symbolic entries grow fast: a general 7 x 7 determinant, or A^{12} at k = 3, takes minutes to build.
@@ -116,16 +116,8 @@ class Declarations:
 
     def factor(self, name: str) -> sympy.ImmutableMatrix:
         """The Cholesky factor of a positive-definite ``name``: positive diagonal, real below."""
-        n = self.size(self.shapes[name][0])
-
-        def entry(i: int, j: int) -> sympy.Expr:
-            if i < j:
-                return sympy.S.Zero
-            # below the diagonal any real number: positive=False would mean at most 0 to sympy
-            entry_name = f"L_{name}[{i + 1},{j + 1}]"
-            return sympy.Symbol(entry_name, positive=True) if i == j else sympy.Symbol(entry_name, real=True)
-
-        return sympy.ImmutableMatrix(n, n, entry)
+        return cholesky_factor(f"L_{name}", self.size(self.shapes[name][0]),
+                               lambda factor, i, j: f"{factor}[{i},{j}]")
 
     def identity(self, dimension: str) -> Shaped:
         return Shaped(sympy.ImmutableMatrix(sympy.eye(self.size(dimension))), (dimension, dimension))

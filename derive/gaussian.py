@@ -37,15 +37,16 @@ def vector(name: str, k: int, **assumptions) -> sympy.ImmutableMatrix:
     return sympy.ImmutableMatrix(k, 1, sympy.symbols(f"{name}_1:{k + 1}", **assumptions))
 
 
-def cholesky_factor(name: str, k: int) -> sympy.ImmutableMatrix:
-    """A symbolic k x k Cholesky factor: positive diagonal, real entries below, zeros above."""
+def cholesky_factor(name: str, k: int, entry_name=lambda name, i, j: f"{name}_{i}{j}") -> sympy.ImmutableMatrix:
+    """A symbolic k x k Cholesky factor: positive diagonal, real entries below, zeros above; entry
+    (i, j), counted from 1, is named ``entry_name(name, i, j)``."""
 
     def entry(i: int, j: int) -> sympy.Expr:
         if i < j:
             return sympy.S.Zero
         # below the diagonal any real number: positive=False would mean at most 0 to sympy
-        entry_name = f"{name}_{i + 1}{j + 1}"
-        return sympy.Symbol(entry_name, positive=True) if i == j else sympy.Symbol(entry_name, real=True)
+        symbol = entry_name(name, i + 1, j + 1)
+        return sympy.Symbol(symbol, positive=True) if i == j else sympy.Symbol(symbol, real=True)
 
     return sympy.ImmutableMatrix(k, k, entry)
 

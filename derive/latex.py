@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import sympy
@@ -350,10 +351,9 @@ class _Reader:
     def _normalised(self, expr: sympy.Basic, placeholders: dict, total_derivative: bool = False) -> sympy.Expr:
         standing = frozenset([*placeholders, *(name.name for name in self.definitions)])
 
-        def defined(kind, part):
-            return self._known_defined(kind, part, placeholders)
+        defined = partial(self._known_defined, placeholders=placeholders)
 
-        def rebuilt(before, after, mapping):  # each rewrite below builds the side again: it may remove parts too
+        def rebuilt(before, after, mapping, standing):  # each rewrite below builds the side again: it may remove parts
             check_kept([before], after, defined, mapping, standing)
             return after
 
@@ -369,7 +369,7 @@ class _Reader:
                    if _name(applied.func.__name__) in {*self.facts, *symbols} and len(applied.args) == 1
                    and applied.func.__name__ not in self.laws and _name(applied.func.__name__) not in self.functions}
         products = {applied: self.symbol(applied.func.__name__) * applied.args[0] for applied in numbers}
-        expr = rebuilt(expr, expr.xreplace(products), products)
+        expr = rebuilt(expr, expr.xreplace(products), products, standing)
         for applied in expr.atoms(AppliedUndef):
             name = applied.func.__name__
             if name not in self.laws and _name(name) not in self.functions:
@@ -380,7 +380,7 @@ class _Reader:
                       if isinstance(s, sympy.Symbol) and s.name in placeholders}
         expr, written = expr.xreplace(read_apart), expr
         check_kept([written, *read_apart.values()], expr, self._known_defined, read_apart)  # E - E is 0
-        standing = frozenset(name.name for name in self.definitions)
+        standing = frozenset(name.name for name in self.definitions)  # the placeholders are in now
         # Indexed symbols: mu_{i} inside a sum over i is the i-th mu.
         expr = expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), self._indexed)
         mapping = {}
@@ -394,10 +394,10 @@ class _Reader:
                 mapping[s] = sympy.E
             else:
                 mapping[s] = self.symbol(s.name)
-        expr = rebuilt(expr, expr.xreplace(mapping), mapping)  # e^{\\log y} is y once e is Euler's number
+        expr = rebuilt(expr, expr.xreplace(mapping), mapping, standing)  # e^{\\log y} is y once e is Euler's number
         binders = (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative)
         expr = rebuilt(expr, expr.replace(lambda e: isinstance(e, binders), self._bound_variables),
-                       self._bound_mapping(expr))
+                       self._bound_mapping(expr), standing)
         if total_derivative:
             for node in expr.atoms(sympy.Derivative):  # \frac{d}{dx}|y|: y may be a function of x
                 if node.expr.free_symbols and not set(node.variables) & node.expr.free_symbols:
@@ -636,7 +636,7 @@ class _Reader:
                 raise ParseError(str(exc), m.start() + 1) from None
             # the determinant is factored: (x^2 - 1)/(x - 1) A loses its divisor
             check_kept([argument.value if isinstance(argument, Shaped) else argument], value,
-                       lambda kind, part: self._known_defined(kind, part, placeholders))
+                       partial(self._known_defined, placeholders=placeholders))
             text = text[:m.start()] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end:]
         return text
 
@@ -662,7 +662,7 @@ class _Reader:
             except ShapeError as exc:
                 raise ParseError(str(exc), start + 1) from None
             check_kept([argument.value if isinstance(argument, Shaped) else argument], value,
-                       lambda kind, part: self._known_defined(kind, part, placeholders))
+                       partial(self._known_defined, placeholders=placeholders))
             text = text[:start] + f" \\mathit{{{_placeholder(placeholders, value)}}} " + text[end + 1:]
         return text
 

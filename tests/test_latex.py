@@ -6,7 +6,7 @@ import time
 import pytest
 import sympy
 from click.testing import CliRunner
-from sympy import E, Integral, IndexedBase, Rational, Symbol, exp, log, oo, pi, sqrt
+from sympy import Integral, IndexedBase, Symbol, log, oo, pi, sqrt
 
 from derive import Reason, Status, check, load
 from derive.cli import cli
@@ -506,6 +506,12 @@ def test_false_math_found_by_the_third_review_is_never_proved(tmp_path, document
     assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
 
 
+def assert_every_step_proved(path):
+    results = verdicts(path)
+    assert results and all(s.verdict.proved for s in results.values()), \
+        {k: s.verdict.detail for k, s in results.items() if not s.verdict.proved}
+
+
 def assert_no_step_proved(path):
     try:
         results = verdicts(path)
@@ -727,9 +733,7 @@ def test_a_local_package_of_plain_macros_is_accepted(tmp_path):
     "% derive: assume x \\in \\mathbb{R}^{k}\n\\[ \\frac{x^\\top x}{2} = \\frac{1}{2} x^\\top x \\]",
 ])
 def test_notation_next_to_what_the_seventh_review_refused_is_read_and_proved(tmp_path, document):
-    results = verdicts(write(tmp_path, "true.tex", document + "\n"))
-    assert results and all(s.verdict.proved for s in results.values()), \
-        {k: s.verdict.detail for k, s in results.items() if not s.verdict.proved}
+    assert_every_step_proved(write(tmp_path, "true.tex", document + "\n"))
 
 
 def test_a_number_too_large_for_a_certificate_is_a_parse_error_and_the_rest_is_checked(tmp_path):
@@ -764,9 +768,7 @@ def test_a_number_too_large_for_a_certificate_is_a_parse_error_and_the_rest_is_c
     "% derive: assume x > 0\n\\[ \\log_{2} x^2 = 2 \\log_2 x \\]",
 ])
 def test_notation_next_to_what_the_fifth_review_refused_is_read_and_proved(tmp_path, document):
-    results = verdicts(write(tmp_path, "true.tex", document + "\n"))
-    assert results and all(s.verdict.proved for s in results.values()), \
-        {k: s.verdict.detail for k, s in results.items() if not s.verdict.proved}
+    assert_every_step_proved(write(tmp_path, "true.tex", document + "\n"))
 
 
 def test_two_chains_on_one_line_are_two_derivations(tmp_path):
