@@ -49,7 +49,7 @@ def assert_no_forged_proof(make) -> None:
     """``make()`` builds a verdict from forged input: raising is acceptable, PROVED is not."""
     try:
         verdict = make()
-    except (TypeError, ValueError, AttributeError) as exc:  # refused outright: fine
+    except (TypeError, ValueError, AttributeError):  # refused outright: fine
         return
     assert getattr(verdict, "status", None) is not Status.PROVED, f"a forged verdict was accepted: {verdict!r}"
     assert getattr(verdict, "proved", False) is not True, f"a forged verdict was accepted: {verdict!r}"

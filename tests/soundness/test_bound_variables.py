@@ -7,10 +7,10 @@ their authors wrote; each is false for the binder's actual range, so none may be
 """
 
 import pytest
-from sympy import (Abs, Integral, Piecewise, Product, Rational, Sum, Symbol, cos, oo, pi, sign, sin, sqrt,
+from sympy import (Abs, Integral, Piecewise, Product, Rational, Sum, Symbol, cos, pi, sign, sin, sqrt,
                    symbols)
 
-from derive import Status, check_equal
+from derive import check_equal
 from derive.gaussian import GaussianExpectation, expectation, normal_pdf
 
 from ._helpers import assert_not_proved, assert_not_refuted
