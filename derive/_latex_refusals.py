@@ -278,6 +278,9 @@ def check_parsed(parsed: sympy.Basic, text: str) -> None:
         for limit in integral.limits:  # \int_0^1 t^2 with no dt is over x; \int \delta is d elta
             name = limit[0].name
             if not re.search(rf"(?<![\\a-zA-Z])d\s*\\?{re.escape(name)}(?![a-zA-Z])", text):
+                if len(re.findall(r"\\int(?![a-zA-Z])", text)) > 1:  # the grammar's integrand runs to the last d
+                    raise ParseError("the grammar reads an integral after + or - inside the integral before it: "
+                                     "write each in parentheses, (\\int_0^1 f \\, dt) - (\\int_0^1 g \\, dt)")
                 raise ParseError(f"an integral without its differential (d{name} is not written)")
     for s in parsed.free_symbols:
         if not isinstance(s, sympy.Symbol):

@@ -1,7 +1,8 @@
 """Where the math is in a .tex or .md file: its displays, their rows and the claims in them.
 
 A display is an ``align``-like environment, ``displaymath``, ``\\[ \\]`` or ``$$ $$`` in LaTeX; a
-``$$ $$`` block or a fenced ``math`` block in Markdown. Each format is read by one left-to-right
+``$$ $$`` block, a fenced ``math`` block, or MathJax's ``\\[ \\]`` or bare ``align``-like environment in
+Markdown. Each format is read by one left-to-right
 scan that follows its renderer: TeX's ``$``/``$$`` pairing (``$a$$b$`` is two inline formulas),
 comments, ``\\verb``-like code, ``verbatim``-like environments and ``\\iffalse`` in LaTeX;
 CommonMark's blocks (fences, indented code, lists, quotes), code spans, escapes, HTML comments and
@@ -650,6 +651,10 @@ _CLOSING_TAG = re.compile(r"</[A-Za-z][A-Za-z0-9-]*\s*>")
 _CODE_ELEMENTS = frozenset("code pre kbd samp tt script style textarea".split())
 _AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\x00-\x20]*>")
 _IN_DISPLAY = re.compile(r"\\.|\$\$|<!--|\n[ \t\r]*\n", re.S)
+_IN_DISPLAY_BODY = re.compile(r"\\.|<!--", re.S)
+# \[ and \begin{align}, or \\[ and \\begin{align}, which CommonMark turns into them before MathJax reads.
+_MARKDOWN_MATH_OPENER = re.compile(r"\\\\?(?:\[|begin\s*\{([a-zA-Z]+\*?)\})")
+_UNSPACED = re.compile(r"\s+")
 _IN_INLINE_MATH = re.compile(r"\\.|\$", re.S)
 _PUNCTUATION = frozenset(string.punctuation)  # what a backslash escapes
 _LINE_START = re.compile(r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*")  # before a block's first character
@@ -679,7 +684,8 @@ class _MarkdownScan:
     or equal one; ``math`` fences are displays), indented code (4 columns past the paragraph's
     container, a list item's content included), block quotes. Then the text, left to right: escapes
     (``\\$`` is a dollar, ``\\<!--`` no comment), code spans (over lines, within a paragraph), HTML
-    comments and code elements, ``$$ $$`` displays and ``$ $`` inline math."""
+    comments and code elements, ``$$ $$`` displays and ``$ $`` inline math, and the displays MathJax
+finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
 
     def __init__(self, text: str, line):
         self.text, self.line = text, line
@@ -833,8 +839,8 @@ class _MarkdownScan:
         pos = 0
         while m := _MARKDOWN_SPECIAL.search(text, pos):
             i = m.start()
-            if text[i] == "\\":  # an escaped character is text, a $ or ` or < too
-                pos = i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
+            if text[i] == "\\":  # an escaped character is text, a $ or ` or < too, but for MathJax's displays
+                pos = self.backslash_display(text, i)
             elif text[i] == "`":
                 pos = self.code_span(text, i)
             elif text[i] == "<":
@@ -907,6 +913,44 @@ class _MarkdownScan:
             else:
                 pos = m.end()
         raise ParseError(f"line {self.line(i)}: $$ opens a display that no $$ closes")
+
+    def backslash_display(self, text: str, i: int) -> int:
+        """``\\[ ... \\]`` and a bare ``\\begin{align} ... \\end{align}``: CommonMark shows them as text, but
+        MathJax-based renderers (MkDocs, pandoc; Jupyter for ``\\\\[``) as displays, and so they are read.
+        Without a closer in their paragraph they are text to every renderer."""
+        opener = _MARKDOWN_MATH_OPENER.match(text, i)
+        if opener is None:
+            return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
+        if opener.group(1) is None:
+            body, closer, environment = opener.end(), "\\]", "\\["
+        elif opener.group(1) in _DISPLAY_ENVIRONMENTS:
+            environment, body, closer = opener.group(1), opener.end(), f"\\end{{{opener.group(1)}}}"
+            if environment in _COUNTED_ENVIRONMENTS and (count := _COLUMN_COUNT.match(text, body)):
+                body = count.end()
+        else:
+            return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
+        comments, pos, end = [], body, self.paragraph_end(i)
+        while True:
+            m = _IN_DISPLAY_BODY.search(text, pos, end)
+            if m is None:
+                return body  # not closed in its paragraph: text
+            pos = m.end()
+            if m.group() == "<!--":
+                comment_end = _comment_end(text, m.start())
+                if comment_end >= 0:
+                    comments.append((m.start(), comment_end))
+                    pos = comment_end
+            elif any(_UNSPACED.sub("", text[at:at + len(closer) + 8]).startswith(closer)
+                     for at in (m.start(), m.start() + 1) if text[at] == "\\"):
+                break
+        for start, comment_end in comments:
+            if re.match(r"<!--\s*derive:", text[start:comment_end]):
+                raise ParseError(f"line {self.line(start)}: a derive: directive inside a math environment applies "
+                                 "to nothing: put it before the environment")
+            self.blanks.append((start, comment_end))
+        closing_end = text.index("]" if closer == "\\]" else "}", m.start()) + 1
+        self.found.append(_Display(i, body, m.start(), closing_end, environment))
+        return closing_end
 
     def inline_math(self, text: str, i: int) -> int:
         """``$...$`` in one paragraph (a lone ``$`` is text). A ``$`` that closes it and starts a ``$$``

@@ -896,3 +896,13 @@ def test_a_comment_after_a_line_break_and_decimals_and_the_standard_normal(tmp_p
                                        "\\[ x = x \\\\ \\]\n")
     results = verdicts(path)
     assert sorted(results) == [2, 3, 5, 6, 7] and all(s.verdict.proved for s in results.values())
+
+
+def test_an_integral_after_another_says_to_parenthesise_each(tmp_path):
+    # the grammar's integrand runs to the last d: \int_0^1 (t dt - \int_0^1 t) dt
+    results = verdicts(write(tmp_path, "two.tex", "\\begin{align}\n\\int_0^1 t\\,dt - \\int_0^1 t\\,dt &= 0 \\\\\n"
+                                                  "\\left(\\int_0^1 t\\,dt\\right) - \\left(\\int_0^1 t\\,dt\\right) &= 0\n"
+                                                  "\\end{align}\n"))
+    assert "write each in parentheses" in results[2].verdict.detail
+    assert not results[2].verdict.proved
+    assert results[3].verdict.proved

@@ -386,6 +386,48 @@ def test_markdown_code_is_blanked_and_line_numbers_stay_exact(tmp_path):
     assert verdicts(path)[15].status is Status.REFUTED
 
 
+# --- MathJax's displays outside $$: \[ \] and environments -------------------------------------------
+
+
+@pytest.mark.parametrize("text, line", [
+    ("Text \\[ 1 = 2 \\] more.\n", 1),  # MkDocs arithmatex and pandoc read \[ \] as a display
+    ("\\[\n1 = 2\n\\]\n", 2),
+    ("Jupyter \\\\[ 1 = 2 \\\\] style.\n", 1),  # \\[ is what CommonMark renders as \[
+    ("\\begin{align}\n3 &= 3 \\\\\n1 &= 2\n\\end{align}\n", 3),  # MathJax reads bare environments
+    ("\\begin{equation*} 1 = 2 \\end {equation*}\n", 1),
+    ("\\\\begin{gather}\n1 = 2\n\\\\end{gather}\n", 2),
+    ("\\begin{alignat}{2}\n1 &= 2 && \\text{by} \\\\\n\\end{alignat}\n", 2),  # {2} is no math
+    ("> \\[ 1 = 2 \\]\n", 1),
+    ("- \\begin{align} 1 &= 2 <!-- a comment --> \\end{align}\n", 1),
+    ("\\[ \\begin{aligned} 1 &= 2 \\\\[2pt] 3 &= 3 \\end{aligned} \\]\n", 1),  # \\[2pt] closes nothing
+])
+def test_mathjax_displays_outside_dollars_are_read_in_markdown(text, line):
+    assert ("1", "2", line) in equations(text, ".md")
+
+
+@pytest.mark.parametrize("text", [
+    "An escaped \\[ bracket, a = b.\n\nAnother \\] later.\n",  # no pair in one paragraph: text to every renderer
+    "`\\[ 1 = 2 \\]` and\n\n    \\[ 1 = 2 \\]\n",  # code
+    "```\n\\begin{align} 1 &= 2 \\end{align}\n```\n",
+    "\\begin{align} 1 &= 2 \\end{align*}\n",  # another environment's end closes nothing
+    "\\begin{tabular} 1 = 2 \\end{tabular}\n",  # not math
+    "Citations \\[1\\] and \\[2\\].\n",
+])
+def test_what_is_no_mathjax_display_is_not_read_as_one(text):
+    assert equations(text, ".md") == []
+
+
+def test_a_directive_inside_a_mathjax_display_is_an_error():
+    with pytest.raises(ParseError, match=re.escape("line 2: a derive: directive inside a math environment")):
+        displays("\\[ 1 = 1\n<!-- derive: assume x > 0 --> \\]\n", ".md")
+
+
+def test_a_false_step_in_a_bare_environment_is_refuted_at_its_line(tmp_path):
+    path = write(tmp_path, "notes.md", "# Notes\n\n\\begin{align}\nx + x &= 2x \\\\\n  &= 3x\n\\end{align}\n")
+    assert verdicts(path)[4].status is Status.PROVED
+    assert verdicts(path)[5].status is Status.REFUTED
+
+
 # --- 12, 13. escapes --------------------------------------------------------------------------------
 
 
