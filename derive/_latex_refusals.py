@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from ._latex_source import GREEK, ParseError
 from .gaussian import GaussianExpectation
@@ -96,6 +97,64 @@ def _operand_end(text: str, start: int) -> int:
             position = group(text, position + argument.end() - 1)
         else:
             position += argument.end()
+    return position
+
+
+# What starts a factor after a function's bare operand; what begins an operand that is an operator
+# itself (\log \det \Sigma, \log \sum_i x_i: it has its own operand, checked on its own).
+_FACTOR_START = re.compile(rf"{_OPERAND_START.pattern}|\{{|\\(?:mathrm|mathit|mathsf|operatorname|text)(?![a-zA-Z])")
+_INNER_OPERATOR = re.compile(rf"{_FUNCTIONS}|\\(?:det|sum|prod|int|operatorname|lim)(?![a-zA-Z])")
+_SCRIPT = re.compile(r"\s*[\^_]\s*(?:\{|\\?[a-zA-Z]+|\d)")
+
+
+def _factor_after_operand(text: str, position: int) -> bool:
+    """Whether a function's operand written without parentheses, at ``position``, is followed by
+    another factor. The grammar takes every factor up to + or - into the function; a reader of
+    ``\\ln x y`` may take the first only. A number and one factor (``\\sin 2x``, ``\\log 2\\pi``) is one
+    operand, and so is a name applied (``\\log p(x)``) and an integral's differential is no factor."""
+    start = position + len(text[position:]) - len(text[position:].lstrip())
+    if _INNER_OPERATOR.match(text, start):
+        return False
+    number = re.match(r"\d+(?:\.\d+)?\s*", text[start:])
+    end = start + (number.end() if number else 0)
+    if not number or (_FACTOR_START.match(text, end) and not text[end].isdigit()):
+        end = _factor_end(text, end)
+    after = text[end:].lstrip()
+    differential = "\\int" in text and re.match(r"d\s*(?:\\[a-zA-Z]+|[a-zA-Z])(?![a-zA-Z])", after)
+    function = _OPERATORS_WITHOUT_PARENTHESES.match(after)  # \sin x \cos x: refused below, with its own message
+    return bool(_FACTOR_START.match(after)) and not differential and not function
+
+
+def _factor_end(text: str, start: int) -> int:
+    """The end of one factor at ``start``: a bracketed group (``(...)``, ``\\left( ... \\right)``,
+    ``\\{...\\}``, ``|...|``, ``{...}``) or a name or macro with its arguments (and the parentheses of a
+    name applied, the brackets of ``\\mathbb{E}``), with its scripts."""
+    position = start + len(text[start:]) - len(text[start:].lstrip())
+    if text.startswith("\\left", position):
+        depth = 0
+        for m in re.finditer(r"\\(left|right)(?![a-zA-Z])", text[position:]):
+            depth += 1 if m.group(1) == "left" else -1
+            if depth == 0:
+                position += m.end()
+                position += len(re.match(r"\s*(?:\\[{}|]|\\[a-zA-Z]+|.)?", text[position:]).group(0))
+                break
+        else:
+            return len(text)
+    elif text.startswith("\\{", position):
+        close = text.find("\\}", position)
+        position = len(text) if close < 0 else close + 2
+    elif text.startswith("|", position):
+        close = text.find("|", position + 1)
+        position = len(text) if close < 0 else close + 1
+    elif text.startswith(("(", "[", "{"), position):
+        position = _operand_end(text, position)
+    else:
+        position = _operand_end(text, position)
+        if re.match(r"[a-zA-Z}]", text[position - 1:position]) and text.startswith(("(", "["), position):
+            position = _operand_end(text, position)  # p(x), \mathbb{E}[x], \mathcal{N}(x; 0, 1)
+        return position
+    while script := _SCRIPT.match(text, position):
+        position = group(text, position + script.end() - 1) if script.group(0).endswith("{") else position + script.end()
     return position
 
 
@@ -209,23 +268,27 @@ def check_text(text: str) -> None:
         position = m.end()
         while (power := re.match(r"\s*[\^_]\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+|\d)", text[position:])) is not None:
             position += power.end()  # \log^2 x, \log_2 x
+        derivative = m.group(0).startswith("\\frac")
         opening = re.match(r"\s*(?:\\left\s*)?(?:\(|\[|\\\{)", text[position:])
         if opening:
             bracket = text[position + opening.end() - 1]
             after = text[group(text, position + opening.end() - 1, bracket, {"(": ")", "[": "]", "{": "}"}[bracket]):]
             after = after.lstrip()
-            if m.group(0).startswith("\\frac") and (_OPERAND_START.match(after) or re.match(
+            if not derivative and after[:1] in ("^", "_", "!"):
+                # \ln(x + 1)^2 and \ln(3)! are (ln(x + 1))^2 and (ln 3)! to the grammar, ln((x + 1)^2) to many readers
+                raise ParseError(f"{after[0]} after a function's parentheses: write (\\ln(x + 1))^2 or \\ln((x + 1)^2), "
+                                 "(\\ln 3)! or \\ln(3!)", m.start() + 1)
+            if derivative and (_OPERAND_START.match(after) or re.match(
                     r"[*/:]|\\(?:cdot|times|div)(?![a-zA-Z])", after)) and not after.startswith("\\right"):
                 # \frac{d}{dx}(x^2) x: the grammar differentiates the product; the page, x^2 alone
                 raise ParseError("a factor after a derivative's parentheses: write \\frac{d}{dx}\\left(x^2 x\\right) "
                                  "or x \\frac{d}{dx}(x^2)", m.start() + 1)
-            continue
+            if derivative or bracket == "(":
+                continue
+            # a function's parentheses are ( only: \ln [x] y and \ln \{x\} y are log(x y) to the grammar
         # The operand has no parentheses: \cos x \cdot y is cos(x y) to the grammar, (cos x) y to a reader.
-        first = text[position:].lstrip()
-        second = text[_operand_end(text, position):].lstrip()
-        if m.group(0)[1] != "f" and re.match(rf"\\frac|(?:[a-zA-Z]|\\(?:{'|'.join(GREEK)}))(?![a-zA-Z])", first) \
-                and re.match(rf"(?:[a-zA-Z]|\\(?:{'|'.join(GREEK)}|frac))(?![a-zA-Z])", second):
-            # \log \frac{1}{x} x and \ln x y: the grammar takes both into the function, a reader may not
+        if m.group(0)[1] != "f" and _factor_after_operand(text, position):
+            # \ln x y, \ln{x} y, \ln |x| y, \sin x \bar{y}: the grammar takes both into the function, a reader may not
             raise ParseError("a function's operand without parentheses followed by a factor: write \\ln(x y) or "
                              "y \\ln x", m.start() + 1)
         depth = 0
@@ -360,8 +423,9 @@ _BINDERS = (sympy.Integral, sympy.Sum, sympy.Product, sympy.Derivative, sympy.Li
 def partial_parts(expr: sympy.Basic, standing: frozenset = frozenset()) -> set[tuple[str, sympy.Basic]]:
     """The parts of ``expr`` that may leave it undefined: each factor a divisor (or a power of
     unknown sign) may be zero through, the base of a root, the argument and base of a log, a
-    function with poles or a bounded domain, an operator (a sum may diverge), an infinity, and a
-    name ``standing`` for a value derive puts in later (let a = 1/x; a placeholder for E[...])."""
+    function with poles or a bounded domain, an operator (a sum may diverge), an infinity, a name
+    applied (a function, a law's density or a product, told apart later), and a name ``standing``
+    for a value derive puts in later (let a = 1/x; a placeholder for E[...])."""
     parts = set()
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, sympy.Pow) and node.exp.is_Rational and not node.exp.is_integer:
@@ -377,6 +441,8 @@ def partial_parts(expr: sympy.Basic, standing: frozenset = frozenset()) -> set[t
                 parts.add(("the log base", node.args[1]))
         elif isinstance(node, _PARTIAL_FUNCTIONS):
             parts.add((f"{node.func.__name__} of", node.args[0]))
+        elif isinstance(node, AppliedUndef):  # \Gamma(x), p(x): what the name stands for is read later
+            parts.add(("the function", node))
         elif isinstance(node, _BINDERS):
             parts.add(("", node))
         elif node in (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):

@@ -314,6 +314,15 @@ class _Reader:
             value = (placeholders or {}).get(part.name, self.definitions.get(self.symbol(part.name)))
             return value is not None and all(self._known_defined(k, p, placeholders) for k, p in partial_parts(
                 value.value if isinstance(value, Shaped) else value))
+        if kind == "the function":  # a declared function is defined everywhere, a law where its density is
+            if not isinstance(part, AppliedUndef):  # what it stood for is in (\eta(g) is the product \eta g)
+                return all(self._known_defined(k, p, placeholders) for k, p in partial_parts(part))
+            name = part.func.__name__
+            if name in self.laws:
+                law = self._law(name)
+                return law.factor is None and len(part.args) == 1 and all(
+                    self._known_defined(k, p, placeholders) for k, p in partial_parts(law.density(part.args[0])))
+            return _name(name) in self.functions or _name(name) in self.facts  # f(x), or \eta(g) a product
         part = part.xreplace({s: {"pi": sympy.pi, "e": sympy.E}.get(s.name) or self.symbol(s.name)
                               for s in part.free_symbols if type(s) is sympy.Symbol and s.is_real is None})
         if isinstance(part, (sympy.Sum, sympy.Product, sympy.Integral)):
@@ -324,6 +333,7 @@ class _Reader:
                  "the log base": lambda: self.holds("positive", part) and self.holds("nonzero", part - 1),
                  "factorial of": lambda: part.is_integer is True and self.holds("nonnegative", part),
                  "factorial2 of": lambda: part.is_integer is True and self.holds("nonnegative", part),
+                 "binomial of": lambda: part.is_integer is True and self.holds("nonnegative", part),
                  "gamma of": lambda: self.holds("positive", part),
                  "acosh of": lambda: self.holds("nonnegative", part - 1)}
         return kind in known and known[kind]()
@@ -601,6 +611,8 @@ class _Reader:
                 x = sympy.Symbol(self._fresh_variable(text, first, second), real=True)
                 p, q = first.density(x), second.density(x)
                 value = sympy.Integral(p * sympy.log(p / q), (x, -sympy.oo, sympy.oo))
+                # KL(p || p) builds log(p / p) = 0, where N(mu, sigma^2) has no density at sigma = 0
+                check_kept([p, q], value, partial(self._known_defined, placeholders=placeholders))
             else:  # E_p[log p(x) - log q(x)], x a vector of entries no text can name
                 x = Shaped(sympy.ImmutableMatrix(first.mean.rows, 1, lambda i, _: sympy.Symbol(f"x'[{i + 1}]", real=True)),
                            first.shape)
@@ -872,7 +884,9 @@ def _check_real(expr: sympy.Basic, holds, ranges: tuple = ()) -> None:
         strict = isinstance(expr, sympy.Integral)  # an integral's ends are a null set
         inner = list(ranges)
         for limit in expr.limits:
-            if len(limit) == 3:
+            # \int_i^2 with i up to 3 runs from 2 to 3 at i = 3: the ends say where the variable is only
+            # when they are known in order (a sum's reversed ends are refused before)
+            if len(limit) == 3 and (not strict or holds("nonnegative", limit[2] - limit[1], tuple(inner))):
                 variable, low, high = limit
                 inner += [(sympy.Q.gt if strict else sympy.Q.ge)(variable, low)] if low.is_finite else []
                 inner += [(sympy.Q.lt if strict else sympy.Q.le)(variable, high)] if high.is_finite else []
@@ -889,6 +903,11 @@ def _check_real(expr: sympy.Basic, holds, ranges: tuple = ()) -> None:
                                         else expr.args[0].is_positive is False):
         raise ParseError(f"{sympy.sstr(expr)}: the log of a number that is not positive"
                          + (" over the range summed or integrated" if under_binder else ""))
+    if isinstance(expr, (sympy.factorial, sympy.factorial2, sympy.binomial)) and not all(
+            a.is_integer and holds("nonnegative", a, ranges) for a in expr.args):
+        # sympy's (1/2)! is Gamma(3/2); a page's n! and binomial are of natural numbers
+        raise ParseError(f"{sympy.sstr(expr)}: a factorial or binomial of what is not known to be a natural number "
+                         "(assume n \\in \\mathbb{N}, or write \\Gamma)")
     for arg in expr.args:
         _check_real(arg, holds, ranges)
 

@@ -906,3 +906,64 @@ def test_an_integral_after_another_says_to_parenthesise_each(tmp_path):
     assert "write each in parentheses" in results[2].verdict.detail
     assert not results[2].verdict.proved
     assert results[3].verdict.proved
+
+
+XY = "% derive: assume x > 0, y > 0\n"
+
+
+@pytest.mark.parametrize("document", [  # the ninth review, of expressions
+    # an integral's ends not known in order: \int_3^2 of a root of x - 3 is undefined
+    r"\[ \sum_{i=1}^{3} \int_{i}^{2} 3 \sqrt{x - i} \, dx = 3 \sum_{i=1}^{3} \int_{i}^{2} \sqrt{x - i} \, dx \]",
+    r"\[ \int_a^b 2 \log(x - a) \, dx = 2 \int_a^b \log(x - a) \, dx \]",
+    # a function's bare operand of any shape followed by a factor
+    XY + r"\[ \ln{x} y = \ln x + \ln y \]",
+    XY + r"\[ \ln \{x\} y = \ln(x y) \]",
+    XY + r"\[ \ln [x] y = \ln(x y) \]",
+    XY + r"\[ \ln |x| y = \ln x + \ln y \]",
+    XY + r"\[ \ln x |y| = \ln x + \ln y \]",
+    XY + r"\[ \ln \bar{x} y = \ln \bar{x} + \ln y \]",
+    XY + r"\[ \ln x 2 = \ln x + \ln 2 \]",
+    XY + r"\[ \ln \sqrt{x} y = \frac{1}{2} \ln x + \ln y \]",
+    r"\[ \sin x \bar{y} = \sin(x \bar{y}) \]",
+    r"\[ \cos{x} y = \cos(x y) \]",
+    r"\[ \exp \frac{x}{2} \bar{y} = \exp\left(\frac{x \bar{y}}{2}\right) \]",
+    "% derive: assume x > 0\n\\[ \\ln x \\mathbb{E}_{z \\sim \\mathcal{N}(0, 1)}[z^2 + 1] = \\ln(2 x) \\]",
+    # a name applied that building removes before it is refused
+    r"\[ x \Gamma(x) - x \Gamma(x) + 1 = 1 \]",
+    r"\[ \Gamma(x) \cdot 0 = 0 \]",
+    r"\[ \frac{\psi(x)}{2} - \frac{\psi(x)}{2} = 0 \]",
+    # a power or factorial after a function's parentheses
+    "% derive: assume x > 0\n\\[ \\ln (x + 1)^{2} = \\ln(x + 1) \\ln(x + 1) \\]",
+    "% derive: assume x > 0\n\\[ \\ln \\left(x + 1\\right)^{2} = \\ln(x + 1) \\ln(x + 1) \\]",
+    r"\[ \ln(3)! = \left(\ln 3\right)! \]",
+    # a law that may have no density, removed by the divergence
+    "% derive: let p = \\mathcal{N}(\\mu, \\sigma^2)\n\\[ D_{\\mathrm{KL}}(p \\,\\|\\, p) = 0 \\]",
+    "% derive: let p = \\mathcal{N}(\\mu, \\sigma^2)\n\\[ p(x) - p(x) = 0 \\]",
+    # a factorial of what is no natural number
+    r"\[ \left(\frac{1}{2}\right)! = \frac{\sqrt{\pi}}{2} \]",
+    r"\[ \binom{\frac{1}{2}}{1} = \frac{1}{2} \]",
+    # a pole of tan at both ends: the divergent integral's quadrature is 0
+    r"\[ \int_{-1}^{1} 3 \tan\left(\frac{\pi x}{2}\right) \, dx = 3 \int_{-1}^{1} \tan\left(\frac{\pi x}{2}\right) \, dx \]",
+])
+def test_false_math_found_by_the_ninth_review_is_never_proved(tmp_path, document):
+    assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
+
+
+@pytest.mark.parametrize("document", [  # their true neighbours are still proved
+    "% derive: assume a < b\n\\[ \\int_a^b 2 \\log(x - a) \\, dx = 2 \\int_a^b \\log(x - a) \\, dx \\]",
+    r"\[ \sum_{i=1}^{3} \int_{0}^{i} \sqrt{x} \, dx = \sum_{i=1}^{3} \frac{2}{3} i^{3/2} \]",
+    XY + r"\[ \ln (x) y = y \ln x \]",
+    XY + r"\[ \ln [x] = \ln x \]",
+    r"\[ \log 2\pi = \log 2 + \log \pi \]",
+    r"\[ \sin^2(x) + \cos^2(x) = 1 \]",
+    "% derive: function f\n\\[ f(x) - f(x) = 0 \\]",
+    "% derive: assume \\eta > 0\n\\[ \\eta(g + 1) - \\eta(g + 1) = 0 \\]",
+    "% derive: assume \\sigma > 0\n% derive: let p = \\mathcal{N}(\\mu, \\sigma^2)\n"
+    "\\[ D_{\\mathrm{KL}}(p \\,\\|\\, p) = 0 \\]",
+    r"\[ \sum_{n=0}^{\infty} \frac{1}{n!} = e \]",
+    r"\[ \binom{5}{2} = 10 \]",
+    "% derive: assume n \\in \\mathbb{N}\n\\[ \\frac{(n+1)!}{n!} = n + 1 \\]",
+    r"\[ \int_0^1 \tan x \, dx = -\log \cos 1 \]",
+])
+def test_true_neighbours_of_the_ninth_review_are_proved(tmp_path, document):
+    assert_every_step_proved(write(tmp_path, "true.tex", document + "\n"))

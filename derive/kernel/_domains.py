@@ -188,6 +188,47 @@ def _pole_inside(node: sympy.Basic, variable: sympy.Symbol, lower: sympy.Expr, u
             f"{sympy.sstr(base)} is not known to be nonzero there")
 
 
+# Functions with poles where another vanishes (tan where cos does), first at what offset, then how
+# often: cos vanishes at pi/2 + k pi, sin at k pi, sinh at 0 only.
+_VANISHING = {sympy.tan: (sympy.pi / 2, sympy.pi), sympy.sec: (sympy.pi / 2, sympy.pi), sympy.cot: (0, sympy.pi),
+              sympy.csc: (0, sympy.pi), sympy.coth: (0, None), sympy.csch: (0, None)}
+# Poles at 0, -1, -2, ... that no integral crosses (loggamma's are log singularities, integrable).
+_GAMMA_POLES = (sympy.gamma, sympy.digamma, sympy.polygamma)
+
+
+def _function_pole_inside(node: sympy.Basic, variable: sympy.Symbol, lower: sympy.Expr,
+                          upper: sympy.Expr) -> str | None:
+    """Why an integrand's tan, cot, sec, csc, coth, csch or gamma-like function may have a pole
+    inside the range of integration, or None: for an argument linear in the variable and ends that
+    are numbers, no pole may lie strictly between the argument's values at the ends; otherwise
+    the function must be known to have none there."""
+    if isinstance(node, tuple(_VANISHING)):
+        offset, period = _VANISHING[type(node)]
+    elif isinstance(node, _GAMMA_POLES):
+        offset, period = 0, -1
+    else:
+        return None
+    argument = node.args[-1]
+    if not argument.has(variable):
+        return None
+    why = (f"the integrand's {sympy.sstr(node)} may have a pole inside ({sympy.sstr(lower)}, {sympy.sstr(upper)}), "
+           "where the integral diverges")
+    if not (argument.is_polynomial(variable) and sympy.degree(argument, variable) == 1 and lower.is_number
+            and upper.is_number and lower.is_finite and upper.is_finite):
+        return why  # sympy cannot tell where such an argument meets a pole
+    ends = [argument.subs(variable, end) for end in (lower, upper)]
+    low, high = sympy.Min(*ends), sympy.Max(*ends)
+    if period is None:
+        first = offset
+    elif period == -1:  # the nonpositive integers
+        first = sympy.Min(sympy.floor(low) + 1, 1)
+    else:
+        first = offset + (sympy.floor((low - offset) / period) + 1) * period
+    crosses = sympy.And(sympy.StrictLessThan(low, first), sympy.StrictLessThan(first, high),
+                        sympy.true if period != -1 else sympy.LessThan(first, 0))
+    return None if crosses is sympy.false else why
+
+
 def _term_undefined(condition: sympy.Expr, what: str, variable: sympy.Symbol, lower: sympy.Expr,
                     upper: sympy.Expr) -> str | None:
     """Why a sum's term or a product's factor may be undefined at some index of its range (its
@@ -259,7 +300,7 @@ def singular_conditions(expr: sympy.Basic) -> tuple[str, ...]:
                     if why:
                         found.setdefault(why, None)
         for variable, lower, upper in ranges:
-            why = _pole_inside(node, variable, lower, upper)
+            why = _pole_inside(node, variable, lower, upper) or _function_pole_inside(node, variable, lower, upper)
             if why:
                 found.setdefault(why, None)
         why = differentiated and _kink(node, differentiated)

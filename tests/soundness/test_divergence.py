@@ -3,7 +3,8 @@ expression (a principal value, an Abel or zeta-regularised value, or sympy's ant
 taken across a pole) is false and must never be PROVED."""
 
 import pytest
-from sympy import Integral, Rational, Sum, Symbol, exp, log, oo, pi, sin, tan
+from sympy import (Integral, Rational, Si, Sum, Symbol, cos, cot, coth, csc, digamma, exp, gamma, log, oo, pi, sec, sin,
+                   sqrt, tan)
 
 from derive import check_equal
 
@@ -90,3 +91,28 @@ def test_sine_over_the_half_line_is_not_its_abel_value():
 def test_divergent_series_claimed_finite(term, claimed):
     """Divergent series claimed equal to a finite number."""
     assert_not_proved(check_equal(Sum(term, (n, 1, oo)), claimed))
+
+
+@pytest.mark.parametrize("integral", [  # the ninth review: poles of tan and its kin where nothing divides
+    Integral(tan(pi * x / 2), (x, -1, 1)),  # at both ends: the odd divergences cancel in quadrature
+    Integral(sec(pi * x / 2), (x, -1, 1)),
+    Integral(cot(pi * x), (x, 0, 1)),
+    Integral(tan(pi * x / 2), (x, 0, 2)),  # inside, at x = 1
+    Integral(csc(x), (x, -1, 2)),
+    Integral(coth(x), (x, -1, 1)),
+    Integral(gamma(x), (x, Rational(-1, 2), Rational(1, 2))),
+    Integral(digamma(2 * x + 3), (x, -2, -1)),
+])
+def test_a_function_pole_in_the_range_is_no_value_even_where_linearity_holds(integral):
+    assert_not_proved(check_equal(3 * integral, integral.func(3 * integral.function, *integral.limits)))
+    assert_not_proved(check_equal(integral, 0))
+
+
+@pytest.mark.parametrize("integral, value", [
+    (Integral(tan(x), (x, 0, 1)), -log(cos(1))),
+    (Integral(log(x), (x, 0, 1)), -1),
+    (Integral(1 / sqrt(x), (x, 0, 1)), 2),
+    (Integral(sin(x) / x, (x, 0, 1)), Si(1)),  # a divisor's zero at an end, cancelled
+])
+def test_integrable_functions_near_a_singular_point_are_still_proved(integral, value):
+    assert check_equal(integral, value).proved
