@@ -247,6 +247,11 @@ def _matching_open(text: str, close: int) -> int | None:
     return None
 
 
+# Macros whose braces after them are arguments (\sqrt{-x}), not a group standing alone.
+_ARGUMENT_MACROS = ("frac|dfrac|tfrac|sqrt|binom|mathbb|mathcal|mathrm|mathit|mathsf|operatorname|text|bar|hat|tilde|"
+                    "overline|widehat|widetilde|label|tag")
+
+
 def check_text(text: str) -> None:
     """Refuse what the grammar would read otherwise than LaTeX shows, before it reads it."""
     _check_ambiguous(text)
@@ -260,6 +265,16 @@ def check_text(text: str) -> None:
             continue  # a macro's or a script's argument (\frac {1}{2}, x^{2})
         # {2}{3} shows 23 and 2 {3} shows 2 3, which the grammar multiplies
         raise ParseError("digits or groups in braces side by side: write 2 \\cdot 3 or 23", braces.start() + 1)
+    for signed in re.finditer(r"(?<!\\)\{\s*[-+]", text):
+        before = text[:signed.start()].rstrip()
+        if before.endswith("}"):  # the second argument of \frac{1}{-2}, or a group after a whole \sqrt{4}
+            opening = _matching_open(before, len(before) - 1)
+            if opening is not None and re.search(r"\\(?:[dt]?frac|binom)\s*$", before[:opening]):
+                continue
+        if re.search(r"[a-zA-Z0-9)|}]$", before) and not re.search(rf"\\(?:{_ARGUMENT_MACROS})\*?$|[\^_]$", before):
+            # 2 {-1} shows 2-1 (a group is an ordinary atom: no space, but the minus is there); the grammar multiplies
+            raise ParseError("a sign inside braces after a factor shows as subtraction and reads as a product: write "
+                             "2 - 1 or 2 \\cdot (-1)", signed.start() + 1)
     script = re.search(r"[\^_]\s*\d*\.\d", text)
     if script:  # x^1.5 shows x^{1}.5
         raise ParseError("a decimal in a script without braces: LaTeX raises its first digit only; write x^{1.5}",

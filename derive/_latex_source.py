@@ -47,7 +47,10 @@ _COLUMN_COUNT = re.compile(r"\s*\{\s*\d+\s*\}")  # \begin{alignat}{2}: how many 
 _COUNTED_ENVIRONMENTS = frozenset(name for name in _DISPLAY_ENVIRONMENTS if "alignat" in name)
 # Math displays derive does not read: an error, so that their math is not skipped unseen.
 _UNREAD_ENVIRONMENTS = frozenset("IEEEeqnarray IEEEeqnarray* IEEEeqnarraybox empheq mathpar darray darray* "
-                                 "dseries dseries*".split())
+                                 "dseries dseries* dgroup dgroup* numcases subnumcases DispWithArrows "
+                                 "DispWithArrows*".split())
+# An environment's options that make it a display (tcolorbox's ams equation, ams align, ...).
+_DISPLAY_OPTIONS = re.compile(r"\s*\[[^\]]*\bams\s+(?:equation|align|gather|multline|flalign|alignat)")
 # Environments LaTeX shows as code or does not show: skipped up to their literal \end{name}, as LaTeX does.
 _HIDDEN_ENVIRONMENTS = frozenset("verbatim verbatim* Verbatim Verbatim* BVerbatim LVerbatim lstlisting minted "
                                  "comment filecontents filecontents*".split())
@@ -108,10 +111,13 @@ _DEFINES = (r"(?:re)?newcommand|providecommand|(?:New|Renew|Provide|Declare)(?:E
             r"|(?:New|Renew|Declare)CommandCopy|DeclareRobustCommand|DeclareMathOperator|DeclareMathSymbol"
             r"|DeclarePairedDelimiter[XP]*|(?:re)?newrobustcmd|providerobustcmd|[gex]?def|let|futurelet"
             r"|U?(?:math)?chardef")
+# Environments a file defines whose body is code, ended by the literal \end{name}.
+_DEFINES_VERBATIM = r"(?:Define|Custom|Recustom)VerbatimEnvironment|lstnewenvironment|newtcblisting|DeclareTCBListing"
 _DEFINES_ENVIRONMENT = (r"(?:re)?newenvironment|provideenvironment|(?:New|Renew|Provide|Declare)DocumentEnvironment"
-                        r"|(?:include|exclude|special|process)comment")
+                        rf"|(?:New|Renew)Environ|{_DEFINES_VERBATIM}|(?:include|exclude|special|process)comment")
 _NAMES_BY_TEXT = r"@name(?:def|let)|cs(?:[gex]?def|let(?:cs)?|undef)"  # \@namedef{cdot}, etoolbox's \csdef{cdot}
-_CHARACTER_CODES = r"catcode|U?mathcode|delcode"
+_CHARACTER_CODES = (r"catcode|U?mathcode|delcode|MakeShortVerb|DefineShortVerb|lstMakeShortInline|MakeSpecialShortVerb"
+                    r"|newmint(?:ed|inline|edfile)?")
 _DEFINITION_START = re.compile(rf"\\(?:{_DEFINES}|{_DEFINES_ENVIRONMENT}|{_NAMES_BY_TEXT}|{_CHARACTER_CODES}"
                                r"|csname)(?![a-zA-Z])")
 _DEFINITION = re.compile(rf"\\({_DEFINES})(?![a-zA-Z])\*?\s*\{{?\s*(\\(?:[a-zA-Z@]+|.)|[^\s{{}}\\])?", re.S)
@@ -249,6 +255,7 @@ class _TexScan:
         self.open_conditionals: list[tuple[str, int, bool]] = []
         self.environments: list[tuple[str, int]] = []
         self.known_environments = set(_TYPESET_ENVIRONMENTS)  # and those a \newtheorem has made
+        self.hidden_environments = set(_HIDDEN_ENVIRONMENTS)  # and the file's own verbatim environments
         self.last_control = ("", 0)  # the last control word or symbol read, and where it ended
 
     def run(self) -> str:
@@ -275,8 +282,10 @@ class _TexScan:
         if c == "^":
             raise ParseError(f"line {self.line(i)}: ^^ is a character code to TeX (^^5c is a backslash): derive does "
                              "not read it; write the character itself")
-        self.braces = max(self.braces + (c == "{") - (c == "}"), 0)
         frame = self.frames[-1]
+        if c == "}" and self.braces <= frame.braces:
+            self.check_group_end(i, "}")
+        self.braces = max(self.braces + (c == "{") - (c == "}"), 0)
         if frame.closer == "}":  # braces matter in a box only: its own } ends it
             if c == "{":
                 frame.depth += 1
@@ -285,6 +294,16 @@ class _TexScan:
             else:
                 self.frames.pop()
         return i + 1
+
+    def check_group_end(self, i: int, closer: str) -> None:
+        """A group, conditional or environment that ends inside math but opened before it: TeX did not
+        read that math as math (a $$ in \\detokenize{...}, a table cell, a false branch), and derive
+        cannot tell where the math is."""
+        frame = self.frames[-1]
+        if frame.mode == "math":
+            raise ParseError(f"line {self.line(i)}: {closer} inside the math {frame.opener} of line "
+                             f"{self.line(frame.start)} ends what opened before it: TeX would not read that "
+                             f"{frame.opener} as math, and derive cannot tell where the math is")
 
     def open(self, i: int, body: int, closer: str, opener: str, environment: str = "", mode: str = "math") -> int:
         self.braces += closer == "}"
@@ -360,6 +379,11 @@ class _TexScan:
             _check_definition(self.text, i, self.line)
             if environment := _ENVIRONMENT_DEFINITION.match(self.text, i):  # \excludecomment{lemma}
                 self.known_environments.discard(environment.group(2).strip())
+                if re.fullmatch(_DEFINES_VERBATIM, environment.group(1)):  # \DefineVerbatimEnvironment{code}
+                    if self.open_conditionals or not self.run_by_tex(i):
+                        raise ParseError(f"line {self.line(i)}: derive cannot tell whether TeX runs this "
+                                         f"\\{environment.group(1)}, and so whether {environment.group(2)} is code")
+                    self.hidden_environments.add(environment.group(2).strip())
         word, end, frame = m.group(1), m.end(), self.frames[-1]
         run, previous = self.run_by_tex(i), self.last_control[0]
         self.last_control = (word or m.group(2), end)
@@ -376,6 +400,10 @@ class _TexScan:
                 return self.close(i, end)
             return end
         if word in _CODE_MACROS:
+            if frame.mode == "math":  # \[ 2 \verb|+1| = 2 \]: the page shows the code in the formula
+                raise ParseError(f"line {self.line(i)}: \\{word} inside the math {frame.opener} of line "
+                                 f"{self.line(frame.start)}: the page shows its code in the formula, and derive "
+                                 "does not read code")
             return self.code(i, word, end)
         if word == "iffalse":
             if not run:
@@ -391,6 +419,14 @@ class _TexScan:
             self.known_environments.add(name.group(1).strip())
         elif word.startswith("if") and word not in _ARGUMENT_IFS:  # \unless before it negates it
             self.open_conditionals.append((word, i, False))
+        if word in ("fi", "else", "or") and (not self.open_conditionals or self.open_conditionals[-1][1] < frame.start):
+            self.check_group_end(i, f"\\{word}")
+        if word in ("bgroup", "begingroup"):
+            self.braces += 1
+        elif word in ("egroup", "endgroup"):
+            if self.braces <= frame.braces:
+                self.check_group_end(i, f"\\{word}")
+            self.braces = max(self.braces - 1, 0)
         elif word in ("else", "or") and self.open_conditionals:  # the branch after it is one TeX may skip
             self.open_conditionals[-1] = (*self.open_conditionals[-1][:2], False)
         elif word == "fi":
@@ -478,13 +514,13 @@ class _TexScan:
         if m is None:
             return pos
         name, end = m.group(1), m.end()
-        if name in _HIDDEN_ENVIRONMENTS:  # ended by the literal \end{name} only, as LaTeX ends it
+        if name in self.hidden_environments:  # ended by the literal \end{name} only, as LaTeX ends it
             close = self.text.find(f"\\end{{{name}}}", end)
             if close < 0:
                 raise ParseError(f"line {self.line(i)}: \\begin{{{name}}} is never closed by \\end{{{name}}}")
             self.blanks.append((i, close + len(name) + 6))
             return close + len(name) + 6
-        if name in _UNREAD_ENVIRONMENTS:
+        if name in _UNREAD_ENVIRONMENTS or _DISPLAY_OPTIONS.match(self.text, end):
             raise ParseError(f"line {self.line(i)}: derive does not read \\begin{{{name}}}: write its math in "
                              "align or equation")
         frame = self.frames[-1]
@@ -505,10 +541,13 @@ class _TexScan:
         m = self.environment_name(i, pos)
         if m is None:
             return pos
-        name = m.group(1)
+        name, frame = m.group(1), self.frames[-1]
+        opened_inside = self.environments and self.environments[-1][0] == name and self.environments[-1][1] > frame.start
+        if name != frame.closer and not opened_inside:
+            self.check_group_end(i, f"\\end{{{name}}}")
         if self.environments and self.environments[-1][0] == name:
             self.environments.pop()
-        if name == self.frames[-1].closer:
+        if name == frame.closer:
             return self.close(i, m.end())
         if name == "document" and len(self.frames) == 1 and run and not self.open_conditionals + self.environments:
             return None  # TeX reads nothing after a plain \end{document}; one in a macro, a conditional or
@@ -1063,8 +1102,26 @@ def _is_annotation(text: str) -> bool:
     rest = _ANNOTATION_SPACING.sub(" ", "".join(kept))
     if _ANNOTATION_REST.fullmatch(rest):
         return True
-    going_on = re.match(r"[\s&]*(?:[-+*/^_]|\\(?:cdot|times|div|pm|mp)(?![a-zA-Z]))", rest)
-    return "=" not in rest and going_on is None
+    return "=" not in rest and _GOING_ON.match(rest) is None
+
+
+_GOING_ON = re.compile(r"[\s&]*(?:[-+*/^_]|\\(?:cdot|times|div|pm|mp)(?![a-zA-Z]))")
+
+
+def _text_error(row: str) -> str | None:
+    """Why the words of a row are the equation going on, on the page: words that state an equation or
+    go on with one (\\text{ + 1}, \\text{ = 3}), or math first in them that does (\\text{$+1$}).
+    Math after words is a condition (\\text{for $x > 0$})."""
+    for words in re.finditer(r"\\text\{([^{}]*)\}", row):
+        inline = re.compile(r"\$([^$]*)\$|\\\((.*?)\\\)")
+        content = _ANNOTATION_SPACING.sub(" ", words.group(1))
+        text = inline.sub(" ", content)
+        first = inline.match(content.lstrip())
+        math = first and (first.group(1) if first.group(1) is not None else first.group(2))
+        if "=" in text or _GOING_ON.match(text) or math is not None and (
+                _GOING_ON.match(math) or re.match(r"\s*(?:\{\s*\})?\s*=", math)):
+            return "words that go on with the equation (\\text{ + 1}, \\text{$+1$}) are not read: write them as math"
+    return None
 
 
 def _row_error(row: str) -> str | None:
@@ -1118,6 +1175,7 @@ def claims_of(block: Block) -> list[Claim]:
     pending_error, pending_line = None, 0
     for raw, start in _rows(block):
         row, column_error = _math_columns(raw, block.environment)
+        column_error = column_error or _text_error(row)
         row = _SEPARATORS.sub(lambda m: _SEPARATOR * len(m.group(0)), row)
         row = re.sub(_SPACING, lambda m: " " * len(m.group(0)), row)
         if not row.replace(_SEPARATOR, " ").strip():

@@ -942,6 +942,10 @@ XY = "% derive: assume x > 0, y > 0\n"
     # a factorial of what is no natural number
     r"\[ \left(\frac{1}{2}\right)! = \frac{\sqrt{\pi}}{2} \]",
     r"\[ \binom{\frac{1}{2}}{1} = \frac{1}{2} \]",
+    # a sign in braces after a factor: the page subtracts, the grammar multiplies
+    r"\[ 2 {-1} = -2 \]",
+    r"\[ \sqrt{4}{-1} = -2 \]",
+    r"\[ x^{2} {-1} = -x^2 \]",
     # a pole of tan at both ends: the divergent integral's quadrature is 0
     r"\[ \int_{-1}^{1} 3 \tan\left(\frac{\pi x}{2}\right) \, dx = 3 \int_{-1}^{1} \tan\left(\frac{\pi x}{2}\right) \, dx \]",
 ])
@@ -964,6 +968,8 @@ def test_false_math_found_by_the_ninth_review_is_never_proved(tmp_path, document
     r"\[ \binom{5}{2} = 10 \]",
     "% derive: assume n \\in \\mathbb{N}\n\\[ \\frac{(n+1)!}{n!} = n + 1 \\]",
     r"\[ \int_0^1 \tan x \, dx = -\log \cos 1 \]",
+    r"\[ \frac{1}{-2} + {-1} = -\frac{3}{2} \]",
+    r"\[ 2^{-1} = \frac{1}{2} \]",
 ])
 def test_true_neighbours_of_the_ninth_review_are_proved(tmp_path, document):
     assert_every_step_proved(write(tmp_path, "true.tex", document + "\n"))

@@ -635,6 +635,66 @@ def test_a_display_opener_in_a_box_is_read(text):
     assert equations(text) == [("1", "2", 1)]
 
 
+# --- 15b. a $$ TeX does not read as a display (the ninth review) ------------------------------------
+
+
+FALSE_BETWEEN = "\\[ 3 = 3 \\]\n{0}\n$$ 1 + 1 = 3 $$\n{0}\n"
+
+
+@pytest.mark.parametrize("opener, message", [
+    ("\\begin{tabular}{c}$$\\end{tabular}", "line 2: \\end{tabular} inside the math $$ of line 2"),  # a cell: $$ is empty
+    ("\\begin{alltt}$$\\end{alltt}", "line 2: \\end{alltt} inside the math $$"),  # $ is a character there
+    ("\\hbox\\bgroup$$\\egroup", "line 2: \\egroup inside the math $$"),
+    ("\\ifodd0 $$\\fi", "line 2: \\fi inside the math $$"),  # a branch TeX skips
+    ("\\iftrue\\else $$\\fi", "line 2: \\fi inside the math $$"),
+    ("\\detokenize{$$}", "line 2: } inside the math $$"),
+])
+def test_a_dollar_pair_that_closes_what_opened_before_it_is_an_error(opener, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(FALSE_BETWEEN.format(opener), ".tex")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("\\MakeShortVerb{\\|}\n|$$|\n$$ 1 + 1 = 3 $$\n|$$|\n", "line 1: \\MakeShortVerb changes what characters mean"),
+    ("\\NewEnviron{eq}{\\begin{equation}\\BODY\\end{equation}}\n\\begin{eq} 1 + 1 = 3 \\end{eq}\n",
+     "line 1: derive cannot follow a definition that opens or closes math"),
+    ("\\begin{tcolorbox}[ams equation] 1 + 1 = 3 \\end{tcolorbox}\n", "line 1: derive does not read \\begin{tcolorbox}"),
+    ("\\begin{numcases}{1 + 1 = 3}\n1 & always\n\\end{numcases}\n", "line 1: derive does not read \\begin{numcases}"),
+    ("\\begin{DispWithArrows}\n1 + 1 & = 3\n\\end{DispWithArrows}\n", "line 1: derive does not read"),
+    ("\\[ 2 \\verb|+1| = 2 \\]\n", "line 1: \\verb inside the math \\["),  # the page shows 2 +1 = 2
+    ("\\[ 2 \\url{+1} = 2 \\]\n", "line 1: \\url inside the math \\["),
+    ("\\[ x \\href{http://e.com}{+1} = x \\]\n", "line 1: \\href inside the math \\["),
+    ("\\ifodd0\n\\DefineVerbatimEnvironment{code}{Verbatim}{}\n\\fi\n", "line 2: derive cannot tell whether TeX runs"),
+])
+def test_what_makes_or_hides_a_display_derive_cannot_follow_is_an_error(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(text, ".tex")
+
+
+def test_a_verbatim_environment_the_file_defines_hides_its_dollars():
+    text = "\\DefineVerbatimEnvironment{code}{Verbatim}{}\n\\begin{code}\n$$\n\\end{code}\n$$ 1 + 1 = 3 $$\n"
+    assert equations(text) == [("1 + 1", "3", 5)]
+
+
+@pytest.mark.parametrize("row", [
+    "2 &= 2 \\quad\\text{$+1$}",  # the page shows 2 = 2 +1
+    "2 &= 2 \\text{$\\,+\\,1$} \\\\ &= 2",
+    "2 &= 2\\text{ + 1}",
+    "2 &= 2 \\text{ = 3}",
+])
+def test_words_that_go_on_with_the_equation_are_an_error(row):
+    assert errors(f"\\begin{{align}} {row} \\end{{align}}\n")
+
+
+@pytest.mark.parametrize("row", [
+    "f &= x^2 \\quad \\text{for $x > 0$}",  # math after words is a condition
+    "g &= 2 \\quad \\text{if $a = 1$}",
+    "2 &= 2 && \\text{$+1$ on both sides}",  # the annotation column is apart
+])
+def test_words_after_the_equation_with_math_in_them_are_an_annotation(row):
+    assert errors(f"\\begin{{align}} {row} \\end{{align}}\n") == []
+
+
 # --- 16. Markdown blocks and raw HTML as CommonMark reads them -------------------------------------
 
 
