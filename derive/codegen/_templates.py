@@ -13,7 +13,7 @@ import mpmath
 import sympy
 
 from ..derivation import Derivation, Instance
-from . import _forms, _printing
+from . import _printing
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _DTYPES = {"numpy": "float16 is computed in float32, float32 in float64 and float64 in float64",
