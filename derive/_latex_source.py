@@ -171,7 +171,7 @@ def _blanked(text: str, ranges: list[tuple[int, int]]) -> str:
 
 
 def _line_of(text: str):
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    starts = [0] + [m.end() for m in re.finditer("\r\n?|\n", text)]  # TeX's and CommonMark's line endings
 
     def line(offset: int) -> int:
         return bisect.bisect_right(starts, offset)
@@ -672,14 +672,29 @@ def _acts_on_the_scan(body: str) -> bool:
 
 # --- Markdown ---------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
+# Fences of backticks or tildes, and MyST's colon fences (:::{math} is a display, :::{note} holds Markdown).
+_FENCE = re.compile(r"(`{3,}|~{3,}|:{3,})(.*)")
+_MATH_INFO = (["math"], ["{math}"])  # a fence's first word that makes it a display (MyST writes {math})
+# CommonMark's only line endings: \n, \r\n and \r (str.splitlines also breaks at \f, \x85, \u2028...).
+_LINE_ENDING = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
 _THEMATIC_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*")
 # HTML blocks whose lines are no Markdown until their end (CommonMark's kinds 1 and 2).
 _HTML_BLOCK = re.compile(r"<(pre|script|style|textarea)(?=[\s>]|$)|<!--", re.I)
-_MARKDOWN_SPECIAL = re.compile(r"[\\`<$]")
+# Links: a destination (<...>, or no spaces and balanced parentheses), a title; a link reference
+# definition on one line ([r]: /url "title") renders nothing, nor does a link's ](destination "title").
+_LINK_TITLE = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\))"""
+_LINK_DESTINATION = r"(?:<(?:[^<>\\\n]|\\.)*>|(?!<)(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))+)"
+_LINK_DEFINITION = re.compile(rf"\[(?!\^)(?=[^\]]*[^\]\s])(?:[^\\\[\]]|\\.){{1,999}}\]:[ \t]*{_LINK_DESTINATION}"
+                              rf"([ \t]+{_LINK_TITLE})?[ \t]*")  # [^1]: is GitHub's footnote: text
+_TITLE_LINE = re.compile(rf"{_LINK_TITLE}[ \t]*")  # a definition's title on the line after it
+_SPACE = r"[ \t]*(?:\n[ \t]*)?"  # spaces with up to one line ending
+_LINK_TARGET = re.compile(rf"\]\({_SPACE}(?:{_LINK_DESTINATION}(?:(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*){_LINK_TITLE})?"
+                          rf"{_SPACE})?\)")
+_IN_LINK_TEXT = re.compile(r"\\.|`+|\[|\]", re.S)
+_MARKDOWN_SPECIAL = re.compile(r"[\\`<$\]]|!?\[")
 _BACKTICKS = re.compile(r"`+")
 # Raw HTML tags as CommonMark's grammar has them: they go before a code span that starts inside them
 # (<span title="`">), and only a valid one is a tag (<code title=x"y> is text).
@@ -689,14 +704,13 @@ _CLOSING_TAG = re.compile(r"</[A-Za-z][A-Za-z0-9-]*\s*>")
 # Elements whose text is code, not math (MathJax skips them too).
 _CODE_ELEMENTS = frozenset("code pre kbd samp tt script style textarea".split())
 _AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\x00-\x20]*>")
-_IN_DISPLAY = re.compile(r"\\.|\$\$|<!--|\n[ \t\r]*\n", re.S)
+_IN_DISPLAY = re.compile(r"\\.|\$\$|<!--", re.S)
 _IN_DISPLAY_BODY = re.compile(r"\\.|<!--", re.S)
 # \[ and \begin{align}, or \\[ and \\begin{align}, which CommonMark turns into them before MathJax reads.
 _MARKDOWN_MATH_OPENER = re.compile(r"\\\\?(?:\[|begin\s*\{([a-zA-Z]+\*?)\})")
 _UNSPACED = re.compile(r"\s+")
 _IN_INLINE_MATH = re.compile(r"\\.|\$", re.S)
 _PUNCTUATION = frozenset(string.punctuation)  # what a backslash escapes
-_LINE_START = re.compile(r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*")  # before a block's first character
 
 
 def _comment_end(text: str, i: int) -> int:
@@ -740,14 +754,24 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
         self.fence = None
         self.html_end = None
         self.paragraph = False
+        self.title_may_follow = False  # the line before was a link reference definition without a title
+        # Where each block starts (CommonMark reads inline content block by block: no code span, math or
+        # comment reaches over one), the HTML comments that open an HTML block, the open [ of links.
+        self.ends: list[int] = []
+        self.comment_blocks: set[int] = set()
+        self.link_openers: list[int] = []
+        self.blank_lines: list[int] = []
 
     def run(self) -> str:
         offset = 0
-        for line in self.text.splitlines(keepends=True):
-            self.block_line(line, offset)
-            offset += len(line)
+        for line in _LINE_ENDING.split(self.text):
+            if line:
+                self.block_line(line, offset)
+                offset += len(line)
         if self.fence is not None:  # a fence never closed runs to the end of the file
             self.end_fence(len(self.text), len(self.text))
+        self.ends = sorted(set(self.ends + [len(self.text)]))
+        self.blank_lines.append(len(self.text))
         plain = _blanked(self.text, self.code)
         self.inline(_blanked(plain, self.math_fences))
         clean = _blanked(plain, self.blanks)
@@ -781,24 +805,44 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
                 self.html_end = None
             return
         pos, col = self.opened(line, start, pos, col, content_end)
+        continues, title_may_follow, self.title_may_follow = self.paragraph, self.title_may_follow, False
         p, c = _columns(line, pos, col)
         rest = line[p:content_end]
         if not rest:
             self.paragraph = False
+            self.blank_lines.append(start)
         elif c - col >= 4:  # indented code, unless it goes on with a paragraph
             if not self.paragraph:
                 self.code.append((start + pos, start + content_end))
-        elif (opening := _FENCE.match(rest)) and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
-            self.fence = (opening.group(1), opening.group(2).split()[:1] == ["math"], start + p, start + len(line))
+        elif (opening := self.fence_opening(rest)) is not None:
+            self.fence = (opening.group(1), opening.group(2).split()[:1] in _MATH_INFO, start + p, start + len(line))
             self.paragraph = False
         elif html := _HTML_BLOCK.match(rest):
             end = re.compile(rf"</{html.group(1)}>" if html.group(1) else "-->", re.I)
             after = p + (html.end() if html.group(1) else 2)  # <!--> and <!---> are whole comments
             self.html_end = None if end.search(line, after) else end
+            if not html.group(1):
+                self.comment_blocks.add(start + p)
             self.paragraph = False
+        elif not self.paragraph and ((definition := _LINK_DEFINITION.fullmatch(rest))
+                                     or title_may_follow and _TITLE_LINE.fullmatch(rest)):
+            self.code.append(self.hidden(line, start, p, content_end))  # it renders nothing
+            self.title_may_follow = bool(definition and not definition.group(1))
         else:  # a heading (ATX, or setext: === or --- under a paragraph) or a thematic break ends the paragraph
             setext = self.paragraph and _SETEXT_UNDERLINE.fullmatch(rest)
             self.paragraph = not (setext or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest))
+            if rest.startswith(":::"):  # MyST's :::{note} and its end: a block to MyST, text to GitHub
+                self.ends += [start, start + len(line)]
+        if not (continues and self.paragraph):
+            self.ends.append(start)
+
+    @staticmethod
+    def fence_opening(rest: str) -> re.Match | None:
+        """A code fence's opening line (a backtick fence's info has no backtick), or MyST's ``:::{math}``."""
+        opening = _FENCE.match(rest)
+        if opening is None or opening.group(1)[0] == "`" and "`" in opening.group(2):
+            return None
+        return opening if opening.group(1)[0] != ":" or opening.group(2).split()[:1] == ["{math}"] else None
 
     def continued(self, line: str, start: int, content_end: int) -> tuple[int, int, int]:
         """(position, column) past the markers and indentation of the containers the line goes on
@@ -835,8 +879,8 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
             marker_column = c + marker.end() - p
             q, d = _columns(line, marker.end(), marker_column)
             empty = q >= content_end
-            if self.paragraph and empty:  # an empty item does not interrupt a paragraph
-                return pos, col
+            if self.paragraph and (empty or marker.group()[0].isdigit() and int(marker.group()[:-1]) != 1):
+                return pos, col  # an empty item, or a list numbered from other than 1, does not interrupt a paragraph
             if empty:  # its content, on the lines after, is 1 column past the marker
                 pos, col = q, marker_column + 1
             elif d - marker_column > 4:  # its content is 1 column on (then indented code)
@@ -858,8 +902,18 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
         if c - col > 3:
             return False
         marker = _LIST_MARKER.match(rest)
-        return bool(rest.startswith(">") or (marker and rest[marker.end():].strip()) or _FENCE.match(rest)
+        item = marker and rest[marker.end():].strip() and not (rest[0].isdigit() and int(marker.group()[:-1]) != 1)
+        return bool(rest.startswith(">") or item or self.fence_opening(rest)
                     or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest) or _HTML_BLOCK.match(rest))
+
+    def hidden(self, text: str, offset: int, start: int, end: int) -> tuple[int, int]:
+        """Blank what CommonMark does not show as text: a link's destination and title, an image's alt, a link
+        reference definition. A $$ there is an error: Jupyter finds math before Markdown and pairs it."""
+        if (dollars := text.find("$$", start, end)) >= 0:
+            raise ParseError(f"line {self.line(offset + dollars)}: a $$ in a link's destination or title, an image's "
+                             "alt text or a link reference definition: renderers differ on whether it opens a "
+                             "display; write it as \\$\\$")
+        return offset + start, offset + end
 
     def end_fence(self, body_end: int, end: int) -> None:
         _, math, start, body = self.fence
@@ -874,11 +928,12 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
 
     def inline(self, text: str) -> None:
         """Scan the text (code blocks and math fences blanked) for what hides math and for the math."""
-        self.ends = [m.start() for m in re.finditer(r"\n[ \t\r]*(?=\n)", text)] + [len(text)]
         pos = 0
         while m := _MARKDOWN_SPECIAL.search(text, pos):
             i = m.start()
-            if text[i] == "\\":  # an escaped character is text, a $ or ` or < too, but for MathJax's displays
+            if text[i] in "![]":
+                pos = self.link(text, i)
+            elif text[i] == "\\":  # an escaped character is text, a $ or ` or < too, but for MathJax's displays
                 pos = self.backslash_display(text, i)
             elif text[i] == "`":
                 pos = self.code_span(text, i)
@@ -890,7 +945,43 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
                 pos = self.inline_math(text, i)
 
     def paragraph_end(self, i: int) -> int:
-        return self.ends[bisect.bisect_left(self.ends, i)]
+        return self.ends[bisect.bisect_right(self.ends, i)]
+
+    def link(self, text: str, i: int) -> int:
+        """Links and images: a link's ``](destination "title")`` is no text, nor is an image's ``![alt](...)``
+        (the alt is an attribute), and so they are blanked. A link's [ is found at its ], as CommonMark
+        does; an image is found at its ``![``, before its alt's $$ is read."""
+        end = self.paragraph_end(i)
+        if text[i] == "[":
+            self.link_openers.append(i)
+            return i + 1
+        if text[i] == "]":
+            while self.link_openers and self.paragraph_end(self.link_openers[-1]) != end:
+                self.link_openers.pop()  # an opener of an earlier paragraph
+            if not self.link_openers:
+                return i + 1
+            self.link_openers.pop()
+            if (target := _LINK_TARGET.match(text, i, end)) is None:
+                return i + 1
+            self.link_openers.clear()  # a link holds no link: the [ before it open none
+            self.blanks.append(self.hidden(text, 0, i, target.end()))
+            return target.end()
+        depth, pos = 0, i + 2  # ![: its alt's brackets nest, code spans in it go first
+        while m := _IN_LINK_TEXT.search(text, pos, end):
+            pos = m.end()
+            if m.group()[0] == "`":
+                pos = self.code_span(text, m.start())
+            elif m.group() in "[]":
+                depth += 1 if m.group() == "[" else -1
+                if depth < 0:
+                    break
+        else:
+            return i + 2
+        target = _LINK_TARGET.match(text, m.start(), end)
+        if target is None:
+            return i + 2
+        self.blanks.append(self.hidden(text, 0, i, target.end()))
+        return target.end()
 
     def code_span(self, text: str, i: int) -> int:
         """A code span: up to a run of as many backticks in the same paragraph; without one, the
@@ -905,11 +996,11 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
     def html(self, text: str, i: int) -> int:
         if text.startswith("<!--", i):
             end = _comment_end(text, i)
-            starts_line = _LINE_START.fullmatch(text, text.rfind("\n", 0, i) + 1, i) is not None
-            if end < 0 and starts_line:
+            block = i in self.comment_blocks  # an HTML block, not inline HTML: it may hold blank lines
+            if end < 0 and block:
                 raise ParseError(f"line {self.line(i)}: an HTML comment that is never closed hides the rest of the "
                                  "file")
-            if end < 0 or not starts_line and end > self.paragraph_end(i):
+            if end < 0 or not block and end > self.paragraph_end(i):
                 return i + 1  # not a comment: text
             directive = re.match(r"<!--\s*derive:(.*)-->", text[i:end], re.S)
             if directive:
@@ -933,25 +1024,36 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
         return i + 1
 
     def display(self, text: str, i: int) -> int:
-        pos = i + 2
-        while m := _IN_DISPLAY.search(text, pos):
+        """``$$ ... $$`` closed in its block (GitHub reads blocks apart, Jupyter pairs the $$ over them)."""
+        pos, end = i + 2, self.paragraph_end(i)
+        while m := _IN_DISPLAY.search(text, pos, end):
             if m.group() == "$$":
                 self.found.append(_Display(i, i + 2, m.start(), m.end(), "$$"))
                 return m.end()
             if m.group() == "<!--":
-                end = _comment_end(text, m.start())
-                if end >= 0 and re.match(r"<!--\s*derive:", text[m.start():end]):
-                    raise ParseError(f"line {self.line(m.start())}: a derive: directive inside a math environment "
-                                     "applies to nothing: put it before the environment")
-                if end >= 0:
-                    self.blanks.append((m.start(), end))
-                pos = end if end >= 0 else m.end()
-            elif m.group().startswith("\n"):
-                raise ParseError(f"line {self.line(i)}: a blank line inside $$ ... $$: renderers differ on whether "
-                                 "the display goes on after it; remove it")
-            else:
-                pos = m.end()
-        raise ParseError(f"line {self.line(i)}: $$ opens a display that no $$ closes")
+                self.comment_in_display(text, m.start())
+            pos = m.end()
+        if "$$" not in text[end:]:
+            raise ParseError(f"line {self.line(i)}: $$ opens a display that no $$ closes")
+        if end in self.blank_lines:
+            raise ParseError(f"line {self.line(i)}: a blank line inside $$ ... $$: renderers differ on whether "
+                             "the display goes on after it; remove it")
+        raise self.across_blocks(i, "$$", end)
+
+    def across_blocks(self, i: int, opener: str, end: int) -> ParseError:
+        """A display closed past the block it opens in: GitHub reads blocks apart, Jupyter pairs over them."""
+        return ParseError(f"line {self.line(i)}: this {opener} is not closed before the block that starts on line "
+                          f"{self.line(end)}: renderers differ on whether the display goes on into it; close it "
+                          "before" + (", or write a dollar of text as \\$" if opener == "$$" else ""))
+
+    def comment_in_display(self, text: str, i: int) -> None:
+        """An HTML comment inside a display: MathJax-based renderers drop it, GitHub shows it as TeX."""
+        end = _comment_end(text, i)
+        if end >= 0 and re.match(r"<!--\s*derive:", text[i:end]):
+            raise ParseError(f"line {self.line(i)}: a derive: directive inside a math environment applies to "
+                             "nothing: put it before the environment")
+        raise ParseError(f"line {self.line(i)}: an HTML comment inside a display: renderers differ on whether it "
+                         "is math; remove it")
 
     def backslash_display(self, text: str, i: int) -> int:
         """``\\[ ... \\]`` and a bare ``\\begin{align} ... \\end{align}``: CommonMark shows them as text, but
@@ -968,25 +1070,22 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
                 body = count.end()
         else:
             return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
+        # Closed past its block, Jupyter still pairs it up to a blank line; comments: an error once it is a display.
         comments, pos, end = [], body, self.paragraph_end(i)
         while True:
-            m = _IN_DISPLAY_BODY.search(text, pos, end)
+            m = _IN_DISPLAY_BODY.search(text, pos, self.blank_lines[bisect.bisect_right(self.blank_lines, i)])
             if m is None:
-                return body  # not closed in its paragraph: text
+                return body  # not closed before a blank line: text
             pos = m.end()
             if m.group() == "<!--":
-                comment_end = _comment_end(text, m.start())
-                if comment_end >= 0:
-                    comments.append((m.start(), comment_end))
-                    pos = comment_end
+                comments.append(m.start())
             elif any(_UNSPACED.sub("", text[at:at + len(closer) + 8]).startswith(closer)
                      for at in (m.start(), m.start() + 1) if text[at] == "\\"):
                 break
-        for start, comment_end in comments:
-            if re.match(r"<!--\s*derive:", text[start:comment_end]):
-                raise ParseError(f"line {self.line(start)}: a derive: directive inside a math environment applies "
-                                 "to nothing: put it before the environment")
-            self.blanks.append((start, comment_end))
+        if m.start() >= end:
+            raise self.across_blocks(i, opener.group(), end)
+        for start in comments:
+            self.comment_in_display(text, start)
         closing_end = text.index("]" if closer == "\\]" else "}", m.start()) + 1
         self.found.append(_Display(i, body, m.start(), closing_end, environment))
         return closing_end

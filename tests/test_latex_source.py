@@ -398,7 +398,7 @@ def test_markdown_code_is_blanked_and_line_numbers_stay_exact(tmp_path):
     ("\\\\begin{gather}\n1 = 2\n\\\\end{gather}\n", 2),
     ("\\begin{alignat}{2}\n1 &= 2 && \\text{by} \\\\\n\\end{alignat}\n", 2),  # {2} is no math
     ("> \\[ 1 = 2 \\]\n", 1),
-    ("- \\begin{align} 1 &= 2 <!-- a comment --> \\end{align}\n", 1),
+    ("- \\begin{align} 1 &= 2 \\end{align}\n", 1),
     ("\\[ \\begin{aligned} 1 &= 2 \\\\[2pt] 3 &= 3 \\end{aligned} \\]\n", 1),  # \\[2pt] closes nothing
 ])
 def test_mathjax_displays_outside_dollars_are_read_in_markdown(text, line):
@@ -419,7 +419,7 @@ def test_what_is_no_mathjax_display_is_not_read_as_one(text):
 
 def test_a_directive_inside_a_mathjax_display_is_an_error():
     with pytest.raises(ParseError, match=re.escape("line 2: a derive: directive inside a math environment")):
-        displays("\\[ 1 = 1\n<!-- derive: assume x > 0 --> \\]\n", ".md")
+        displays("\\[ 1 = 1\nso <!-- derive: assume x > 0 --> \\]\n", ".md")
 
 
 def test_a_false_step_in_a_bare_environment_is_refuted_at_its_line(tmp_path):
@@ -740,3 +740,98 @@ def test_raw_html_is_read_as_commonmark_reads_it(text, line):
 ])
 def test_a_valid_code_element_or_a_code_span_that_starts_first_hides_its_math(text):
     assert equations(text, ".md") == []
+
+
+# --- 17. blocks bound inline content; links, MyST math, line endings -------------------------------
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Cost: 5 $$\n***\n$$1 = 2$$\n***\n$$ is the currency.\n", "line 1: this $$ is not closed before the block that "
+                                                                  "starts on line 2"),  # a thematic break
+    ("Cost: 5 $$\n- $$1 = 2$$\n- $$ is the currency.\n", "line 1: this $$ is not closed before the block"),
+    ("Cost: 5 $$\n# $$1 = 2$$\n$$ is the currency.\n", "line 1: this $$ is not closed before the block"),
+    ("Cost: 5 $$\n> $$1 = 2$$\n\n$$ more\n", "line 1: this $$ is not closed before the block"),
+    ("Cost: 5 $$\n```\ncode\n```\n$$ 1 = 2 $$ and $$\n", "line 1: this $$ is not closed before the block"),
+    ("$$\n1 = 2\n1. item\n$$\n", "line 1: this $$ is not closed before the block that starts on line 3"),
+    ("\\[ 1 = 2\n- \\]\n", "line 1: this \\[ is not closed before the block that starts on line 2"),
+    ("\\begin{align} 1 &= 2\n# \\end{align}\n", "line 1: this \\begin{align} is not closed before the block"),
+])
+def test_a_display_closed_only_past_its_block_is_a_one_line_error(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(text, ".md")
+
+
+@pytest.mark.parametrize("text, line", [
+    ("- item one\n- item two $$ 1 = 2 $$\n", 2),
+    ("# Title $$ 1 = 2 $$\n", 1),
+    ("- a\n  $$\n  1 = 2\n  $$\n", 3),  # a display in a list item, closed in it
+    ("1. $$\n   1 = 2\n   $$\n", 2),
+    ("> $$\n> 1 = 2\n> $$\n", 2),
+    ("> $$\n1 = 2\n$$\n", 2),  # lazy lines go on with the quote's paragraph
+    ("$$\n1 = 2 \\\\\n2. x = x\n$$\n", 2),  # a list numbered from 2 does not interrupt a paragraph
+    ("Title\n=====\n$$ 1 = 2 $$\n", 3),
+    ("a `code\n- b` $$ 1 = 2 $$\n", 2),  # a code span ends with its block
+    ("para\n    <!--\n\n$$ 1 = 2 $$\n\n-->\n", 4),  # a comment in a paragraph ends with it, not an HTML block
+])
+def test_displays_closed_in_their_block_are_read(text, line):
+    assert ("1", "2", line) in equations(text, ".md")
+
+
+@pytest.mark.parametrize("separator", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_only_commonmark_line_endings_end_a_line(separator):
+    # \f, \x85, \u2028 ... are no line ending: the ``` after it opens no fence hiding the display
+    assert equations(f"Note <!--{separator}```-->\n$$ 1 = 2 $$\n", ".md") == [("1", "2", 2)]
+    assert ("1", "2", 3) in equations(f"```math\n3 = 3 %{separator}```\n\\\\ 1 = 2\n```\n", ".md")
+
+
+def test_carriage_returns_end_lines_and_count_in_line_numbers():
+    assert equations("x\r$$\r1 = 2\r$$\r", ".md") == [("1", "2", 3)]
+    assert equations("Note <!--\r```-->\r$$ 1 = 2 $$\r", ".md") == []  # a fence opens on line 2: code
+
+
+@pytest.mark.parametrize("text, line", [
+    ("```{math}\n1 = 2\n```\n", 2),  # MyST
+    (":::{math}\n1 = 2\n:::\n", 2),
+    ("::::{math}\n1 = 2\n::::\n", 2),
+    ("> ::: {math}\n> 1 = 2\n> :::\n", 2),
+    (":::{note}\n$$ 1 = 2 $$\n:::\n", 2),  # other colon fences hold Markdown
+])
+def test_myst_math_fences_are_read_and_its_other_colon_fences_hold_markdown(text, line):
+    assert equations(text, ".md") == [("1", "2", line)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[r]: https://example.com/$$\n$$1 = 2$$\n", "line 1: a $$ in a link's destination"),
+    ("[r]: /u\n\"$$\"\n$$1 = 2$$\n", "line 2: a $$ in a link's destination"),  # its title on the next line
+    ("[a](/u \"$$\") $$1 = 2$$ [b](/v \"$$\")\n", "line 1: a $$ in a link's destination"),
+    ("see [x](https://example.com/$$).\n$$1 = 2$$\n", "line 1: a $$ in a link's destination"),
+    ("![$$](a.png)\n$$1 = 2$$\n![$$](b.png)\n", "line 1: a $$ in a link's destination"),
+    ("$$ 1 = 2 <!-- a comment --> $$\n", "line 1: an HTML comment inside a display"),
+    ("$$\n1 = 2\nby <!-- a comment -->\n$$\n", "line 3: an HTML comment inside a display"),
+    ("- \\begin{align} 1 &= 2 <!-- a comment --> \\end{align}\n", "line 1: an HTML comment inside a display"),
+    ("\\[ 1 = 2 <!-- derive: assume x > 0 --> \\]\n", "line 1: a derive: directive inside a math environment"),
+])
+def test_a_dollar_in_a_link_or_a_comment_in_a_display_is_a_one_line_error(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(text, ".md")
+
+
+@pytest.mark.parametrize("text, line", [
+    ("[r]: https://example.com/a\n$$1 = 2$$\n", 2),
+    ("see [x](https://example.com/a \"title\") and $$ 1 = 2 $$\n", 1),
+    ("![plot](a.png) $$ 1 = 2 $$\n", 1),
+    ("[![badge](https://img.org/b.svg)](https://x.org) $$ 1 = 2 $$\n", 1),
+    ("para\n[r]: /u$$ 1 = 2 $$\n", 2),  # a definition cannot interrupt a paragraph: text
+    ("[a [b](c) d](e $$ 1 = 2 $$)\n", 1),  # a link holds no link: the outer ](...) is text
+    ("](x $$ 1 = 2 $$)\n", 1),  # no [: text
+    ("[a](/u\"$$ 1 = 2 $$\")\n", 1),  # no space before the title: no link
+    ("[^1]: note $$ 1 = 2 $$\n", 1),  # GitHub's footnote: text
+    ("[x] $$ 1 = 2 $$ [y]\n", 1),
+])
+def test_what_links_show_as_text_is_read(text, line):
+    assert ("1", "2", line) in equations(text, ".md")
+
+
+def test_a_false_step_after_a_link_reference_definition_is_refuted(tmp_path):
+    path = write(tmp_path, "notes.md", "# Notes\n\n[r]: https://example.com/a\n$$\n1 + 1 = 3\n$$\n")
+    assert verdicts(path)[5].status is Status.REFUTED
