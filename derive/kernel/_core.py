@@ -289,7 +289,7 @@ class _NumericAnswer:
             if stage.kind == "ok":
                 outcomes.append(stage.payload)
             else:
-                why = (f"took too long (stopped after {stage.seconds:.1f} s, the limit per point)"
+                why = (f"took too long (stopped after {stage.limit:.1f} s, the limit per point)"
                        if stage.kind == "timeout" else "killed the worker process")
                 # Its values are not known here: count it as an edge point, which blocks a proof.
                 outcomes.append(_tasks.PointOutcome("inconclusive", True, {}, f"{stage.name} {why}"))

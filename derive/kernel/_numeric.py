@@ -2300,9 +2300,12 @@ class _Quadrature:
     # --- divergence -----------------------------------------------------------------------
 
     def integrable_at(self, c, lo, hi, points):
-        """Undefined where h |f(c +- h)| does not tend to 0 as h -> 0, on either side within the
-        range (1/x is not integrable at 0, log x is). A value at c proves nothing: tan(pi x / 2) has
-        one at x = 1, where pi / 2 is rounded."""
+        """Undefined where the integrand has no value at c, or c is an end, and h |f(c +- h)| does not
+        tend to 0 as h -> 0, on either side within the range (1/x is not integrable at 0, log x is). At
+        an end a value proves nothing: tan(pi x / 2) has one at x = 1, where pi / 2 is rounded (inside
+        the range, the domain check refuses such a pole before)."""
+        if c not in (lo, hi) and self.safe_value_at(c, 0, 10) is not None:
+            return
         for direction in (1, -1):
             if (direction > 0 and not c < hi) or (direction < 0 and not c > lo):
                 continue

@@ -171,6 +171,7 @@ class Stage:
     kind: str
     payload: object = None
     seconds: float = 0.0
+    limit: float = 0.0  # the seconds a stage may take, which a 'timeout' overran (by how much depends on the load)
 
 
 @dataclass
@@ -204,7 +205,7 @@ class _Job:
             self.done = True
             self.failure = f"the worker {'took too long to start' if kind == 'timeout' else 'died'} (stage {index + 1})"
             return
-        self.stages.append(Stage(index, name, kind, seconds=time.monotonic() - self.began))
+        self.stages.append(Stage(index, name, kind, seconds=time.monotonic() - self.began, limit=self.seconds))
         self.start(inbox, index + 1)
 
     def receive(self, message, inbox: queue.Queue) -> None:
