@@ -113,16 +113,28 @@ def _factor_after_operand(text: str, position: int) -> bool:
     ``\\ln x y`` may take the first only. A number and one factor (``\\sin 2x``, ``\\log 2\\pi``) is one
     operand, and so is a name applied (``\\log p(x)``) and an integral's differential is no factor."""
     start = position + len(text[position:]) - len(text[position:].lstrip())
+    signed = re.match(r"[-+]\s*", text[start:])
+    if signed:  # \exp -x y: e^{-x} y or exp(-x y)
+        start += signed.end()
     if _INNER_OPERATOR.match(text, start):
         return False
+    if text.startswith("{", start):  # the page shows no braces: \sin {x + y} is sin x + y
+        inner = text[start + 1:group(text, start) - 1]
+        if re.search(r"[-+]|\\(?:cdot|times|div|[,;:! ])", inner) or _factor_after_operand(inner, 0):
+            return True
     number = re.match(r"\d+(?:\.\d+)?\s*", text[start:])
     end = start + (number.end() if number else 0)
-    if not number or (_FACTOR_START.match(text, end) and not text[end].isdigit()):
+    scripted = number and _SCRIPT.match(text, end)
+    if scripted:  # a number with a script (10^2) is a factor, no coefficient
+        end = _factor_end(text, start)
+    elif not number or (_FACTOR_START.match(text, end) and not text[end].isdigit()):
         end = _factor_end(text, end)
     after = text[end:].lstrip()
     differential = "\\int" in text and re.match(r"d\s*(?:\\[a-zA-Z]+|[a-zA-Z])(?![a-zA-Z])", after)
     function = _OPERATORS_WITHOUT_PARENTHESES.match(after)  # \sin x \cos x: refused below, with its own message
-    return bool(_FACTOR_START.match(after)) and not differential and not function
+    # after a sign the check below stops at once: \exp -x \cdot y is refused here
+    product = signed and re.match(r"[*/:]|\\(?:cdot|times|div)(?![a-zA-Z])", after)
+    return bool(_FACTOR_START.match(after)) and not differential and not function or bool(product)
 
 
 def _factor_end(text: str, start: int) -> int:
@@ -154,7 +166,7 @@ def _factor_end(text: str, start: int) -> int:
             position = _operand_end(text, position)  # p(x), \mathbb{E}[x], \mathcal{N}(x; 0, 1)
         return position
     while script := _SCRIPT.match(text, position):
-        position = group(text, position + script.end() - 1) if script.group(0).endswith("{") else position + script.end()
+        position = group(text, script.end() - 1) if script.group(0).endswith("{") else script.end()
     return position
 
 
@@ -260,10 +272,10 @@ def check_text(text: str) -> None:
     bar = re.search(r"(?<!\\)\|\s*_", text)
     if bar:  # x^2 |_{2}: the grammar substitutes before the layer's parts are in, or not at all
         raise ParseError("an evaluation bar |_{x = a} is not read: substitute the value", bar.start() + 1)
-    for braces in re.finditer(r"\d\s*\{\s*\d|(?<!\\)\{[^{}]*\}\s*\{", text):
+    for braces in re.finditer(r"\d\s*\{\s*\d|(?<!\\)\{[^{}]*\}\s*[{\d]", text):
         if braces.group(0)[0] == "{" and re.search(r"(?:\\[a-zA-Z]+|[\^_}\]])\s*$", text[:braces.start()]):
             continue  # a macro's or a script's argument (\frac {1}{2}, x^{2})
-        # {2}{3} shows 23 and 2 {3} shows 2 3, which the grammar multiplies
+        # {2}{3} and {2} 3 show 23 and 2 {3} shows 2 3, which the grammar multiplies
         raise ParseError("digits or groups in braces side by side: write 2 \\cdot 3 or 23", braces.start() + 1)
     for signed in re.finditer(r"(?<!\\)\{\s*[-+]", text):
         before = text[:signed.start()].rstrip()

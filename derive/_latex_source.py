@@ -90,7 +90,7 @@ _SCAN_MACROS = _CODE_MACROS | _TEXT_IN_MATH | _ENVIRONMENT_MACROS | frozenset(""
     endcsname eqref ref cite newif unless string noexpand expandafter newtheorem makeatletter makeatother""".split())
 _PROTECTED = KNOWN_MACROS | _LAYER_MACROS | _SCAN_MACROS | _RUN_AFTER
 
-_TEX_SPECIAL = re.compile(r"[\\%${}]|\^\^")
+_TEX_SPECIAL = re.compile(r"[\\%${}&]|\^\^")
 _CONTROL = re.compile(r"\\(?:([a-zA-Z]+)|(.))", re.S)  # a control word, or a control symbol
 _CONTROL_AT_LETTER = re.compile(r"\\(?:([a-zA-Z@]+)|(.))", re.S)  # the same after \makeatletter
 _ENVIRONMENT_NAME = re.compile(r"\s*\{([^{}]*)\}")  # TeX skips spaces and a newline after \begin
@@ -100,6 +100,7 @@ _SKIPPED_TOKEN = re.compile(r"%[^\n]*|\^\^|\\(?:([a-zA-Z@]+)|.)", re.S)
 # Between a control word and what follows it: nothing TeX reads as a token, and no blank line (a \par).
 _NO_TOKEN = re.compile(r"(?:[ \t]|%[^\n]*\n)*\n?(?:[ \t]|%[^\n]*\n)*")
 _NEWIF_NAME = re.compile(r"\s*\\(if[a-zA-Z@]+)")
+_OPTIONAL_ARGUMENT = re.compile(r"\s*\[(?:[^\[\]{}]|\{[^{}]*\})*\]")
 _CODE_OPTIONS = re.compile(r"\*?[ \t]*(?:\[[^\]\n]*\][ \t]*)?")  # \lstinline[language=C]{...}
 _VERB_STAR = re.compile(r"\*?[ \t]*")  # \verb takes no options: \verb[x[ is code
 _CODE_LANGUAGE = re.compile(r"\{[^{}\n]*\}[ \t]*")
@@ -283,6 +284,9 @@ class _TexScan:
             raise ParseError(f"line {self.line(i)}: ^^ is a character code to TeX (^^5c is a backslash): derive does "
                              "not read it; write the character itself")
         frame = self.frames[-1]
+        if c == "&" and frame.closer in ("$$", "\\]", "$") and not any(start > frame.start for _, start in
+                                                                      self.environments):
+            self.check_group_end(i, "&")  # $$ & $$ in a table: empty formulas in two cells
         if c == "}" and self.braces <= frame.braces:
             self.check_group_end(i, "}")
         self.braces = max(self.braces + (c == "{") - (c == "}"), 0)
@@ -442,6 +446,10 @@ class _TexScan:
         if word in _ENVIRONMENT_WORDS:
             raise ParseError(f"line {self.line(i)}: \\{word} opens or closes a display without \\begin or \\end, "
                              "and derive reads \\begin{...} ... \\end{...}")
+        if frame.mode != "math" and (label := _OPTIONAL_ARGUMENT.match(self.text, end)) and "$$" in label.group(0):
+            # \item[$$]: a label is a box, where $$ is an empty formula
+            raise ParseError(f"line {self.line(i)}: $$ in the optional argument of \\{word}: TeX typesets it in a box, "
+                             "where $$ is an empty formula; derive cannot tell; write it otherwise")
         box = _BOX_OPENING.match(self.text, end)
         if box and word in (_TEXT_IN_MATH if frame.mode == "math" else _TEXT_BOXES):
             return self.open(i, box.end(), "}", f"\\{word}{{", mode="box")
@@ -674,7 +682,13 @@ def _acts_on_the_scan(body: str) -> bool:
 
 # Fences of backticks or tildes, and MyST's colon fences (:::{math} is a display, :::{note} holds Markdown).
 _FENCE = re.compile(r"(`{3,}|~{3,}|:{3,})(.*)")
-_MATH_INFO = (["math"], ["{math}"])  # a fence's first word that makes it a display (MyST writes {math})
+_MATH_INFO = (["math"], ["{math}"])
+# Environments MathJax shows as math even bare in the text (processEnvironments), besides displays.
+_MATHJAX_INNER_ENVIRONMENTS = frozenset("""aligned alignedat gathered split multlined array subarray cases matrix pmatrix
+    bmatrix Bmatrix vmatrix Vmatrix smallmatrix CD""".split())
+# MyST directives whose body is code; any other {name} fence holds Markdown to MyST.
+_MYST_CODE = frozenset("{code} {code-block} {code-cell} {sourcecode} {literalinclude} {raw} {eval-rst}".split())
+_MARKDOWN_MATH = re.compile(r"\$\$|\\\\?\[|\\\\?begin\s*\{|^\s*(?:```|~~~)\s*\{?math", re.M)  # a fence's first word that makes it a display (MyST writes {math})
 # CommonMark's only line endings: \n, \r\n and \r (str.splitlines also breaks at \f, \x85, \u2028...).
 _LINE_ENDING = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
@@ -917,6 +931,12 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
 
     def end_fence(self, body_end: int, end: int) -> None:
         _, math, start, body = self.fence
+        info = self.text[start:body].strip().lstrip("`~:").split()[:1]
+        directive = info and re.fullmatch(r"\{[\w-]+\}", info[0]) and info[0] not in _MYST_CODE
+        if directive and not math and _MARKDOWN_MATH.search(self.text, body, max(body, body_end)):
+            # ```{note}: Markdown to MyST (Jupyter Book), code to GitHub
+            raise ParseError(f"line {self.line(start)}: math inside the MyST directive {info[0]}, which MyST shows "
+                             "as Markdown and GitHub as code: renderers differ; use :::{...} or move the math out")
         if math:
             self.math_fences.append((start, end))
             self.found.append(_Display(start, body, max(body, body_end), end, "math"))
@@ -1064,9 +1084,11 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
             return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
         if opener.group(1) is None:
             body, closer, environment = opener.end(), "\\]", "\\["
-        elif opener.group(1) in _DISPLAY_ENVIRONMENTS:
+        elif opener.group(1) in _DISPLAY_ENVIRONMENTS | _MATHJAX_INNER_ENVIRONMENTS:
             environment, body, closer = opener.group(1), opener.end(), f"\\end{{{opener.group(1)}}}"
-            if environment in _COUNTED_ENVIRONMENTS and (count := _COLUMN_COUNT.match(text, body)):
+            if environment in ("array", "subarray") and (columns := re.match(r"\s*\{[^{}]*\}", text[body:])):
+                body += columns.end()  # {cc}: the columns, not math
+            elif re.search(r"align(?:ed)?at", environment) and (count := _COLUMN_COUNT.match(text, body)):
                 body = count.end()
         else:
             return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1

@@ -973,3 +973,29 @@ def test_false_math_found_by_the_ninth_review_is_never_proved(tmp_path, document
 ])
 def test_true_neighbours_of_the_ninth_review_are_proved(tmp_path, document):
     assert_every_step_proved(write(tmp_path, "true.tex", document + "\n"))
+
+
+@pytest.mark.parametrize("document", [  # the tenth review, of the operand scanner
+    r"\[ \sin {x + y} = \sin(x + y) \]",  # the page shows no braces: sin x + y
+    XY + r"\[ \ln {x y} = \ln(x y) \]",
+    XY + r"\[ \ln {x \cdot y} = \ln(x y) \]",
+    XY + r"\[ \ln {x \, y} = \ln(x y) \]",
+    XY + r"\[ \ln {x}^2 y = \ln(x^2 y) \]",
+    XY + r"\[ \ln 10^2 y = \ln(100 y) \]",  # a number with a script is a factor, not a coefficient
+    XY + r"\[ \ln 2^{x} y = \ln(2^x y) \]",
+    r"\[ \exp -x y = \exp(-x y) \]",  # e^{-x} y to a reader
+    r"\[ \exp -x \cdot y = \exp(-x y) \]",
+    r"\[ \exp +x y = \exp(x y) \]",
+    r"\[ {2} 1 = 2 \]",  # shows 21
+])
+def test_false_math_found_by_the_tenth_review_is_never_proved(tmp_path, document):
+    assert_no_step_proved(write(tmp_path, "false.tex", document + "\n"))
+
+
+@pytest.mark.parametrize("document", [
+    r"\[ \exp -x = \frac{1}{\exp x} \]",
+    "% derive: assume x > 0\n\\[ \\ln {x} = \\ln x \\]",
+    r"\[ \ln 10^2 = 2 \ln 10 \]",
+])
+def test_true_neighbours_of_the_tenth_review_are_proved(tmp_path, document):
+    assert_every_step_proved(write(tmp_path, "true.tex", document + "\n"))

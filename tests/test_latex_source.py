@@ -835,3 +835,33 @@ def test_what_links_show_as_text_is_read(text, line):
 def test_a_false_step_after_a_link_reference_definition_is_refuted(tmp_path):
     path = write(tmp_path, "notes.md", "# Notes\n\n[r]: https://example.com/a\n$$\n1 + 1 = 3\n$$\n")
     assert verdicts(path)[5].status is Status.REFUTED
+
+
+# --- the tenth review ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, message", [
+    ("\\begin{itemize}\n\\item[$$] x\n$$ 1 = 2 $$\n\\item[$$] y\n\\end{itemize}\n",
+     "line 2: $$ in the optional argument of \\item"),  # a label is a box: $$ is an empty formula
+    ("\\begin{tabular}{lp{5cm}l}\n$$ & $$ 1 = 2 $$ & $$ \\\\\n\\end{tabular}\n", "line 2: & inside the math $$"),
+])
+def test_a_dollar_pair_in_a_box_or_cell_is_an_error(text, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        displays(text, ".tex")
+
+
+@pytest.mark.parametrize("environment", ["aligned", "split", "gathered", "array}{c", "cases", "matrix"])
+def test_bare_mathjax_environments_of_every_kind_are_read_in_markdown(environment):
+    name = environment.split("}")[0]
+    assert ("1", "2", 3) in equations(f"Text\n\n\\begin{{{environment}}} 1 = 2 \\end{{{name}}}\n", ".md")
+
+
+def test_a_bare_alignedat_s_column_count_is_not_math():
+    assert equations("\\begin{alignedat}{2} 1 &= 2 \\end{alignedat}\n", ".md") == [("1", "2", 1)]
+
+
+@pytest.mark.parametrize("fence", ["```{note}", "```{admonition} Title"])
+def test_math_in_a_myst_directive_fence_is_an_error(fence):
+    with pytest.raises(ParseError, match=re.escape("line 1: math inside the MyST directive")):
+        displays(f"{fence}\n$$ 1 = 2 $$\n```\n", ".md")
+    assert equations("```{code-block} python\nx = '$$ 1 = 2 $$'\n```\n", ".md") == []
