@@ -1078,20 +1078,18 @@ finds where GitHub's renderer shows text: ``\\[ \\]`` and bare environments."""
     def backslash_display(self, text: str, i: int) -> int:
         """``\\[ ... \\]`` and a bare ``\\begin{align} ... \\end{align}``: CommonMark shows them as text, but
         MathJax-based renderers (MkDocs, pandoc; Jupyter for ``\\\\[``) as displays, and so they are read.
-        Without a closer in their paragraph they are text to every renderer."""
+        Not closed before a blank line they are text to every renderer; closed past their block, an error."""
         opener = _MARKDOWN_MATH_OPENER.match(text, i)
-        if opener is None:
-            return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
+        if opener is None or opener.group(1) not in (None, *_DISPLAY_ENVIRONMENTS, *_MATHJAX_INNER_ENVIRONMENTS):
+            return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1  # an escape, or no math environment
         if opener.group(1) is None:
             body, closer, environment = opener.end(), "\\]", "\\["
-        elif opener.group(1) in _DISPLAY_ENVIRONMENTS | _MATHJAX_INNER_ENVIRONMENTS:
+        else:
             environment, body, closer = opener.group(1), opener.end(), f"\\end{{{opener.group(1)}}}"
             if environment in ("array", "subarray") and (columns := re.match(r"\s*\{[^{}]*\}", text[body:])):
                 body += columns.end()  # {cc}: the columns, not math
             elif re.search(r"align(?:ed)?at", environment) and (count := _COLUMN_COUNT.match(text, body)):
                 body = count.end()
-        else:
-            return i + 2 if text[i + 1:i + 2] in _PUNCTUATION else i + 1
         # Closed past its block, Jupyter still pairs it up to a blank line; comments: an error once it is a display.
         comments, pos, end = [], body, self.paragraph_end(i)
         while True:
